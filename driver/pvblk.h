@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pvblk: a paravirtual block driver for virtio-blk devices.
+ *
+ * Shared definitions. The driver is split by concern:
+ *   pvblk_main.c     probe, device configuration, remove, freeze/restore
+ *   pvblk_submit.c   request setup and the three submission paths
+ *   pvblk_complete.c interrupt and poll-queue completion
+ *   pvblk_sysfs.c    serial, cache_type, per-queue stats and tunables
+ *   pvblk_compat.h   every kernel-version difference
+ */
+#ifndef PVBLK_H
+#define PVBLK_H
+
+#include <linux/blk-mq.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/virtio_blk.h>
+#include <linux/workqueue.h>
+
+#define PVBLK_NAME		"pvblk"
+#define PVBLK_PART_BITS		4
+#define PVBLK_INLINE_SG_CNT	2
+/* Discard, write zeroes and secure erase take at most this many ranges. */
+#define PVBLK_MAX_DISCARD_SEGS	256
+#define PVBLK_VQ_NAME_LEN	16
+
+/*
+ * Per-virtqueue counters. Every counter is written with the queue lock
+ * held and read locklessly by sysfs, hence the WRITE_ONCE/READ_ONCE pair in
+ * pvblk_stat_add() and pvblk_sysfs.c.
+ */
+struct pvblk_vq_stats {
+	u64 requests;		/* requests added to the ring */
+	u64 kicks;		/* notifications sent to the device */
+	u64 kicks_suppressed;	/* batch ends the device asked us not to kick */
+	u64 irqs;		/* virtqueue callbacks (interrupts) */
+	u64 irqs_empty;		/* callbacks that found no completion */
+	u64 completions;	/* requests retired, however found */
+	u64 polled;		/* completions found by polling */
+	u64 ring_full;		/* submissions refused by a full ring */
+	u64 batches;		/* kicks or suppressed kicks: submission batches */
+	u64 batch_max;		/* largest number of requests in one batch */
+};
+
+struct pvblk_vq {
+	struct virtqueue *vq;
+	spinlock_t lock;
+	/*
+	 * Serialises notifications when VIRTIO_F_NOTIFICATION_DATA is
+	 * negotiated: taken under @lock and released after the notify, so
+	 * notifies leave in the order their kicks were prepared while @lock
+	 * itself is never held across the VM exit.
+	 */
+	spinlock_t notify_lock;
+	unsigned int pending;	/* requests added since the last batch end */
+	struct pvblk_vq_stats stats;
+	char name[PVBLK_VQ_NAME_LEN];
+} ____cacheline_aligned_in_smp;
+
+struct pvblk_dev {
+	/* NULL once the device is gone; protected by @vdev_mutex. */
+	struct virtio_device *vdev;
+	struct mutex vdev_mutex;
+
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+	struct work_struct config_work;
+	int index;
+
+	unsigned int num_vqs;
+	unsigned int io_queues[HCTX_MAX_TYPES];
+	struct pvblk_vq *vqs;
+	bool notify_serialized;
+
+	/* Run-time tunables (sysfs), read locklessly on the hot paths. */
+	bool batch_kicks;
+};
+
+/* The per-request driver data that blk-mq allocates behind each request. */
+struct pvblk_req {
+	struct virtio_blk_outhdr out_hdr;
+	u8 status;
+	struct sg_table sg_table;
+	struct scatterlist sg[];
+};
+
+#define pvblk_stat_add(pvq, field, n) \
+	WRITE_ONCE((pvq)->stats.field, (pvq)->stats.field + (n))
+
+static inline struct pvblk_vq *pvblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
+{
+	struct pvblk_dev *pv = hctx->queue->queuedata;
+
+	return &pv->vqs[hctx->queue_num];
+}
+
+/* pvblk_submit.c */
+extern const struct blk_mq_ops pvblk_mq_ops;
+void pvblk_unmap_data(struct request *req, struct pvblk_req *vbr);
+void pvblk_cleanup_cmd(struct request *req);
+
+/* pvblk_complete.c */
+void pvblk_vq_done(struct virtqueue *vq);
+void pvblk_request_done(struct request *req);
+int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob);
+
+/* pvblk_sysfs.c */
+extern const struct attribute_group *pvblk_attr_groups[];
+int pvblk_get_id(struct gendisk *disk, char *id_str);
+bool pvblk_write_cache(struct virtio_device *vdev);
+
+#endif /* PVBLK_H */

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pvblk_submit.c - request setup and the three submission paths.
+ *
+ * The rule of this file: a kick is prepared under the queue lock
+ * (virtqueue_kick_prepare() publishes the avail index and decides from
+ * EVENT_IDX / NO_NOTIFY whether the device wants a notification) and the
+ * notification itself, a VM exit, is sent after the lock is dropped.
+ * ->queue_rq() kicks only at the end of a batch (bd->last), ->commit_rqs()
+ * closes a batch blk-mq cut short, ->queue_rqs() sends one kick per queue
+ * for a whole plug list.
+ */
+#include <linux/blk-mq-virtio.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+
+#include "pvblk.h"
+#include "pvblk_compat.h"
+
+static int pvblk_setup_ranges(struct request *req, bool unmap)
+{
+	struct virtio_blk_discard_write_zeroes *range;
+	unsigned short segments = blk_rq_nr_discard_segments(req);
+	unsigned short n = 0;
+	u32 flags = unmap ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0;
+	struct bio *bio;
+
+	range = kmalloc_array(segments, sizeof(*range), GFP_ATOMIC);
+	if (!range)
+		return -ENOMEM;
+
+	/*
+	 * A single-range device gets the request as one range even when
+	 * blk-mq merged several bios into it; otherwise one range per bio.
+	 */
+	if (queue_max_discard_segments(req->q) == 1) {
+		range[0].flags = cpu_to_le32(flags);
+		range[0].num_sectors = cpu_to_le32(blk_rq_sectors(req));
+		range[0].sector = cpu_to_le64(blk_rq_pos(req));
+		n = 1;
+	} else {
+		__rq_for_each_bio(bio, req) {
+			range[n].flags = cpu_to_le32(flags);
+			range[n].num_sectors =
+				cpu_to_le32(bio->bi_iter.bi_size >> SECTOR_SHIFT);
+			range[n].sector = cpu_to_le64(bio->bi_iter.bi_sector);
+			n++;
+		}
+	}
+	WARN_ON_ONCE(n != segments);
+
+	req->special_vec.bv_page = virt_to_page(range);
+	req->special_vec.bv_offset = offset_in_page(range);
+	req->special_vec.bv_len = sizeof(*range) * segments;
+	req->rq_flags |= RQF_SPECIAL_PAYLOAD;
+	return 0;
+}
+
+void pvblk_cleanup_cmd(struct request *req)
+{
+	if (req->rq_flags & RQF_SPECIAL_PAYLOAD) {
+		kfree(bvec_virt(&req->special_vec));
+		req->rq_flags &= ~RQF_SPECIAL_PAYLOAD;
+	}
+}
+
+static blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
+				    struct request *req,
+				    struct pvblk_req *vbr)
+{
+	u64 sector = 0;
+	u32 type;
+	int err = 0;
+
+	switch (req_op(req)) {
+	case REQ_OP_READ:
+		type = VIRTIO_BLK_T_IN;
+		sector = blk_rq_pos(req);
+		break;
+	case REQ_OP_WRITE:
+		type = VIRTIO_BLK_T_OUT;
+		sector = blk_rq_pos(req);
+		break;
+	case REQ_OP_FLUSH:
+		type = VIRTIO_BLK_T_FLUSH;
+		break;
+	case REQ_OP_DISCARD:
+		type = VIRTIO_BLK_T_DISCARD;
+		err = pvblk_setup_ranges(req, false);
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		type = VIRTIO_BLK_T_WRITE_ZEROES;
+		err = pvblk_setup_ranges(req, !(req->cmd_flags & REQ_NOUNMAP));
+		break;
+	case REQ_OP_SECURE_ERASE:
+		type = VIRTIO_BLK_T_SECURE_ERASE;
+		err = pvblk_setup_ranges(req, false);
+		break;
+	case REQ_OP_DRV_IN:
+		type = VIRTIO_BLK_T_GET_ID;
+		break;
+	default:
+		WARN_ON_ONCE(1);
+		return BLK_STS_IOERR;
+	}
+	if (err)
+		return BLK_STS_RESOURCE;
+
+	vbr->out_hdr.type = cpu_to_virtio32(vdev, type);
+	vbr->out_hdr.sector = cpu_to_virtio64(vdev, sector);
+	vbr->out_hdr.ioprio = cpu_to_virtio32(vdev, req_get_ioprio(req));
+	vbr->status = VIRTIO_BLK_S_IOERR;
+	return BLK_STS_OK;
+}
+
+static int pvblk_map_data(struct request *req, struct pvblk_req *vbr)
+{
+	int nents;
+
+	if (!blk_rq_nr_phys_segments(req))
+		return 0;
+
+	vbr->sg_table.sgl = vbr->sg;
+	if (sg_alloc_table_chained(&vbr->sg_table,
+				   blk_rq_nr_phys_segments(req),
+				   vbr->sg_table.sgl, PVBLK_INLINE_SG_CNT))
+		return -ENOMEM;
+
+	nents = blk_rq_map_sg(req->q, req, vbr->sg_table.sgl);
+	vbr->sg_table.nents = nents;
+	return nents;
+}
+
+void pvblk_unmap_data(struct request *req, struct pvblk_req *vbr)
+{
+	if (blk_rq_nr_phys_segments(req))
+		sg_free_table_chained(&vbr->sg_table, PVBLK_INLINE_SG_CNT);
+}
+
+/* Everything that can be done before the queue lock is taken. */
+static blk_status_t pvblk_prep_rq(struct pvblk_dev *pv, struct request *req)
+{
+	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
+	blk_status_t status;
+	int nents;
+
+	status = pvblk_setup_cmd(pv->vdev, req, vbr);
+	if (unlikely(status))
+		return status;
+
+	nents = pvblk_map_data(req, vbr);
+	if (unlikely(nents < 0)) {
+		pvblk_cleanup_cmd(req);
+		return BLK_STS_RESOURCE;
+	}
+
+	blk_mq_start_request(req);
+	return BLK_STS_OK;
+}
+
+/* Called with pvq->lock held. */
+static int pvblk_add_req(struct pvblk_vq *pvq, struct pvblk_req *vbr)
+{
+	struct scatterlist hdr, status, *sgs[3];
+	unsigned int num_out = 0, num_in = 0;
+	struct request *req = blk_mq_rq_from_pdu(vbr);
+	int err;
+
+	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
+	sgs[num_out++] = &hdr;
+
+	if (vbr->sg_table.nents && blk_rq_nr_phys_segments(req)) {
+		if (rq_data_dir(req) == WRITE)
+			sgs[num_out++] = vbr->sg_table.sgl;
+		else
+			sgs[num_out + num_in++] = vbr->sg_table.sgl;
+	}
+
+	sg_init_one(&status, &vbr->status, sizeof(vbr->status));
+	sgs[num_out + num_in++] = &status;
+
+	err = virtqueue_add_sgs(pvq->vq, sgs, num_out, num_in, vbr,
+				GFP_ATOMIC);
+	if (likely(!err)) {
+		pvblk_stat_add(pvq, requests, 1);
+		pvq->pending++;
+	}
+	return err;
+}
+
+/*
+ * Close a submission batch (when @close is set): decide, under pvq->lock,
+ * whether the device wants a notification. Returns true when the caller
+ * must notify once the lock is dropped. Every call is paired with one
+ * pvblk_notify() after the unlock, kick or not.
+ *
+ * When notifications carry data (VIRTIO_F_NOTIFICATION_DATA), the notify
+ * lock is taken here, before pvq->lock is released, and pvblk_notify()
+ * drops it after the notification: notifications then reach the device in
+ * the order their kicks were prepared, and pvq->lock is still never held
+ * across the VM exit.
+ */
+static bool pvblk_end_batch(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+			    bool close)
+	__acquires(&pvq->notify_lock)
+{
+	unsigned int pending = pvq->pending;
+	bool kick = false;
+
+	if (close && pending) {
+		pvq->pending = 0;
+		pvblk_stat_add(pvq, batches, 1);
+		if (pending > pvq->stats.batch_max)
+			WRITE_ONCE(pvq->stats.batch_max, pending);
+
+		kick = virtqueue_kick_prepare(pvq->vq);
+		if (kick)
+			pvblk_stat_add(pvq, kicks, 1);
+		else
+			pvblk_stat_add(pvq, kicks_suppressed, 1);
+	}
+
+	if (kick && pv->notify_serialized)
+		spin_lock(&pvq->notify_lock);
+	else
+		__acquire(&pvq->notify_lock);	/* sparse's count only */
+	return kick;
+}
+
+/* Called without pvq->lock, after pvblk_end_batch(). */
+static void pvblk_notify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+			 bool kick)
+	__releases(&pvq->notify_lock)
+{
+	if (kick)
+		virtqueue_notify(pvq->vq);
+
+	if (kick && pv->notify_serialized)
+		spin_unlock(&pvq->notify_lock);
+	else
+		__release(&pvq->notify_lock);
+}
+
+static blk_status_t pvblk_add_failed(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+		return BLK_STS_DEV_RESOURCE;
+	case -ENOMEM:
+		return BLK_STS_RESOURCE;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
+				   const struct blk_mq_queue_data *bd)
+{
+	struct pvblk_dev *pv = hctx->queue->queuedata;
+	struct pvblk_vq *pvq = pvblk_hctx_vq(hctx);
+	struct request *req = bd->rq;
+	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
+	bool last = bd->last || !READ_ONCE(pv->batch_kicks);
+	blk_status_t status;
+	unsigned long flags;
+	bool kick;
+	int err;
+
+	status = pvblk_prep_rq(pv, req);
+	if (unlikely(status))
+		return status;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	err = pvblk_add_req(pvq, vbr);
+	if (unlikely(err)) {
+		/*
+		 * A full ring: stop the hardware queue (under the lock, so a
+		 * completion cannot restart it first) and make sure the
+		 * device sees what is already queued; completions restart
+		 * the queue.
+		 */
+		if (err == -ENOSPC) {
+			pvblk_stat_add(pvq, ring_full, 1);
+			blk_mq_stop_hw_queue(hctx);
+		}
+		kick = pvblk_end_batch(pv, pvq, true);
+		spin_unlock_irqrestore(&pvq->lock, flags);
+		pvblk_notify(pv, pvq, kick);
+		pvblk_unmap_data(req, vbr);
+		pvblk_cleanup_cmd(req);
+		return pvblk_add_failed(err);
+	}
+
+	kick = pvblk_end_batch(pv, pvq, last);
+	spin_unlock_irqrestore(&pvq->lock, flags);
+
+	pvblk_notify(pv, pvq, kick);
+	return BLK_STS_OK;
+}
+
+static void pvblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct pvblk_dev *pv = hctx->queue->queuedata;
+	struct pvblk_vq *pvq = pvblk_hctx_vq(hctx);
+	unsigned long flags;
+	bool kick;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	kick = pvblk_end_batch(pv, pvq, true);
+	spin_unlock_irqrestore(&pvq->lock, flags);
+
+	pvblk_notify(pv, pvq, kick);
+}
+
+/* Add a run of prepared requests for one queue: one lock, one kick. */
+static void pvblk_add_batch(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+			    struct request *head)
+{
+	struct request *req, *next;
+	unsigned long flags;
+	bool kick;
+	bool each = !READ_ONCE(pv->batch_kicks);
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	for (req = head; req; req = next) {
+		struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
+
+		next = req->rq_next;
+		if (pvblk_add_req(pvq, vbr)) {
+			if (pvq->vq->num_free == 0)
+				pvblk_stat_add(pvq, ring_full, 1);
+			pvblk_unmap_data(req, vbr);
+			pvblk_cleanup_cmd(req);
+			blk_mq_requeue_request(req, true);
+			continue;
+		}
+		if (each && next) {
+			/* batch_kicks=0: the control, one kick per request */
+			kick = pvblk_end_batch(pv, pvq, true);
+			spin_unlock_irqrestore(&pvq->lock, flags);
+			pvblk_notify(pv, pvq, kick);
+			spin_lock_irqsave(&pvq->lock, flags);
+		}
+	}
+	kick = pvblk_end_batch(pv, pvq, true);
+	spin_unlock_irqrestore(&pvq->lock, flags);
+
+	pvblk_notify(pv, pvq, kick);
+}
+
+/*
+ * Submit a plug list. Runs of consecutive requests for the same hardware
+ * queue are added under one lock and cost one kick. Requests that fail
+ * preparation are handed back to blk-mq, which issues them one by one
+ * through ->queue_rq() (and so fails or retries them properly).
+ */
+static void pvblk_queue_rqs(PVBLK_RQ_LIST *rqlist)
+{
+	struct request *req, *next;
+	struct request *run = NULL, *run_tail = NULL;
+	struct request *back = NULL, *back_tail = NULL;
+	struct blk_mq_hw_ctx *run_hctx = NULL;
+
+	for (req = pvblk_rq_list_take(rqlist); req; req = next) {
+		struct pvblk_dev *pv = req->q->queuedata;
+
+		next = req->rq_next;
+		req->rq_next = NULL;
+
+		if (run && req->mq_hctx != run_hctx) {
+			pvblk_add_batch(pv, pvblk_hctx_vq(run_hctx), run);
+			run = NULL;
+			run_tail = NULL;
+		}
+
+		if (unlikely(pvblk_prep_rq(pv, req))) {
+			if (back_tail)
+				back_tail->rq_next = req;
+			else
+				back = req;
+			back_tail = req;
+			continue;
+		}
+
+		if (run_tail)
+			run_tail->rq_next = req;
+		else
+			run = req;
+		run_tail = req;
+		run_hctx = req->mq_hctx;
+	}
+	if (run)
+		pvblk_add_batch(run_hctx->queue->queuedata,
+				pvblk_hctx_vq(run_hctx), run);
+
+	pvblk_rq_list_give(rqlist, back, back_tail);
+}
+
+static void pvblk_map_queues(struct blk_mq_tag_set *set)
+{
+	struct pvblk_dev *pv = set->driver_data;
+	unsigned int i, qoff;
+
+	for (i = 0, qoff = 0; i < set->nr_maps; i++) {
+		struct blk_mq_queue_map *map = &set->map[i];
+
+		map->nr_queues = pv->io_queues[i];
+		map->queue_offset = qoff;
+		qoff += map->nr_queues;
+
+		if (map->nr_queues == 0)
+			continue;
+
+		/*
+		 * Interrupt-driven queues follow the vectors' affinity;
+		 * poll queues have no interrupt and are spread evenly.
+		 */
+		if (i == HCTX_TYPE_POLL)
+			blk_mq_map_queues(map);
+		else
+			blk_mq_virtio_map_queues(map, pv->vdev, 0);
+	}
+}
+
+const struct blk_mq_ops pvblk_mq_ops = {
+	.queue_rq	= pvblk_queue_rq,
+	.queue_rqs	= pvblk_queue_rqs,
+	.commit_rqs	= pvblk_commit_rqs,
+	.complete	= pvblk_request_done,
+	.map_queues	= pvblk_map_queues,
+	.poll		= pvblk_poll,
+};

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pvblk_sysfs.c - attributes of a pvblk disk.
+ *
+ *   /sys/block/<disk>/serial        the device's GET_ID string
+ *   /sys/block/<disk>/cache_type    "write back" / "write through"
+ *   /sys/block/<disk>/pvblk/stats   one line per virtqueue, key=value
+ *   /sys/block/<disk>/pvblk/features  negotiated ring features
+ *   /sys/block/<disk>/pvblk/<tunable> one value per file, writable live
+ */
+#include <linux/device.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include "pvblk.h"
+#include "pvblk_compat.h"
+
+static struct pvblk_dev *dev_to_pvblk(struct device *dev)
+{
+	return dev_to_disk(dev)->private_data;
+}
+
+int pvblk_get_id(struct gendisk *disk, char *id_str)
+{
+	struct request_queue *q = disk->queue;
+	struct request *req;
+	blk_status_t status;
+	int err;
+
+	req = blk_mq_alloc_request(q, REQ_OP_DRV_IN, 0);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+
+	err = blk_rq_map_kern(q, req, id_str, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
+	if (err)
+		goto out;
+
+	status = blk_execute_rq(req, false);
+	err = blk_status_to_errno(status);
+out:
+	blk_mq_free_request(req);
+	return err;
+}
+
+static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct gendisk *disk = dev_to_disk(dev);
+	char *id;
+	ssize_t ret;
+	int err;
+
+	/* The buffer is handed to the device: take one we know is DMA-able. */
+	id = kzalloc(VIRTIO_BLK_ID_BYTES + 1, GFP_KERNEL);
+	if (!id)
+		return -ENOMEM;
+
+	err = pvblk_get_id(disk, id);
+	if (!err)
+		ret = sysfs_emit(buf, "%s\n", id);
+	else if (err == -EIO || err == -EOPNOTSUPP)
+		ret = 0;	/* no serial, as virtio_blk shows it */
+	else
+		ret = err;
+	kfree(id);
+	return ret;
+}
+static DEVICE_ATTR_RO(serial);
+
+static const char *const pvblk_cache_types[] = {
+	"write through", "write back"
+};
+
+bool pvblk_write_cache(struct virtio_device *vdev)
+{
+	u8 wce;
+
+	if (virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE)) {
+		virtio_cread(vdev, struct virtio_blk_config, wce, &wce);
+		return wce;
+	}
+	return virtio_has_feature(vdev, VIRTIO_BLK_F_FLUSH);
+}
+
+static ssize_t cache_type_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct pvblk_dev *pv = dev_to_pvblk(dev);
+	ssize_t ret = -ENODEV;
+
+	mutex_lock(&pv->vdev_mutex);
+	if (pv->vdev)
+		ret = sysfs_emit(buf, "%s\n",
+				 pvblk_cache_types[pvblk_write_cache(pv->vdev)]);
+	mutex_unlock(&pv->vdev_mutex);
+	return ret;
+}
+
+static ssize_t cache_type_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct pvblk_dev *pv = dev_to_pvblk(dev);
+	int i, err;
+
+	i = sysfs_match_string(pvblk_cache_types, buf);
+	if (i < 0)
+		return i;
+
+	mutex_lock(&pv->vdev_mutex);
+	if (!pv->vdev) {
+		mutex_unlock(&pv->vdev_mutex);
+		return -ENODEV;
+	}
+	virtio_cwrite8(pv->vdev, offsetof(struct virtio_blk_config, wce), i);
+	mutex_unlock(&pv->vdev_mutex);
+
+	err = pvblk_set_write_cache(pv->disk->queue, i);
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(cache_type);
+
+static struct attribute *pvblk_disk_attrs[] = {
+	&dev_attr_serial.attr,
+	&dev_attr_cache_type.attr,
+	NULL,
+};
+
+static umode_t pvblk_disk_attrs_visible(struct kobject *kobj,
+					struct attribute *a, int n)
+{
+	struct device *dev = kobj_to_dev(kobj);
+	struct pvblk_dev *pv = dev_to_pvblk(dev);
+
+	if (a == &dev_attr_cache_type.attr &&
+	    !virtio_has_feature(pv->vdev, VIRTIO_BLK_F_CONFIG_WCE))
+		return 0444;
+	return a->mode;
+}
+
+static const struct attribute_group pvblk_disk_group = {
+	.attrs = pvblk_disk_attrs,
+	.is_visible = pvblk_disk_attrs_visible,
+};
+
+/* /sys/block/<disk>/pvblk/stats */
+static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct pvblk_dev *pv = dev_to_pvblk(dev);
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < pv->num_vqs; i++) {
+		const struct pvblk_vq_stats *s = &pv->vqs[i].stats;
+
+		len += sysfs_emit_at(buf, len,
+				     "queue=%u requests=%llu kicks=%llu kicks_suppressed=%llu irqs=%llu irqs_empty=%llu completions=%llu polled=%llu ring_full=%llu batches=%llu batch_max=%llu\n",
+				     i, READ_ONCE(s->requests),
+				     READ_ONCE(s->kicks),
+				     READ_ONCE(s->kicks_suppressed),
+				     READ_ONCE(s->irqs),
+				     READ_ONCE(s->irqs_empty),
+				     READ_ONCE(s->completions),
+				     READ_ONCE(s->polled),
+				     READ_ONCE(s->ring_full),
+				     READ_ONCE(s->batches),
+				     READ_ONCE(s->batch_max));
+	}
+	return len;
+}
+static DEVICE_ATTR_RO(stats);
+
+/* /sys/block/<disk>/pvblk/features: what the ring negotiated. */
+static ssize_t features_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	struct pvblk_dev *pv = dev_to_pvblk(dev);
+	struct virtio_device *vdev;
+	ssize_t ret = -ENODEV;
+
+	mutex_lock(&pv->vdev_mutex);
+	vdev = pv->vdev;
+	if (vdev)
+		ret = sysfs_emit(buf,
+				 "queues=%u poll_queues=%u packed=%d event_idx=%d indirect=%d mq=%d notification_data=%d\n",
+				 pv->num_vqs, pv->io_queues[HCTX_TYPE_POLL],
+				 virtio_has_feature(vdev, VIRTIO_F_RING_PACKED),
+				 virtio_has_feature(vdev,
+						    VIRTIO_RING_F_EVENT_IDX),
+				 virtio_has_feature(vdev,
+						    VIRTIO_RING_F_INDIRECT_DESC),
+				 virtio_has_feature(vdev, VIRTIO_BLK_F_MQ),
+				 pv->notify_serialized);
+	mutex_unlock(&pv->vdev_mutex);
+	return ret;
+}
+static DEVICE_ATTR_RO(features);
+
+static ssize_t batch_kicks_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(dev_to_pvblk(dev)->batch_kicks));
+}
+
+static ssize_t batch_kicks_store(struct device *dev,
+				 struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	bool val;
+	int err;
+
+	err = kstrtobool(buf, &val);
+	if (err)
+		return err;
+	WRITE_ONCE(dev_to_pvblk(dev)->batch_kicks, val);
+	return count;
+}
+static DEVICE_ATTR_RW(batch_kicks);
+
+static struct attribute *pvblk_tune_attrs[] = {
+	&dev_attr_stats.attr,
+	&dev_attr_features.attr,
+	&dev_attr_batch_kicks.attr,
+	NULL,
+};
+
+static const struct attribute_group pvblk_tune_group = {
+	.name = "pvblk",
+	.attrs = pvblk_tune_attrs,
+};
+
+const struct attribute_group *pvblk_attr_groups[] = {
+	&pvblk_disk_group,
+	&pvblk_tune_group,
+	NULL,
+};
