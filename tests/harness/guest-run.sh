@@ -1,0 +1,107 @@
+#!/bin/sh
+# guest-run.sh busybox|systemd -- runs inside the test guest (POSIX sh).
+#
+# busybox: started by the initramfs /init as PID 1 after switch_root; mounts
+#          the API file systems first.
+# systemd: started by pvtest.service; mounts nothing, waits until the boot
+#          is finished (systemctl is-system-running --wait).
+#
+# Runs /pvtest/script with bash under a timeout, output to /pvtest/script.log
+# and to the console; then saves dmesg, checks it for kernel splats, writes
+# the result to /pvtest/rc and powers the guest off.
+#
+# Files in /pvtest (the per-test host directory):
+#   in : script, dmesg-ignore (optional, grep -E patterns, one a line)
+#   out: started (uptime when the script started), script.log, script-rc,
+#        dmesg, dmesg-check (offending lines; empty when clean), rc (0 = pass),
+#        systemd only: system-state, failed-units, journal
+mode=${1:-busybox}
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 TERM=dumb
+P=/pvtest
+con=/dev/console
+
+say() { echo "pvtest: $*" > $con; }
+
+if [ "$mode" = busybox ]; then
+	mount -t proc -o nosuid,nodev,noexec proc /proc
+	mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+	mount -t devtmpfs -o nosuid devtmpfs /dev 2>/dev/null
+	mkdir -p /dev/pts /dev/shm
+	mount -t devpts -o nosuid,noexec,gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /dev/shm
+	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
+	mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /run
+	mkdir -p /run/lock
+	mount -t debugfs -o nosuid,nodev,noexec debugfs /sys/kernel/debug 2>/dev/null
+	mount -t tracefs -o nosuid,nodev,noexec tracefs /sys/kernel/tracing 2>/dev/null
+	mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup 2>/dev/null
+	ln -sfn /proc/self/fd /dev/fd
+	ln -sfn /proc/self/fd/0 /dev/stdin
+	ln -sfn /proc/self/fd/1 /dev/stdout
+	ln -sfn /proc/self/fd/2 /dev/stderr
+	hostname pvtest
+fi
+
+top= timeout=300
+for w in $(cat /proc/cmdline); do
+	case $w in
+	pvtest.top=*) top=${w#*=} ;;
+	pvtest.timeout=*) timeout=${w#*=} ;;
+	esac
+done
+export PVTEST_TOP="$top" PVTEST_KVER="$(uname -r)" PVTEST_MODE="$mode" PVTEST_DIR=$P
+
+if [ "$mode" = systemd ]; then
+	state=$(timeout 120 systemctl is-system-running --wait 2>&1)
+	{
+		echo "$state"
+		systemctl --failed --no-legend --plain 2>&1
+	} > $P/system-state
+	say "system is $state"
+fi
+
+# Time left for the script: the host kills QEMU at pvtest.timeout seconds
+# (counted from QEMU's start), keep a margin for the epilogue.
+up=$(cut -d. -f1 /proc/uptime)
+left=$((timeout - up - 15))
+[ $left -ge 5 ] || left=5
+
+cut -d' ' -f1 /proc/uptime > $P/started
+say "running /pvtest/script ($mode mode, uptime ${up}s, timeout ${left}s)"
+: > $P/script.log
+tail -n +1 -f -s 0.2 $P/script.log > $con 2>/dev/null &
+tailpid=$!
+(cd $P && exec timeout -k 5 $left bash $P/script) < /dev/null >> $P/script.log 2>&1
+rc=$?
+[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "pvtest: script timed out after ${left}s (rc $rc)" >> $P/script.log
+echo $rc > $P/script-rc
+sleep 0.5
+kill $tailpid 2>/dev/null
+say "script exited with rc $rc"
+
+if [ "$mode" = systemd ]; then
+	systemctl --failed --no-legend --plain > $P/failed-units 2>&1
+	journalctl -b --no-pager -o short-monotonic > $P/journal 2>&1
+fi
+
+dmesg > $P/dmesg 2>&1
+pat=/run/pvtest-dmesg-patterns
+grep -v -e '^#' -e '^$' "$top/tests/harness/dmesg-patterns" > $pat
+if [ -s $P/dmesg-ignore ]; then
+	grep -E -f $pat $P/dmesg | grep -v -E -f $P/dmesg-ignore > $P/dmesg-check
+else
+	grep -E -f $pat $P/dmesg > $P/dmesg-check
+fi
+if [ -s $P/dmesg-check ]; then
+	say "dmesg check FAILED:"
+	head -n 20 $P/dmesg-check > $con
+	[ $rc -ne 0 ] || rc=100
+fi
+
+echo $rc > $P/rc
+sync
+say "done, rc $rc, powering off"
+/bin/busybox poweroff -f
+echo o > /proc/sysrq-trigger
+sleep 10

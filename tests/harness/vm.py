@@ -1,0 +1,521 @@
+"""QEMU guest driver for the pvblk guest tests (Python 3 standard library).
+
+A VM boots one of the test kernels (build/kernels/KVER) with the busybox
+initramfs built by mkinitramfs.sh; the guest's root is this machine's root
+over 9p with a tmpfs overlay, and the per-run directory
+build/test-runs/KVER/NAME/ is shared writable as /pvtest.  The guest runs
+`script` with bash, then powers off.  See README.md in this directory.
+
+    from vm import VM
+    with VM(kver="6.1.0-56-amd64", name="demo", script="uname -r") as vm:
+        vm.wait_file("started")
+        print(vm.qmp("query-status"))
+        res = vm.wait()          # raises GuestError unless the run passed
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+
+DEFAULT_TIMEOUT = 300
+
+# Measured on this machine (TCG): "-cpu max" boots both kernels as fast as
+# qemu64; "pc" (i440fx) boots as fast as q35 and has ACPI hot-plug on its root
+# bus, so device_add/device_del of a virtio-blk-pci work without root ports.
+DEFAULT_MACHINE = "pc"
+DEFAULT_CPU = "max"
+
+
+class QMPError(Exception):
+    """A QMP command returned an error (or QMP itself failed)."""
+
+    def __init__(self, desc, cls=None, command=None):
+        super().__init__(desc)
+        self.desc = desc
+        self.cls = cls
+        self.command = command
+
+
+class GuestError(AssertionError):
+    """The guest run failed (script rc, dmesg check, crash, timeout)."""
+
+    def __init__(self, msg, result=None):
+        super().__init__(msg)
+        self.result = result
+
+
+def _read(path, default=None):
+    try:
+        with open(path, "r", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def dmesg_patterns():
+    pats = []
+    for line in (_read(os.path.join(HERE, "dmesg-patterns"), "") or "").splitlines():
+        if line and not line.startswith("#"):
+            pats.append(line)
+    return pats
+
+
+def _first_splat(text, ignore=()):
+    if not text:
+        return None
+    pat = re.compile("|".join(dmesg_patterns()))
+    ign = [re.compile(p) for p in ignore]
+    for line in text.splitlines():
+        if pat.search(line) and not any(i.search(line) for i in ign):
+            return line.strip()
+    return None
+
+
+class Result:
+    """Outcome of one guest run.
+
+    rc: final rc written by the guest (None if it never got there);
+    script_rc: the script's own exit status; ok: passed; reason: why not;
+    timed_out: the host killed QEMU at the timeout; console, script_log,
+    dmesg, dmesg_check: texts ('' when absent); run_dir: where all files are;
+    elapsed: wall seconds from QEMU start to exit; boot_secs: guest uptime
+    when the script started (None if it never did).
+    """
+
+    def __init__(self, vm, timed_out, qemu_status):
+        d = vm.run_dir
+        self.run_dir = d
+        self.name = vm.name
+        self.kver = vm.kver
+        self.mode = vm.mode
+        self.timed_out = timed_out
+        self.qemu_status = qemu_status
+        self.elapsed = (vm._end or time.time()) - (vm._start or time.time())
+        self.console = _read(os.path.join(d, "console"), "")
+        self.script_log = _read(os.path.join(d, "script.log"), "")
+        self.dmesg = _read(os.path.join(d, "dmesg"), "")
+        self.dmesg_check = _read(os.path.join(d, "dmesg-check"), "")
+        self.qemu_log = _read(os.path.join(d, "qemu.log"), "")
+
+        def num(name, conv=int):
+            v = _read(os.path.join(d, name))
+            try:
+                return conv(v.strip()) if v is not None else None
+            except ValueError:
+                return None
+
+        self.rc = num("rc")
+        self.script_rc = num("script-rc")
+        self.boot_secs = num("started", float)
+        self.reason = self._reason(vm)
+        self.ok = self.reason is None
+
+    def _reason(self, vm):
+        if self.timed_out:
+            return "timeout: guest did not finish within %ss, QEMU killed" % vm.timeout
+        if self.rc is None:
+            splat = _first_splat(self.console, vm.dmesg_ignore)
+            if splat:
+                return "guest crashed before writing its result: %s" % splat
+            if self.qemu_status not in (0, None):
+                tail = " | ".join(self.qemu_log.strip().splitlines()[-3:])
+                return "QEMU exited with status %s: %s" % (self.qemu_status, tail)
+            return "guest exited without writing /pvtest/rc (see console)"
+        why = []
+        if self.script_rc in (124, 137):
+            why.append("script timed out in the guest (rc %s)" % self.script_rc)
+        elif self.script_rc:
+            why.append("script failed with rc %s" % self.script_rc)
+        if self.dmesg_check.strip():
+            first = self.dmesg_check.strip().splitlines()[0]
+            why.append("dmesg check: %s" % first)
+        if self.rc and not why:
+            why.append("guest rc %s" % self.rc)
+        return "; ".join(why) or None
+
+    def file(self, relpath, default=None):
+        """Text of a file the guest left in /pvtest (None if absent)."""
+        return _read(os.path.join(self.run_dir, relpath), default)
+
+    def check(self):
+        if not self.ok:
+            raise GuestError("%s [%s %s] %s" % (self.name, self.kver, self.mode, self.reason), self)
+        return self
+
+    def __repr__(self):
+        return "<Result %s %s ok=%s rc=%s reason=%r>" % (self.name, self.kver, self.ok, self.rc, self.reason)
+
+
+class VM:
+    """One QEMU guest.  Options (keywords):
+
+    kver      test kernel version (build/kernels/KVER must exist)
+    mode      'busybox' (script runs as PID 1 after the 9p/overlay root is
+              mounted) or 'systemd' (full systemd, udevd, journald, D-Bus;
+              the script runs from pvtest.service once boot is finished)
+    cpus, mem vCPUs (2) and memory ('1G')
+    extra     list of extra QEMU arguments (-blockdev, -device, -object, ...)
+    script    bash text run in the guest, with `set -euo pipefail` (strict)
+              and `set -x` (xtrace) prepended, and tests/harness/guest-lib.sh
+              sourced (pv_signal NAME, pv_wait NAME [TIMEOUT])
+    timeout   seconds from QEMU's start until the host kills it (boot
+              included); the guest gives the script what is left minus 15 s
+    name      run directory name: build/test-runs/KVER/NAME/ (wiped when the
+              VM object is created, so files can be put there before start())
+    dmesg_ignore  regexps; dmesg lines matching one do not fail the run
+    machine, cpu, append  override -machine, -cpu, add kernel parameters
+    """
+
+    def __init__(self, kver, mode="busybox", cpus=2, mem="1G", extra=None, script="",
+                 timeout=DEFAULT_TIMEOUT, name="vm", top=TOP, dmesg_ignore=(),
+                 machine=DEFAULT_MACHINE, cpu=DEFAULT_CPU, append="", strict=True,
+                 xtrace=True, build=None):
+        if mode not in ("busybox", "systemd"):
+            raise ValueError("mode must be 'busybox' or 'systemd', not %r" % (mode,))
+        self.kver = kver
+        self.mode = mode
+        self.cpus = cpus
+        self.mem = mem
+        self.extra = list(extra or [])
+        self.script = script
+        self.timeout = timeout
+        self.name = name
+        self.top = os.path.abspath(top)
+        self.build = build or os.path.join(self.top, "build")
+        self.dmesg_ignore = list(dmesg_ignore)
+        self.machine = machine
+        self.cpu = cpu
+        self.append = append
+        self.strict = strict
+        self.xtrace = xtrace
+        self.kdir = os.path.join(self.build, "kernels", kver)
+        self.run_dir = os.path.join(self.build, "test-runs", kver, name)
+        self.proc = None
+        self.result = None
+        self._events = []
+        self._qmp_sock = None
+        self._qmp_buf = b""
+        self._qmp_id = 0
+        self._qmp_tmpdir = None
+        self._start = None
+        self._end = None
+        self._timed_out = False
+        if not os.path.isfile(self.kernel):
+            raise FileNotFoundError("%s missing: run scripts/deps.sh && scripts/kernels.sh" % self.kernel)
+        if os.path.isdir(self.run_dir):
+            shutil.rmtree(self.run_dir)
+        os.makedirs(self.run_dir)
+        # The QMP socket path must fit in sun_path (108 bytes).
+        self.qmp_path = os.path.join(self.run_dir, "qmp.sock")
+        if len(self.qmp_path) > 100:
+            self._qmp_tmpdir = tempfile.mkdtemp(prefix="pvqmp.")
+            self.qmp_path = os.path.join(self._qmp_tmpdir, "qmp.sock")
+
+    # ---------------------------------------------------------------- paths
+    @property
+    def kernel(self):
+        return os.path.join(self.kdir, "boot", "vmlinuz-" + self.kver)
+
+    @property
+    def initrd(self):
+        return os.path.join(self.build, "initramfs", self.kver + ".cpio.gz")
+
+    def path(self, relpath):
+        """Host path of RELPATH in the run directory (/pvtest in the guest)."""
+        return os.path.join(self.run_dir, relpath)
+
+    # ---------------------------------------------------------------- start
+    def cmdline(self):
+        params = [
+            "console=ttyS0", "panic=-1",
+            "pvtest.mode=" + self.mode, "pvtest.kdir=" + self.kdir,
+            "pvtest.top=" + self.top, "pvtest.timeout=%d" % int(self.timeout),
+            # Boot speed under TCG: no speculation mitigations to patch in,
+            # no timer check, no i8042 probing, ratelimit-free console.
+            "mitigations=off", "no_timer_check", "i8042.noaux", "i8042.nokbd",
+            "tsc=reliable", "printk.devkmsg=on",
+        ]
+        if self.mode == "systemd":
+            params += ["systemd.show_status=1", "systemd.unit=multi-user.target"]
+        if self.append:
+            params.append(self.append)
+        return " ".join(p for p in params if p)
+
+    def qemu_argv(self):
+        argv = [
+            "qemu-system-x86_64", "-name", "pvtest-%s" % self.name,
+            "-accel", "tcg", "-machine", self.machine, "-cpu", self.cpu,
+            "-smp", str(self.cpus), "-m", str(self.mem),
+            "-nodefaults", "-nographic", "-no-reboot", "-no-user-config",
+            "-kernel", self.kernel, "-initrd", self.initrd, "-append", self.cmdline(),
+            "-chardev", "file,id=con,path=%s" % self.path("console"),
+            "-serial", "chardev:con",
+            "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
+            "-virtfs", "local,path=/,mount_tag=pvroot,readonly=on,security_model=none,multidevs=remap",
+            "-virtfs", "local,path=%s,mount_tag=pvtest,security_model=none" % self.run_dir,
+        ]
+        return argv + [str(a) for a in self.extra]
+
+    def _write_script(self):
+        head = ["#!/bin/bash"]
+        if self.strict:
+            head.append("set -euo pipefail")
+        head.append(". %s/tests/harness/guest-lib.sh" % self.top)
+        if self.xtrace:
+            head.append("set -x")
+        with open(self.path("script"), "w") as f:
+            f.write("\n".join(head) + "\n" + self.script + "\n")
+        if self.dmesg_ignore:
+            with open(self.path("dmesg-ignore"), "w") as f:
+                f.write("\n".join(self.dmesg_ignore) + "\n")
+
+    def start(self):
+        if self.proc:
+            return self
+        subprocess.run([os.path.join(HERE, "mkinitramfs.sh"), self.kver], check=True)
+        self._write_script()
+        argv = self.qemu_argv()
+        with open(self.path("qemu.cmd"), "w") as f:
+            f.write(" ".join(_shquote(a) for a in argv) + "\n")
+        log = open(self.path("qemu.log"), "wb")
+        self._start = time.time()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        return self
+
+    # ---------------------------------------------------------------- state
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _deadline(self, timeout):
+        if timeout is not None:
+            return time.time() + timeout
+        return self._start + self.timeout
+
+    def signal(self, name):
+        """Create /pvtest/NAME for a guest waiting with pv_wait NAME."""
+        with open(self.path(name), "a"):
+            pass
+
+    def wait_file(self, relpath, timeout=None):
+        """Wait until the guest creates RELPATH in /pvtest; returns its host
+        path.  Raises GuestError if QEMU exits first or on timeout (default:
+        what is left of the VM's timeout)."""
+        deadline = self._deadline(timeout)
+        p = self.path(relpath)
+        while True:
+            if os.path.exists(p):
+                return p
+            if not self.running():
+                raise GuestError("%s: guest ended before creating /pvtest/%s (%s)"
+                                 % (self.name, relpath, self.wait(check=False).reason), self.result)
+            if time.time() >= deadline:
+                raise GuestError("%s: /pvtest/%s did not appear in time" % (self.name, relpath))
+            time.sleep(0.1)
+
+    def wait(self, timeout=None, check=True):
+        """Wait until the guest powers off (killing it at the deadline:
+        `timeout` seconds from now, or the VM's timeout from its start).
+        Returns a Result; raises GuestError if check and the run failed."""
+        if self.result is None:
+            if self.proc is None:
+                raise RuntimeError("VM %s not started" % self.name)
+            deadline = self._deadline(timeout)
+            status = None
+            try:
+                status = self.proc.wait(timeout=max(0.0, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                self._timed_out = True
+                self.kill()
+                status = self.proc.returncode
+            self._end = time.time()
+            self._qmp_close()
+            self.result = Result(self, self._timed_out, status)
+        if check:
+            self.result.check()
+        return self.result
+
+    def kill(self):
+        """Stop QEMU now (SIGTERM, then SIGKILL).  Idempotent."""
+        self._qmp_close()
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait()
+        if self._end is None and self._start is not None:
+            self._end = time.time()
+        if self._qmp_tmpdir:
+            shutil.rmtree(self._qmp_tmpdir, ignore_errors=True)
+            self._qmp_tmpdir = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+        return False
+
+    def __del__(self):
+        try:
+            self.kill()
+        except Exception:
+            pass
+
+    # ---------------------------------------------------------------- QMP
+    def _qmp_close(self):
+        if self._qmp_sock:
+            try:
+                self._drain_events()
+            except Exception:
+                pass
+            self._qmp_sock.close()
+            self._qmp_sock = None
+
+    def _qmp_recv(self, deadline):
+        """One JSON message from QMP."""
+        while b"\n" not in self._qmp_buf:
+            left = deadline - time.time()
+            if left <= 0:
+                raise QMPError("QMP: no reply in time")
+            self._qmp_sock.settimeout(left)
+            try:
+                chunk = self._qmp_sock.recv(65536)
+            except socket.timeout:
+                raise QMPError("QMP: no reply in time")
+            if not chunk:
+                raise QMPError("QMP: connection closed (QEMU exited?)")
+            self._qmp_buf += chunk
+        line, self._qmp_buf = self._qmp_buf.split(b"\n", 1)
+        line = line.strip()
+        if not line:
+            return self._qmp_recv(deadline)
+        return json.loads(line)
+
+    def _qmp_connect(self, timeout=10):
+        if self._qmp_sock:
+            return
+        if not self.running():
+            raise QMPError("QMP: QEMU is not running")
+        deadline = time.time() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.qmp_path)
+                break
+            except OSError:
+                s.close()
+                if time.time() > deadline or not self.running():
+                    raise QMPError("QMP: cannot connect to %s" % self.qmp_path)
+                time.sleep(0.05)
+        self._qmp_sock = s
+        self._qmp_buf = b""
+        greeting = self._qmp_recv(deadline)
+        if "QMP" not in greeting:
+            raise QMPError("QMP: unexpected greeting %r" % greeting)
+        self._qmp_command("qmp_capabilities", {}, timeout)
+
+    def _qmp_command(self, execute, arguments, timeout):
+        self._qmp_id += 1
+        cid = "pv%d" % self._qmp_id
+        msg = {"execute": execute, "id": cid}
+        if arguments:
+            msg["arguments"] = arguments
+        self._qmp_sock.sendall(json.dumps(msg).encode() + b"\n")
+        deadline = time.time() + timeout
+        while True:
+            r = self._qmp_recv(deadline)
+            if "event" in r:
+                self._events.append(r)
+                continue
+            if r.get("id") != cid:
+                continue
+            if "error" in r:
+                e = r["error"]
+                raise QMPError("%s: %s" % (execute, e.get("desc", e)), e.get("class"), execute)
+            return r.get("return")
+
+    def qmp(self, execute, arguments=None, timeout=60, **kw):
+        """Run a QMP command and return its "return" value; raises QMPError.
+        Arguments as keywords, or a dict for names with dashes:
+        vm.qmp("device_del", id="d1"); vm.qmp("blockdev-add", {"node-name": ...})."""
+        args = dict(arguments or {})
+        args.update(kw)
+        self._qmp_connect()
+        return self._qmp_command(execute, args, timeout)
+
+    def _drain_events(self):
+        if not self._qmp_sock:
+            return
+        self._qmp_sock.setblocking(False)
+        try:
+            while True:
+                try:
+                    chunk = self._qmp_sock.recv(65536)
+                except (BlockingIOError, InterruptedError):
+                    break
+                if not chunk:
+                    break
+                self._qmp_buf += chunk
+        finally:
+            self._qmp_sock.setblocking(True)
+        while b"\n" in self._qmp_buf:
+            line, self._qmp_buf = self._qmp_buf.split(b"\n", 1)
+            if line.strip():
+                r = json.loads(line)
+                if "event" in r:
+                    self._events.append(r)
+
+    def events(self, name=None):
+        """QMP events received so far (all, or those named NAME)."""
+        self._drain_events()
+        return [e for e in self._events if name is None or e["event"] == name]
+
+    def wait_event(self, name, timeout=30, match=None):
+        """Wait for a QMP event NAME (optionally whose "data" contains the
+        items of dict MATCH) that was not returned by a previous wait_event;
+        returns it or raises QMPError."""
+        self._qmp_connect()
+        deadline = time.time() + timeout
+        seen = getattr(self, "_consumed", set())
+        self._consumed = seen
+        while True:
+            for i, e in enumerate(self._events):
+                if i in seen or e["event"] != name:
+                    continue
+                data = e.get("data", {})
+                if match and any(data.get(k) != v for k, v in match.items()):
+                    continue
+                seen.add(i)
+                return e
+            try:
+                r = self._qmp_recv(deadline)
+            except QMPError:
+                raise QMPError("QMP: event %s not seen within %ss" % (name, timeout))
+            if "event" in r:
+                self._events.append(r)
+
+
+def _shquote(s):
+    if re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", s):
+        return s
+    return "'" + s.replace("'", "'\\''") + "'"
