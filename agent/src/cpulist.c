@@ -29,6 +29,8 @@ int pvt_cpulist_parse(const char *s, struct pvt_cpuset *set, struct pvt_err *e)
 	while (*p) {
 		long lo, hi;
 
+		while (isspace((unsigned char)*p))
+			p++;
 		if (!parse_cpu(&p, &lo))
 			goto bad;
 		hi = lo;

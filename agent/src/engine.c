@@ -38,9 +38,10 @@ int pvt_engine_precheck(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
 			if (strcmp(it->unit, "pvblk") == 0)
 				return pvt_errf(e, "%s: [pvblk] %s: device %s lacks this tunable (%s does not exist); nothing applied",
 						it->origin, it->key, it->device, it->path);
-			return pvt_errf(e, "%s: [%s] %s: %s%s%s does not exist; nothing applied",
+			return pvt_errf(e, "%s: [%s] %s: %s%s%s%s does not exist; nothing applied",
 					it->origin, it->unit, it->key, it->device ? "device " : "",
-					it->device ? it->device : "", it->device ? ": " : "");
+					it->device ? it->device : "", it->device ? ": " : "",
+					it->path);
 		}
 	}
 	return 0;

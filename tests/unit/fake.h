@@ -1,0 +1,33 @@
+/* fake.h: a fake system tree in a temporary directory, for the unit tests. */
+#ifndef PVT_FAKE_H
+#define PVT_FAKE_H
+
+#include "ctx.h"
+
+/* A fresh tree; fake_free removes it. */
+char *fake_new(void);
+void fake_free(char *root);
+void fake_write(const char *root, const char *path, const char *content);
+/* Content with trailing white space removed; caller frees. NULL if missing. */
+char *fake_read(const char *root, const char *path);
+void fake_mkdir(const char *root, const char *path);
+void fake_remove(const char *root, const char *path);
+/* A disk with a device link and every queue/ file; @sched is queue/scheduler. */
+void fake_disk(const char *root, const char *name, const char *sched);
+/* Add the pvblk/ tunables (all 0) to a disk. */
+void fake_pvblk(const char *root, const char *name);
+/* /usr/lib/pvtune/profiles/NAME/tuned.conf */
+void fake_profile(const char *root, const char *name, const char *text);
+/* cpuinfo (x2apic, hypervisor), 2 online CPUs, vm sysctls, interrupts. */
+void fake_system(const char *root);
+/* A context rooted at @root. */
+void fake_ctx(struct pvt_ctx *ctx, const char *root);
+/* assert that @path under @root holds @want */
+#define assert_file(root, path, want) do { \
+	char *got_ = fake_read(root, path); \
+	assert_non_null(got_); \
+	assert_string_equal(got_, want); \
+	free(got_); \
+} while (0)
+
+#endif
