@@ -63,11 +63,7 @@ def disk(node, slot, image=None, null_size_mb=None, dev=None, blockdev=None,
 def blockstats(vm, node):
     """QMP query-blockstats entry of the device whose node is NODE."""
     for s in vm.qmp("query-blockstats", **{"query-nodes": False}):
-        if s.get("qdev", "").endswith(node + "-dev") or s.get("node-name") == node:
+        # qdev is /machine/peripheral/<id>/virtio-backend
+        if "/%s-dev/" % node in s.get("qdev", "") + "/":
             return s["stats"]
-        if s.get("device") == node:
-            return s["stats"]
-    for s in vm.qmp("query-blockstats", **{"query-nodes": True}):
-        if s.get("node-name") == node:
-            return s["stats"]
-    raise KeyError("no blockstats for %s" % node)
+    raise KeyError("no blockstats for the device of %s" % node)
