@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# test-cli.sh: pvtune-adm --no-daemon --root FAKE against a fake tree:
+# output and exit codes of every command.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+R=$(mktemp -d /tmp/pvtune-cli.XXXXXX)
+trap 'rm -rf "$R"' EXIT
+"$here/mkfake.sh" "$R"
+A=("$ADM" --no-daemon --root "$R")
+
+run "${A[@]}" list
+expect_rc 0 "list"
+expect_out "- pvblk-guest                    - Balanced" "list shows pvblk-guest with its summary"
+expect_out "pvblk-guest-latency" "list shows pvblk-guest-latency"
+expect_out "pvblk-guest-throughput" "list shows pvblk-guest-throughput"
+expect_out "No current active profile." "list: nothing active yet"
+
+run "${A[@]}" active
+expect_rc 0 "active"
+expect_out "No current active profile." "active: none"
+
+run "${A[@]}" recommend
+expect_rc 0 "recommend"
+[ "$out" = pvblk-guest ] && ok "recommend prints pvblk-guest in a guest" || bad "recommend: '$out'"
+
+run "${A[@]}" profile_info pvblk-guest-latency
+expect_rc 0 "profile_info"
+expect_out "Profile chain: pvblk-guest pvblk-guest-latency" "profile_info shows the include chain"
+expect_out "  elevator = none" "profile_info shows merged options"
+
+run "${A[@]}" verify
+expect_rc 1 "verify without an active profile fails"
+expect_out "no profile is active" "verify says why"
+
+run "${A[@]}" profile pvblk-guest
+expect_rc 0 "profile pvblk-guest"
+expect_out "disk   pvda           elevator         expected mq-deadline  actual none         changed" "profile prints each change"
+expect_file "$R" /sys/block/pvda/queue/scheduler mq-deadline "pvblk disk gets mq-deadline"
+expect_file "$R" /sys/block/pvda/pvblk/batch_kicks 1 "pvblk tunable set"
+expect_file "$R" /sys/block/vda/queue/add_random 0 "virtio disk tuned"
+expect_file "$R" /sys/block/vda/pvblk/batch_kicks "" "virtio disk has no pvblk tunables"
+expect_file "$R" /proc/sys/vm/swappiness 30 "vm swappiness set"
+expect_file "$R" /etc/pvtune/active_profile pvblk-guest "active profile persisted"
+
+run "${A[@]}" active
+expect_out "Current active profile: pvblk-guest" "active after profile"
+
+run "${A[@]}" verify
+expect_rc 0 "verify passes after profile"
+expect_out "disk   vda            rq_affinity      expected 1            actual 1            ok" "verify prints expected and actual"
+expect_out "Verification succeeded" "verify summary"
+
+echo 2 >"$R/sys/block/vda/queue/rq_affinity"
+run "${A[@]}" verify
+expect_rc 1 "verify fails after a manual change"
+expect_out "disk   vda            rq_affinity      expected 1            actual 2            MISMATCH" "verify names the mismatch"
+expect_out "Verification failed: 1 item(s) not as expected" "verify failure summary"
+
+echo 1 >"$R/sys/block/vda/queue/rq_affinity"
+rm "$R/sys/block/pvdb/pvblk/batch_kicks"
+run "${A[@]}" verify
+expect_rc 0 "a missing sysfs node is not a failure"
+expect_out "actual n/a          n/a: node does not exist" "missing node shown as n/a"
+
+run "${A[@]}" --json verify
+expect_rc 0 "verify --json"
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ok"] is True; assert any(i["status"]=="n/a" for i in d["items"])' <<<"$out"; then
+	ok "verify --json is valid JSON with per-item status"
+else
+	bad "verify --json" "$out"
+fi
+run "${A[@]}" --json list
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["active"]=="pvblk-guest"; assert len(d["profiles"])==3' <<<"$out"; then
+	ok "list --json"
+else
+	bad "list --json" "$out"
+fi
+
+run "${A[@]}" off
+expect_rc 0 "off"
+expect_file "$R" /sys/block/pvda/queue/scheduler none "off restores the scheduler"
+expect_file "$R" /sys/block/pvda/pvblk/batch_kicks 0 "off restores pvblk tunables"
+expect_file "$R" /sys/block/vda/queue/add_random 1 "off restores add_random"
+expect_file "$R" /proc/sys/vm/swappiness 60 "off restores swappiness"
+expect_file "$R" /proc/sys/vm/dirty_ratio 20 "off restores dirty_ratio"
+run "${A[@]}" active
+expect_out "No current active profile." "off clears the active profile"
+
+# the latency profile asks for tunables pvdb lacks now: refused, nothing applied
+run "${A[@]}" profile pvblk-guest-latency
+expect_rc 1 "profile refused when a pvblk disk lacks a tunable"
+expect_out "device pvdb lacks this tunable" "error names the device"
+expect_file "$R" /proc/sys/vm/swappiness 60 "refused profile changes nothing"
+echo 0 >"$R/sys/block/pvdb/pvblk/batch_kicks"
+
+run "${A[@]}" profile pvblk-guest-latency
+expect_rc 0 "profile pvblk-guest-latency"
+expect_file "$R" /proc/irq/25/smp_affinity_list 0 "irq spread: queue 0 on CPU 0"
+expect_file "$R" /proc/irq/26/smp_affinity_list 1 "irq spread: queue 1 on CPU 1"
+expect_file "$R" /proc/irq/24/smp_affinity_list 0-1 "config interrupt untouched"
+run "${A[@]}" off
+expect_file "$R" /proc/irq/26/smp_affinity_list 0-1 "off restores IRQ affinity"
+
+# bad input
+run "${A[@]}" profile ../../etc
+expect_rc 2 "profile name with .. refused"
+expect_out "invalid profile name '../../etc'" "bad name message"
+run "${A[@]}" profile a/b
+expect_rc 2 "profile name with / refused"
+run "${A[@]}" profile no-such
+expect_rc 1 "unknown profile"
+expect_out "profile 'no-such' not found" "unknown profile message"
+mkdir -p "$R/etc/pvtune/profiles/broken"
+printf '[main]\nsummary=broken\n[disk]\nelevator=cfq\n' >"$R/etc/pvtune/profiles/broken/tuned.conf"
+run "${A[@]}" profile broken
+expect_rc 1 "profile with a bad value"
+expect_out "broken/tuned.conf:4: [disk] elevator=cfq: unknown elevator 'cfq'" "bad value names file and line"
+run "${A[@]}" list
+expect_out "(broken: " "list marks a broken profile"
+run "${A[@]}" frobnicate
+expect_rc 2 "unknown command"
+run "${A[@]}" profile
+expect_rc 2 "profile without a name"
+run "$ADM" --root "$R" list
+expect_rc 2 "--root needs --no-daemon"
+
+summary
