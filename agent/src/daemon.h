@@ -12,6 +12,7 @@
 #include "store.h"
 
 #define PVT_DAEMON_CONF PVT_CONF_DIR "/pvtuned.conf"
+#define PVT_PID_FILE PVT_STATE_DIR "/pvtuned.pid"
 
 struct daemon_config {
 	bool rollback_on_exit;		/* rollback=auto (default) | not_on_exit */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "engine.h"
@@ -74,6 +75,25 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	apply_active(userdata);
 	sd_notify(0, "READY=1");
 	return 0;
+}
+
+/* /run/pvtune/pvtuned.pid: tells the udev rules that pvtuned is running. */
+static void pidfile(const struct pvt_ctx *ctx, bool create)
+{
+	struct pvt_err e;
+	char *pid;
+
+	if (!create) {
+		char *p = pvt_rooted(ctx->root, PVT_PID_FILE);
+
+		unlink(p);
+		free(p);
+		return;
+	}
+	pid = pvt_xasprintf("%d\n", (int)getpid());
+	if (pvt_write_atomic(ctx->root, PVT_PID_FILE, pid, &e) < 0)
+		pvt_log(LOG_WARNING, "%s", e.msg);
+	free(pid);
 }
 
 static void usage(FILE *f)
@@ -159,10 +179,12 @@ int main(int argc, char **argv)
 	if (setup(&d, udev) < 0)
 		goto out;
 	apply_active(&d);
+	pidfile(&d.ctx, true);
 	sd_notify(0, "READY=1\nSTATUS=running");
 	pvt_log(LOG_INFO, "ready (root %s, udev monitor %s)", d.ctx.root, udev ? "on" : "off");
 	ret = sd_event_loop(d.event) < 0;
 	sd_notify(0, "STOPPING=1");
+	pidfile(&d.ctx, false);
 	if (d.cfg.rollback_on_exit) {
 		struct pvt_report rep = {0};
 

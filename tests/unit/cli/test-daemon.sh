@@ -70,6 +70,7 @@ expect_out "pvtuned is not running" "clear message without the daemon"
 
 start_daemon && ok "pvtuned starts and owns org.pvblk.pvtune1" || bad "pvtuned did not start" "$(cat "$T/pvtuned.log")"
 grep -q "ready (root $R" "$T/pvtuned.log" && ok "pvtuned logs ready" || bad "no ready line" "$(cat "$T/pvtuned.log")"
+expect_file "$R" /run/pvtune/pvtuned.pid "$dpid" "pid file for the udev rules"
 
 # a non-root caller may read but not change
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" list
@@ -142,6 +143,7 @@ rc=$?
 expect_rc 0 "pvtuned exits 0 on SIGTERM"
 expect_file "$R" /proc/sys/vm/swappiness 60 "SIGTERM rolls back (rollback=auto)"
 expect_file "$R" /etc/pvtune/active_profile pvblk-guest "active profile kept across the stop"
+[ -e "$R/run/pvtune/pvtuned.pid" ] && bad "pid file left after exit" || ok "pid file removed on exit"
 
 # rollback=not_on_exit leaves the tuning in place
 printf '[daemon]\nrollback = not_on_exit\n' >"$R/etc/pvtune/pvtuned.conf"
