@@ -136,6 +136,7 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 		struct pvt_err e;
 		char *cur = NULL;
 		bool kept;
+		int w;
 
 		if (it->check) {
 			apply_check(ctx, it, rep);
@@ -151,8 +152,8 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 		} else if (pvt_store_remember(ctx, s, it->path, cur, it->unit, it->device, &e) < 0) {
 			add_result(rep, it, cur, PVT_ST_FAILED, e.msg);
 			failed++;
-		} else if (pvt_write_file(ctx->root, it->path, it->value, &e) < 0) {
-			if (errno == EIO && strcmp(it->unit, "irq") == 0) {
+		} else if ((w = pvt_write_file(ctx->root, it->path, it->value, &e)) < 0) {
+			if (w == -EIO && strcmp(it->unit, "irq") == 0) {
 				/* managed interrupts: the kernel owns their affinity */
 				if (!pvt_strv_contains(&s->fixed, it->path))
 					pvt_strv_push(&s->fixed, it->path);

@@ -238,19 +238,26 @@ int pvt_write_file(const char *root, const char *path, const char *value,
 	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	ssize_t w;
 
+	int err;
+
 	free(p);
-	if (fd < 0)
-		return pvt_errf(e, "cannot open %s for writing: %s", path, strerror(errno));
+	if (fd < 0) {
+		err = errno;
+		pvt_errf(e, "cannot open %s for writing: %s", path, strerror(err));
+		return -err;
+	}
 	w = write(fd, value, len);
 	if (w < 0 || (size_t)w != len) {
-		int err = w < 0 ? errno : EIO;
-
+		err = w < 0 ? errno : EIO;
 		close(fd);
-		errno = err;
-		return pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(err));
+		pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(err));
+		return -err;
 	}
-	if (close(fd) < 0)
-		return pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(errno));
+	if (close(fd) < 0) {
+		err = errno;
+		pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(err));
+		return -err;
+	}
 	return 0;
 }
 

@@ -43,7 +43,7 @@ bool pvt_is_dir(const char *root, const char *path);
  * On failure sets errno-based message naming the path.
  */
 int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err *e);
-/* Write @value to an existing file (sysfs style: no create, no truncate). */
+/* Write @value to an existing file (no create). Returns 0 or -errno. */
 int pvt_write_file(const char *root, const char *path, const char *value,
 		   struct pvt_err *e);
 /* Create or replace a regular file atomically (tmp + rename), parents made. */
