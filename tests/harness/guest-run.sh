@@ -21,7 +21,7 @@ export HOME=/root LANG=C.UTF-8 TERM=dumb
 P=/pvtest
 con=/dev/console
 
-say() { echo "pvtest: $*" > $con; }
+say() { echo "pvtest: [$(cut -d" " -f1 /proc/uptime)] $*" > $con; }
 
 if [ "$mode" = busybox ]; then
 	mount -t proc -o nosuid,nodev,noexec proc /proc
@@ -30,7 +30,6 @@ if [ "$mode" = busybox ]; then
 	mkdir -p /dev/pts /dev/shm
 	mount -t devpts -o nosuid,noexec,gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /dev/shm
-	mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs /tmp
 	mount -t tmpfs -o nosuid,nodev,mode=0755 tmpfs /run
 	mkdir -p /run/lock
 	mount -t debugfs -o nosuid,nodev,noexec debugfs /sys/kernel/debug 2>/dev/null

@@ -78,7 +78,7 @@ fi
 
 mkdir -p "$top/build/initramfs"
 stage=$(mktemp -d "$top/build/initramfs/.stage.$kver.XXXXXX")
-trap 'rm -rf "$stage"' EXIT INT TERM
+trap 'rm -rf "$stage" "$stage.cpio.gz"' EXIT INT TERM
 
 mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/lower" \
 	"$stage/rw" "$stage/newroot" "$stage/modules"
@@ -103,7 +103,8 @@ done
 echo "$kver" > "$stage/kver"
 
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
-	gzip -1 > "$out.tmp"
-mv "$out.tmp" "$out"
-echo "$fingerprint" > "$stamp"
+	gzip -1 > "$stage.cpio.gz"
+mv "$stage.cpio.gz" "$out"
+echo "$fingerprint" > "$stamp.$$"
+mv "$stamp.$$" "$stamp"
 echo "mkinitramfs: $out ($(tr '\n' ' ' < "$stage/modules/order"))"

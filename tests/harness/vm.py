@@ -14,6 +14,7 @@ build/test-runs/KVER/NAME/ is shared writable as /pvtest.  The guest runs
 """
 
 import json
+import lzma
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -33,6 +35,7 @@ DEFAULT_TIMEOUT = 300
 # bus, so device_add/device_del of a virtio-blk-pci work without root ports.
 DEFAULT_MACHINE = "pc"
 DEFAULT_CPU = "max"
+DEFAULT_TCG_THREAD = "single"
 
 
 class QMPError(Exception):
@@ -51,6 +54,55 @@ class GuestError(AssertionError):
     def __init__(self, msg, result=None):
         super().__init__(msg)
         self.result = result
+
+
+def extract_vmlinux(vmlinuz, out):
+    """Decompress the ELF vmlinux out of a bzImage into OUT (atomically).
+    QEMU boots an ELF vmlinux through its PVH entry point, which skips the
+    in-guest decompression: about 3 s under TCG for Debian's xz-compressed
+    6.1 kernel, 0.5 s for the zstd 6.12 one.  Returns False if not found."""
+    with open(vmlinuz, "rb") as f:
+        data = f.read()
+    for magic, kind in ((b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
+                        (b"\x1f\x8b\x08", "gzip")):
+        off = data.find(magic)
+        while off >= 0:
+            elf = None
+            try:
+                if kind == "xz":
+                    elf = lzma.LZMADecompressor().decompress(data[off:])
+                elif kind == "gzip":
+                    elf = zlib.decompressobj(31).decompress(data[off:])
+                else:
+                    elf = subprocess.run(["zstd", "-qdc"], input=data[off:],
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+            except (lzma.LZMAError, zlib.error, OSError):
+                elf = None
+            if elf and elf[:4] == b"\x7fELF":
+                tmp = "%s.tmp.%d" % (out, os.getpid())
+                with open(tmp, "wb") as f:
+                    f.write(elf)
+                os.replace(tmp, out)
+                return True
+            off = data.find(magic, off + 1)
+    return False
+
+
+def prepare(kver, build=None):
+    """Build what booting KVER needs (initramfs, PVH vmlinux) if out of date.
+    Returns the kernel image to boot."""
+    build = build or os.path.join(TOP, "build")
+    subprocess.run([os.path.join(HERE, "mkinitramfs.sh"), kver], check=True)
+    vmlinuz = os.path.join(build, "kernels", kver, "boot", "vmlinuz-" + kver)
+    vmlinux = os.path.join(build, "initramfs", kver + ".vmlinux")
+    try:
+        if os.path.getmtime(vmlinux) >= os.path.getmtime(vmlinuz):
+            return vmlinux
+    except OSError:
+        pass
+    if extract_vmlinux(vmlinuz, vmlinux):
+        return vmlinux
+    return vmlinuz
 
 
 def _read(path, default=None):
@@ -121,7 +173,7 @@ class Result:
 
     def _reason(self, vm):
         if self.timed_out:
-            return "timeout: guest did not finish within %ss, QEMU killed" % vm.timeout
+            return "timeout: guest did not finish within %.0fs, QEMU killed" % self.elapsed
         if self.rc is None:
             splat = _first_splat(self.console, vm.dmesg_ignore)
             if splat:
@@ -173,12 +225,14 @@ class VM:
               VM object is created, so files can be put there before start())
     dmesg_ignore  regexps; dmesg lines matching one do not fail the run
     machine, cpu, append  override -machine, -cpu, add kernel parameters
+    pvh       boot the decompressed vmlinux through PVH (faster); False boots
+              the bzImage as it is
     """
 
     def __init__(self, kver, mode="busybox", cpus=2, mem="1G", extra=None, script="",
                  timeout=DEFAULT_TIMEOUT, name="vm", top=TOP, dmesg_ignore=(),
                  machine=DEFAULT_MACHINE, cpu=DEFAULT_CPU, append="", strict=True,
-                 xtrace=True, build=None):
+                 xtrace=True, build=None, pvh=True, tcg_thread=DEFAULT_TCG_THREAD):
         if mode not in ("busybox", "systemd"):
             raise ValueError("mode must be 'busybox' or 'systemd', not %r" % (mode,))
         self.kver = kver
@@ -198,6 +252,9 @@ class VM:
         self.strict = strict
         self.xtrace = xtrace
         self.kdir = os.path.join(self.build, "kernels", kver)
+        self.kernel = os.path.join(self.kdir, "boot", "vmlinuz-" + kver)
+        self.pvh = pvh
+        self.tcg_thread = tcg_thread
         self.run_dir = os.path.join(self.build, "test-runs", kver, name)
         self.proc = None
         self.result = None
@@ -221,10 +278,6 @@ class VM:
             self.qmp_path = os.path.join(self._qmp_tmpdir, "qmp.sock")
 
     # ---------------------------------------------------------------- paths
-    @property
-    def kernel(self):
-        return os.path.join(self.kdir, "boot", "vmlinuz-" + self.kver)
-
     @property
     def initrd(self):
         return os.path.join(self.build, "initramfs", self.kver + ".cpio.gz")
@@ -253,7 +306,8 @@ class VM:
     def qemu_argv(self):
         argv = [
             "qemu-system-x86_64", "-name", "pvtest-%s" % self.name,
-            "-accel", "tcg", "-machine", self.machine, "-cpu", self.cpu,
+            "-accel", "tcg" if self.tcg_thread == "multi" else "tcg,thread=" + self.tcg_thread,
+            "-machine", self.machine, "-cpu", self.cpu,
             "-smp", str(self.cpus), "-m", str(self.mem),
             "-nodefaults", "-nographic", "-no-reboot", "-no-user-config",
             "-kernel", self.kernel, "-initrd", self.initrd, "-append", self.cmdline(),
@@ -281,7 +335,9 @@ class VM:
     def start(self):
         if self.proc:
             return self
-        subprocess.run([os.path.join(HERE, "mkinitramfs.sh"), self.kver], check=True)
+        boot = prepare(self.kver, self.build)
+        if self.pvh:
+            self.kernel = boot
         self._write_script()
         argv = self.qemu_argv()
         with open(self.path("qemu.cmd"), "w") as f:

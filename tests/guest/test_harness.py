@@ -1,0 +1,152 @@
+"""Tests of the guest-test harness itself (tests/harness), on every kernel.
+
+Five boots per kernel: busybox basics, dmesg check + in-guest timeout, kernel
+crash, hung guest killed by the host, systemd mode.
+"""
+
+import os
+import time
+
+from pvtest import mode, timeout
+from vm import GuestError, QMPError
+
+NULL_DISK = [
+    "-blockdev", "driver=null-co,node-name=null0,size=67108864,read-zeroes=on",
+    "-device", "virtio-blk-pci,drive=null0,id=vd0,serial=PVNULL0",
+]
+
+
+@timeout(240)
+def test_busybox(ctx):
+    """Boot, uname, virtio_blk on a null-co disk, /pvtest both ways, QMP."""
+    script = """
+uname -r > /pvtest/uname
+modprobe virtio_blk
+ls /sys/block > /pvtest/blocks
+cat /sys/block/vda/size > /pvtest/vda-size
+lsmod > /pvtest/lsmod
+echo hello-from-guest > /pvtest/hello
+pv_signal ready
+pv_wait go 60
+cat /pvtest/go-data
+"""
+    with ctx.vm(script=script, extra=NULL_DISK, timeout=180) as vm:
+        vm.wait_file("ready")
+        st = vm.qmp("query-status")
+        assert st["status"] == "running" and st["running"], st
+        try:
+            vm.qmp("no-such-command")
+            raise AssertionError("QMP error not raised")
+        except QMPError as e:
+            assert "no-such-command" in str(e), e
+        blocks = vm.qmp("query-block")
+        assert any(b.get("qdev", "").endswith("vd0") or b.get("device") == "vd0"
+                   or "vd0" in b.get("qdev", "") for b in blocks), blocks
+        with open(vm.path("go-data"), "w") as f:
+            f.write("host-says-go\n")
+        vm.signal("go")
+        res = vm.wait()
+    print("    boot %.1fs (guest uptime at script start), run %.1fs" % (res.boot_secs, res.elapsed))
+    assert res.file("uname").strip() == ctx.kver, res.file("uname")
+    assert "vda" in res.file("blocks").split(), res.file("blocks")
+    assert int(res.file("vda-size")) == 64 * 1024 * 1024 // 512
+    assert "virtio_blk" in res.file("lsmod")
+    assert res.file("hello") == "hello-from-guest\n"
+    assert "host-says-go" in res.script_log
+    assert res.rc == 0 and res.dmesg and not res.dmesg_check.strip()
+    assert "Linux version " + ctx.kver in res.dmesg
+
+
+@timeout(120)
+def test_dmesg_check_and_guest_timeout(ctx):
+    """A WARNING in dmesg fails the run (unless ignored), and a script that
+    outlives its time is stopped by the guest-side timeout."""
+    script = """
+echo "WARNING: CPU: 0 PID: 1 at pvtest-injected-warning" > /dev/kmsg
+echo "BUG: pvtest-ignored-bug" > /dev/kmsg
+pv_signal injected
+sleep 600
+"""
+    with ctx.vm(script=script, timeout=35, dmesg_ignore=["pvtest-ignored"]) as vm:
+        res = vm.wait(check=False)
+    print("    reason: %s" % res.reason)
+    assert not res.ok and not res.timed_out, res
+    assert res.script_rc in (124, 137), res.script_rc
+    assert "timed out in the guest" in res.reason, res.reason
+    assert "pvtest-injected-warning" in res.dmesg_check, res.dmesg_check
+    assert "pvtest-ignored-bug" not in res.dmesg_check, res.dmesg_check
+    assert "dmesg check" in res.reason, res.reason
+    try:
+        res.check()
+        raise AssertionError("Result.check() passed a failed run")
+    except GuestError:
+        pass
+    # A clean dmesg with a splat only in ignored lines passes: covered by
+    # test_busybox (rc 0, empty dmesg-check).
+
+
+@timeout(120)
+def test_kernel_crash_fails(ctx):
+    """A guest kernel crash ends the VM at once and is reported."""
+    with ctx.vm(script="pv_signal crashing\necho c > /proc/sysrq-trigger\nsleep 60", timeout=90) as vm:
+        res = vm.wait(check=False)
+    print("    reason: %s" % res.reason)
+    assert not res.ok and not res.timed_out and res.rc is None, res
+    assert "crashed" in res.reason, res.reason
+    assert "sysrq" in res.console.lower() and "Kernel panic" in res.console
+    assert os.path.exists(os.path.join(res.run_dir, "crashing"))
+
+
+@timeout(120)
+def test_hung_guest_killed(ctx):
+    """A guest that stops making progress is killed by the host at the
+    deadline, recorded as a timeout, and its console kept."""
+    with ctx.vm(script="pv_signal sleeping\nsleep 600", timeout=90) as vm:
+        vm.wait_file("sleeping")
+        vm.qmp("stop")                      # freeze the guest: a hang
+        assert vm.qmp("query-status")["status"] == "paused"
+        assert vm.events("STOP"), vm.events()
+        t = time.time()
+        res = vm.wait(timeout=3, check=False)
+        assert time.time() - t < 15
+        assert not vm.running()
+    print("    reason: %s" % res.reason)
+    assert res.timed_out and not res.ok and "timeout" in res.reason, res
+    assert "running /pvtest/script" in res.console, res.console[-2000:]
+
+
+@mode("systemd")
+@timeout(300)
+def test_systemd(ctx):
+    """systemd boots to pvtest.service; D-Bus, udevd and journald work."""
+    script = """
+systemctl is-system-running > /pvtest/state || true
+systemctl --failed --no-legend --plain > /pvtest/failed || true
+systemctl is-active systemd-udevd systemd-journald dbus > /pvtest/active
+busctl --system --no-pager list > /pvtest/busctl
+busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetId > /pvtest/busid
+modprobe virtio_blk
+udevadm settle -t 30
+ls -l /dev/disk/by-id/ > /pvtest/by-id
+udevadm info --query=property /dev/vda > /pvtest/udev-vda
+logger -t pvtest journald-works
+journalctl --sync
+journalctl -b -t pvtest --no-pager > /pvtest/journal-pvtest
+systemd-analyze > /pvtest/analyze || true
+"""
+    with ctx.vm(script=script, extra=NULL_DISK, timeout=240) as vm:
+        res = vm.wait()
+    state = res.file("state").strip()
+    failed = res.file("failed", "").strip()
+    print("    boot %.1fs (guest uptime at script start), state %s%s"
+          % (res.boot_secs, state, ("; failed units: " + failed.replace("\n", ", ")) if failed else ""))
+    analyze = (res.file("analyze") or "").strip().splitlines()
+    if analyze:
+        print("    " + analyze[0])
+    assert state in ("running", "degraded"), (state, failed)
+    assert res.file("active").split() == ["active", "active", "active"], res.file("active")
+    assert "org.freedesktop.systemd1" in res.file("busctl")
+    assert res.file("busid").startswith("s ")
+    assert "virtio-PVNULL0" in res.file("by-id"), res.file("by-id")
+    assert "ID_SERIAL=PVNULL0" in res.file("udev-vda")
+    assert "journald-works" in res.file("journal-pvtest")

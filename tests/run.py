@@ -1,0 +1,243 @@
+#!/usr/bin/python3
+"""Guest test runner: runs tests/guest/test_*.py functions test_*(ctx) on
+each test kernel (build/kernels.list) in QEMU.  See tests/harness/README.md.
+
+    tests/run.py                       # everything, every kernel
+    tests/run.py --kernel 6.1.0-56-amd64 -k harness
+    tests/run.py --list
+"""
+
+import argparse
+import importlib.util
+import os
+import signal
+import sys
+import time
+import traceback
+import xml.sax.saxutils as sx
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(TESTS)
+sys.path.insert(0, os.path.join(TESTS, "harness"))
+sys.path.insert(0, os.path.join(TESTS, "guest"))
+
+import pvtest  # noqa: E402
+import vm as vmmod  # noqa: E402
+
+DEFAULT_TEST_TIMEOUT = 900
+CONSOLE_TAIL = 60
+
+
+class TestTimeout(Exception):
+    pass
+
+
+def discover(guest_dir):
+    tests = []
+    for fn in sorted(os.listdir(guest_dir)):
+        if not (fn.startswith("test_") and fn.endswith(".py")):
+            continue
+        modname = fn[:-3]
+        spec = importlib.util.spec_from_file_location(modname, os.path.join(guest_dir, fn))
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[modname] = mod
+        spec.loader.exec_module(mod)
+        for attr, obj in vars(mod).items():
+            if attr.startswith("test_") and callable(obj) and getattr(obj, "__module__", None) == modname:
+                tests.append(("%s.%s" % (modname, attr), mod, obj))
+    return tests
+
+
+def read_kernels(build):
+    try:
+        with open(os.path.join(build, "kernels.list")) as f:
+            return [line.strip() for line in f if line.strip()]
+    except OSError:
+        return []
+
+
+def failure_location(tb, test_file):
+    """file:line: source of the deepest frame in the test file."""
+    frames = traceback.extract_tb(tb)
+    mine = [f for f in frames if os.path.abspath(f.filename) == os.path.abspath(test_file)]
+    f = (mine or frames)[-1] if frames else None
+    if not f:
+        return ""
+    return "%s:%s: %s" % (os.path.relpath(f.filename, TOP), f.lineno, (f.line or "").strip())
+
+
+def tail(text, n):
+    lines = (text or "").rstrip("\n").splitlines()
+    return lines[-n:]
+
+
+def setting(func, mod, name, types, default):
+    """A test's setting: the function's attribute, else a module-level
+    variable of that name (ignoring the imported decorators)."""
+    for obj in (func, mod):
+        v = getattr(obj, name, None)
+        if isinstance(v, types):
+            return v
+    return default
+
+
+def run_one(full, mod, func, kver, args):
+    name = full
+    ctx = pvtest.Ctx(kver, name, mode=setting(func, mod, "mode", str, "busybox"),
+                     top=TOP, build=args.build)
+    limit = setting(func, mod, "timeout", (int, float), DEFAULT_TEST_TIMEOUT)
+
+    def on_alarm(signum, frame):
+        raise TestTimeout("test exceeded its %ss limit" % limit)
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(int(limit))
+    t0 = time.time()
+    err = None
+    try:
+        func(ctx)
+    except KeyboardInterrupt:
+        ctx.cleanup()
+        raise
+    except BaseException as e:  # noqa: B902 -- any exception fails the test
+        err = (e, sys.exc_info()[2])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        ctx.cleanup()
+    secs = time.time() - t0
+    return ctx, err, secs
+
+
+def report_failure(ctx, err, mod, out):
+    e, tb = err
+    msg = str(e).strip()
+    kind = type(e).__name__
+    loc = failure_location(tb, mod.__file__)
+    out.append("    reason: %s%s" % (kind, (": " + msg) if msg else ""))
+    if loc:
+        out.append("    at %s" % loc)
+    if not isinstance(e, (AssertionError, vmmod.QMPError, TestTimeout)):
+        for line in traceback.format_exception(type(e), e, tb)[-6:]:
+            for l in line.rstrip().splitlines():
+                out.append("    | " + l)
+    vms = [v for v in ctx.vms if v.proc is not None]
+    if vms:
+        v = vms[-1]
+        # A guest that failed without check=True may not have been waited.
+        if v.result is None:
+            try:
+                v.wait(timeout=0, check=False)
+            except Exception:
+                pass
+        if v.result is not None and not v.result.ok and not isinstance(e, vmmod.GuestError):
+            out.append("    guest: %s" % v.result.reason)
+        console = ""
+        try:
+            with open(v.path("console"), errors="replace") as f:
+                console = f.read()
+        except OSError:
+            pass
+        lines = tail(console, CONSOLE_TAIL)
+        if lines:
+            out.append("    --- last %d console lines of %s ---" % (len(lines), v.name))
+            out.extend("    " + l for l in lines)
+            out.append("    ---")
+        for other in vms[:-1]:
+            out.append("    other VM of this test: %s" % os.path.relpath(other.run_dir, TOP))
+        out.append("    logs: %s/ (console, script.log, dmesg, qemu.cmd, qemu.log)"
+                   % os.path.relpath(v.run_dir, TOP))
+    else:
+        out.append("    (no VM was started)")
+
+
+def write_junit(path, results):
+    fails = sum(1 for r in results if not r["ok"])
+    with open(path, "w") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        f.write('<testsuite name="pvblk-guest" tests="%d" failures="%d">\n' % (len(results), fails))
+        for r in results:
+            f.write('  <testcase classname=%s name=%s time="%.1f">' % (
+                sx.quoteattr(r["kver"]), sx.quoteattr(r["test"]), r["secs"]))
+            if not r["ok"]:
+                f.write('<failure message=%s>%s</failure>' % (
+                    sx.quoteattr(r["reason"]), sx.escape("\n".join(r["details"]))))
+            f.write("</testcase>\n")
+        f.write("</testsuite>\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Run the pvblk guest tests in QEMU.")
+    ap.add_argument("--kernel", action="append", metavar="KVER",
+                    help="kernel version to test (repeatable; default: build/kernels.list)")
+    ap.add_argument("-k", action="append", metavar="SUBSTRING", dest="filters",
+                    help="run tests whose name contains SUBSTRING (repeatable, any matches)")
+    ap.add_argument("--list", action="store_true", help="list tests and kernels, run nothing")
+    ap.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    ap.add_argument("--junit", metavar="FILE", help="also write a JUnit XML summary")
+    ap.add_argument("--build", default=os.path.join(TOP, "build"), help=argparse.SUPPRESS)
+    ap.add_argument("--dir", default=os.path.join(TESTS, "guest"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    kvers = args.kernel or read_kernels(args.build)
+    if not kvers:
+        print("no kernels: run scripts/deps.sh && scripts/kernels.sh (make kernels)", file=sys.stderr)
+        return 2
+    for k in kvers:
+        if not os.path.isdir(os.path.join(args.build, "kernels", k)):
+            print("kernel %s not extracted under build/kernels/ (make kernels)" % k, file=sys.stderr)
+            return 2
+
+    tests = discover(args.dir)
+    if args.filters:
+        tests = [t for t in tests if any(s in t[0] for s in args.filters)]
+    plan = []
+    for kver in kvers:
+        for full, mod, func in tests:
+            if pvtest.kernel_matches(kver, setting(func, mod, "kernels", (str, list, tuple), None)):
+                plan.append((full, mod, func, kver))
+
+    if args.list:
+        for full, mod, func, kver in plan:
+            print("%s [%s]" % (full, kver))
+        print("%d tests" % len(plan))
+        return 0
+    if not plan:
+        print("no tests selected", file=sys.stderr)
+        print("0 passed, 0 failed")
+        return 2
+
+    for kver in kvers:
+        vmmod.prepare(kver, args.build)
+
+    results = []
+    passed = failed = 0
+    for full, mod, func, kver in plan:
+        ctx, err, secs = run_one(full, mod, func, kver, args)
+        details = []
+        if err is None:
+            passed += 1
+            print("PASS %s [%s] %.1fs" % (full, kver, secs), flush=True)
+        else:
+            failed += 1
+            report_failure(ctx, err, mod, details)
+            print("FAIL %s [%s] %.1fs" % (full, kver, secs))
+            print("\n".join(details), flush=True)
+        results.append({"test": full, "kver": kver, "secs": secs, "ok": err is None,
+                        "reason": (str(err[0]) or type(err[0]).__name__) if err else "",
+                        "details": details})
+        if err is not None and args.exitfirst:
+            break
+
+    if args.junit:
+        write_junit(args.junit, results)
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
