@@ -1,0 +1,208 @@
+"""pvtuned as a systemd service in a guest, in one boot per kernel: the
+service starts and reports ready (Type=notify, watchdog); `pvtune-adm
+profile` tunes a pvblk and a virtio-blk disk; a hot-plugged disk is tuned by
+the udev monitor; verify passes, then fails after a manual change; a
+non-root caller is denied; kill -9 of the daemon, systemd restarts it, and
+`pvtune-adm off` still restores every original value.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pvdisk import disk, prelude  # noqa: E402
+from pvtest import mode, timeout  # noqa: E402
+
+# The test profile: the shipped balanced one plus values that surely differ
+# from the kernel's defaults, so that every change is visible.
+TEST_PROFILE = """[main]
+summary=guest test: pvblk-guest plus visible changes
+include=pvblk-guest
+[disk]
+readahead=1024
+nr_requests=32
+[pvblk]
+batch_kicks=0
+"""
+
+GUEST = r"""
+set -e
+pv_load_virtio_blk
+pv_load_pvblk
+for s in 10 11; do pv_wait_path /dev/$(pv_disk_of_slot 0x$s); done
+VD=$(pv_disk_of_slot 0x10)
+PV=$(pv_move 0x11 pvblk)
+echo "VD $VD" > /pvtest/disks
+echo "PV $PV" >> /pvtest/disks
+udevadm settle -t 30
+
+### install the agent into the guest's root (a tmpfs overlay)
+A=$PVTEST_TOP/agent
+install -m 0755 $A/pvtuned $A/pvtune-adm /usr/sbin/
+install -m 0644 $A/pvtuned.service /etc/systemd/system/
+mkdir -p /etc/dbus-1/system.d /usr/lib/pvtune/profiles /etc/pvtune/profiles/guesttest
+install -m 0644 $A/org.pvblk.pvtune1.conf /etc/dbus-1/system.d/
+cp -r $PVTEST_TOP/tuned-profiles/* /usr/lib/pvtune/profiles/
+install -m 0644 $PVTEST_TOP/udev/60-pvtune.rules /etc/udev/rules.d/
+cp /pvtest/guesttest.conf /etc/pvtune/profiles/guesttest/tuned.conf
+busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
+udevadm control --reload
+udevadm trigger --action=change --subsystem-match=block
+udevadm settle -t 30
+systemctl daemon-reload
+
+snapshot() {
+	local d f
+	for d in "$@"; do
+		for f in queue/scheduler queue/read_ahead_kb queue/nr_requests queue/add_random queue/rq_affinity; do
+			echo "$d/$f $(cat /sys/block/$d/$f)"
+		done
+		if [ -e /sys/block/$d/pvblk/batch_kicks ]; then
+			echo "$d/pvblk/batch_kicks $(cat /sys/block/$d/pvblk/batch_kicks)"
+		fi
+	done
+	for f in swappiness dirty_ratio dirty_background_ratio; do
+		echo "vm.$f $(cat /proc/sys/vm/$f)"
+	done
+}
+# rc NAME CMD...: run CMD, output to /pvtest/NAME, exit code to NAME.rc
+rc() {
+	local name=$1
+	shift
+	if "$@" > /pvtest/$name 2>&1; then echo 0 > /pvtest/$name.rc; else echo $? > /pvtest/$name.rc; fi
+}
+snapshot $VD $PV > /pvtest/orig
+
+### the service starts and reports ready
+systemctl start pvtuned
+systemctl is-active pvtuned > /pvtest/active
+systemctl show -p StatusText -p WatchdogUSec -p Type pvtuned > /pvtest/show
+udevadm info --query=property /dev/$PV > /pvtest/udev-pv
+
+### profile tunes the pvblk and the virtio disk
+rc apply pvtune-adm profile guesttest
+snapshot $VD $PV > /pvtest/tuned
+pvtune-adm active > /pvtest/active-profile
+rc verify1 pvtune-adm verify
+echo 64 > /sys/block/$VD/queue/read_ahead_kb
+rc verify2 pvtune-adm verify
+echo 1024 > /sys/block/$VD/queue/read_ahead_kb
+
+### a non-root caller is denied
+rc denied setpriv --reuid=65534 --regid=65534 --clear-groups pvtune-adm off
+
+### hot-plug: the host adds a disk, pvtuned tunes it
+pv_signal plug
+pv_wait plugged 120
+pv_wait_path /sys/bus/pci/devices/0000:00:12.0 60
+HP=
+for i in $(seq 300); do
+	HP=$(pv_disk_of_slot 0x12 2>/dev/null || true)
+	[ -n "$HP" ] && [ -e /sys/block/$HP/queue/read_ahead_kb ] && break
+	sleep 0.1
+done
+echo "HP $HP" >> /pvtest/disks
+for i in $(seq 300); do
+	[ "$(cat /sys/block/$HP/queue/read_ahead_kb)" = 1024 ] && break
+	sleep 0.1
+done
+echo "$i" > /pvtest/hotplug-tenths
+snapshot $HP > /pvtest/hotplug
+
+### kill -9, systemd restarts it, off still restores everything
+pid=$(systemctl show -p MainPID --value pvtuned)
+kill -9 $pid
+new=0
+for i in $(seq 150); do
+	new=$(systemctl show -p MainPID --value pvtuned)
+	if [ "$new" != "$pid" ] && [ "$new" != 0 ] && systemctl is-active -q pvtuned; then break; fi
+	sleep 0.2
+done
+echo "$pid $new" > /pvtest/restart
+rc verify3 pvtune-adm verify
+rc off pvtune-adm off
+snapshot $VD $PV > /pvtest/after-off
+snapshot $HP > /pvtest/hotplug-after-off
+journalctl -u pvtuned --no-pager > /pvtest/journal-pvtuned
+systemctl stop pvtuned
+"""
+
+
+def parse(text):
+    return dict(line.split(" ", 1) for line in text.strip().splitlines() if " " in line)
+
+
+@mode("systemd")
+@timeout(420)
+def test_agent_service(ctx):
+    script = prelude(ctx) + GUEST
+    extra = disk("d0", 0x10) + disk("d1", 0x11)
+    vm = ctx.vm(script=script, extra=extra, timeout=360)
+    with open(vm.path("guesttest.conf"), "w") as f:
+        f.write(TEST_PROFILE)
+    with vm:
+        vm.wait_file("plug", 300)
+        vm.qmp("blockdev-add", {"driver": "null-co", "node-name": "hp", "size": 256 << 20,
+                                "read-zeroes": True})
+        vm.qmp("device_add", driver="virtio-blk-pci", drive="hp", id="hp-dev", addr="0x12")
+        vm.signal("plugged")
+        res = vm.wait(check=False)
+    journal = res.file("journal-pvtuned", "") or ""
+    if not res.ok:
+        print(res.script_log[-3000:])
+        print(journal[-3000:])
+        res.check()
+    disks = parse(res.file("disks"))
+    vd, pv, hp = disks["VD"], disks["PV"], disks["HP"]
+    print("    disks: virtio %s, pvblk %s, hot-plugged %s; hot-plugged disk tuned within %d ms"
+          % (vd, pv, hp, 100 * int(res.file("hotplug-tenths").strip())))
+
+    # the service is up and said so
+    assert res.file("active").strip() == "active", res.file("active")
+    show = res.file("show")
+    assert "Type=notify" in show and "StatusText=running" in show, show
+    assert "WatchdogUSec=30s" in show, show
+    assert "ready (root /, udev monitor on)" in journal, journal
+    assert ":pvtune:" in res.file("udev-pv"), res.file("udev-pv")
+
+    # the profile tuned both disks
+    assert res.file("apply.rc").strip() == "0", res.file("apply")
+    orig, tuned = parse(res.file("orig")), parse(res.file("tuned"))
+    for d in (vd, pv):
+        assert tuned[d + "/queue/read_ahead_kb"] == "1024", (d, tuned)
+        assert tuned[d + "/queue/nr_requests"] == "32", (d, tuned)
+        assert "[mq-deadline]" in tuned[d + "/queue/scheduler"], (d, tuned)
+    assert tuned[pv + "/pvblk/batch_kicks"] == "0", tuned
+    assert tuned["vm.swappiness"] == "30" and tuned["vm.dirty_ratio"] == "30", tuned
+    assert "Current active profile: guesttest" in res.file("active-profile")
+
+    # verify passes, then fails after a manual change, naming the item
+    assert res.file("verify1.rc").strip() == "0", res.file("verify1")
+    assert "Verification succeeded" in res.file("verify1")
+    assert res.file("verify2.rc").strip() == "1", res.file("verify2")
+    mism = [line for line in res.file("verify2").splitlines() if "MISMATCH" in line]
+    assert len(mism) == 1 and vd in mism[0] and "readahead" in mism[0] \
+        and "actual 64" in mism[0], mism
+
+    # a non-root caller changes nothing
+    assert res.file("denied.rc").strip() == "1", res.file("denied")
+    assert "access denied" in res.file("denied"), res.file("denied")
+
+    # the hot-plugged disk got the profile
+    hot = parse(res.file("hotplug"))
+    assert hot[hp + "/queue/read_ahead_kb"] == "1024", hot
+    assert hot[hp + "/queue/nr_requests"] == "32", hot
+
+    # kill -9: systemd restarted pvtuned, which kept the originals
+    old, new = res.file("restart").split()
+    assert old != new and new != "0", res.file("restart")
+    assert "saved originals from an earlier run" in journal, journal
+    assert res.file("verify3.rc").strip() == "0", res.file("verify3")
+    assert res.file("off.rc").strip() == "0", res.file("off")
+    after = parse(res.file("after-off"))
+    diff = {k: (orig.get(k), after.get(k)) for k in set(orig) | set(after)
+            if orig.get(k) != after.get(k)}
+    assert not diff, "not restored (original, after off): %s" % diff
+    hp_after = parse(res.file("hotplug-after-off"))
+    assert hp_after[hp + "/queue/read_ahead_kb"] == orig[vd + "/queue/read_ahead_kb"], hp_after
+    assert hp_after[hp + "/queue/nr_requests"] != "32", hp_after
