@@ -74,8 +74,16 @@ rc() {
 snapshot $VD $PV > /pvtest/orig
 
 ### the service starts and reports ready
+systemctl cat pvtuned > /pvtest/show-unit
+# a short watchdog: pvtuned must ping it, or systemd kills and restarts it
+mkdir -p /etc/systemd/system/pvtuned.service.d
+printf '[Service]\nWatchdogSec=2s\n' > /etc/systemd/system/pvtuned.service.d/watchdog.conf
+systemctl daemon-reload
 systemctl start pvtuned
 systemctl is-active pvtuned > /pvtest/active
+pid0=$(systemctl show -p MainPID --value pvtuned)
+sleep 7
+echo "$pid0 $(systemctl show -p MainPID --value pvtuned) $(systemctl show -p NRestarts --value pvtuned)" > /pvtest/watchdog
 systemctl show -p StatusText -p WatchdogUSec -p Type pvtuned > /pvtest/show
 udevadm info --query=property /dev/$PV > /pvtest/udev-pv
 
@@ -161,7 +169,11 @@ def test_agent_service(ctx):
     assert res.file("active").strip() == "active", res.file("active")
     show = res.file("show")
     assert "Type=notify" in show and "StatusText=running" in show, show
-    assert "WatchdogUSec=30s" in show, show
+    assert "WatchdogSec=30s" in res.file("show-unit"), res.file("show-unit")
+    # 7 s under a 2 s watchdog: same process, no restart
+    assert "WatchdogUSec=2s" in show, show
+    pid0, pid1, restarts = res.file("watchdog").split()
+    assert pid0 == pid1 and restarts == "0", res.file("watchdog")
     assert "ready (root /, udev monitor on)" in journal, journal
     assert ":pvtune:" in res.file("udev-pv"), res.file("udev-pv")
 

@@ -117,6 +117,14 @@ expect_rc 1 "profile with a bad value"
 expect_out "broken/tuned.conf:4: [disk] elevator=cfq: unknown elevator 'cfq'" "bad value names file and line"
 run "${A[@]}" list
 expect_out "(broken: " "list marks a broken profile"
+# an unreadable profile (as a user that may not read it)
+chmod 755 "$R"
+mkdir -p "$R/etc/pvtune/profiles/secret"
+printf '[main]\nsummary=secret\n' >"$R/etc/pvtune/profiles/secret/tuned.conf"
+chmod 000 "$R/etc/pvtune/profiles/secret/tuned.conf"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "${A[@]}" profile_info secret
+expect_rc 1 "unreadable profile"
+expect_out "secret/tuned.conf: cannot open: Permission denied" "unreadable file named with the reason"
 run "${A[@]}" frobnicate
 expect_rc 2 "unknown command"
 run "${A[@]}" profile
