@@ -495,6 +495,8 @@ static int pvblk_restore(struct virtio_device *vdev)
 
 	virtio_device_ready(vdev);
 	blk_mq_unquiesce_queue(pv->disk->queue);
+	dev_info(&vdev->dev, "[%s] restored with %u queues\n",
+		 pv->disk->disk_name, pv->num_vqs);
 	return 0;
 }
 #endif
