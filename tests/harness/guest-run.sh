@@ -69,14 +69,18 @@ left=$((timeout - up - 15))
 cut -d' ' -f1 /proc/uptime > $P/started
 say "running /pvtest/script ($mode mode, uptime ${up}s, timeout ${left}s)"
 : > $P/script.log
-tail -n +1 -f -s 0.2 $P/script.log > $con 2>/dev/null &
+# The script's output goes to the log file (not a pipe: daemons it starts
+# may keep their stdout open); tail copies it to the console, and does a
+# last read when the script has exited (--pid), so nothing is lost.
+(cd $P && exec timeout -k 5 $left bash $P/script) < /dev/null >> $P/script.log 2>&1 &
+spid=$!
+tail -n +1 -s 0.2 -f --pid=$spid $P/script.log > $con 2>/dev/null &
 tailpid=$!
-(cd $P && exec timeout -k 5 $left bash $P/script) < /dev/null >> $P/script.log 2>&1
+wait $spid
 rc=$?
+wait $tailpid
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "pvtest: script timed out after ${left}s (rc $rc)" >> $P/script.log
 echo $rc > $P/script-rc
-sleep 0.5
-kill $tailpid 2>/dev/null
 say "script exited with rc $rc"
 
 if [ "$mode" = systemd ]; then

@@ -200,7 +200,7 @@ class Result:
 
     def check(self):
         if not self.ok:
-            raise GuestError("%s [%s %s] %s" % (self.name, self.kver, self.mode, self.reason), self)
+            raise GuestError("guest run failed (%s mode): %s" % (self.mode, self.reason), self)
         return self
 
     def __repr__(self):
