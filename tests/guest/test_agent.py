@@ -6,6 +6,7 @@ non-root caller is denied; kill -9 of the daemon, systemd restarts it, and
 `pvtune-adm off` still restores every original value.
 """
 
+import json
 import os
 import sys
 
@@ -131,6 +132,15 @@ rc verify3 pvtune-adm verify
 rc off pvtune-adm off
 snapshot $VD $PV > /pvtest/after-off
 snapshot $HP > /pvtest/hotplug-after-off
+
+### the latency profile on a real kernel: IRQ affinity (virtqueue
+### interrupts are kernel-managed: refused, shown as n/a) and the x2APIC check
+rc latency pvtune-adm profile pvblk-guest-latency
+rc latency-verify pvtune-adm --json verify
+grep -H . /proc/irq/*/smp_affinity_list > /pvtest/irq-affinity || true
+grep -E 'virtio[0-9]+-req' /proc/interrupts > /pvtest/interrupts || true
+rc off2 pvtune-adm off
+snapshot $VD $PV > /pvtest/after-off2
 journalctl -u pvtuned --no-pager > /pvtest/journal-pvtuned
 systemctl stop pvtuned
 """
@@ -218,3 +228,18 @@ def test_agent_service(ctx):
     hp_after = parse(res.file("hotplug-after-off"))
     assert hp_after[hp + "/queue/read_ahead_kb"] == orig[vd + "/queue/read_ahead_kb"], hp_after
     assert hp_after[hp + "/queue/nr_requests"] != "32", hp_after
+
+    # latency profile: every virtqueue interrupt handled (set, or n/a when
+    # the kernel manages its affinity), nothing failed; x2APIC reported
+    assert res.file("latency.rc").strip() == "0", res.file("latency")
+    report = json.loads(res.file("latency-verify"))
+    irqs = [i for i in report["items"] if i["unit"] == "irq"]
+    assert irqs, (report, res.file("interrupts"))
+    assert all(i["status"] in ("ok", "n/a") for i in irqs), irqs
+    x2 = [i for i in report["items"] if i["key"] == "x2apic"]
+    assert len(x2) == 1 and x2[0]["status"] in ("ok", "MISMATCH"), x2
+    assert report["ok"] == (x2[0]["status"] == "ok"), report
+    print("    irq items: %s; x2apic: %s" % (
+        ", ".join("%s %s" % (i["device"], i["status"]) for i in irqs), x2[0]["actual"]))
+    assert res.file("off2.rc").strip() == "0", res.file("off2")
+    assert parse(res.file("after-off2")) == orig, res.file("after-off2")
