@@ -347,6 +347,12 @@ class VM:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
+        # Connect QMP at once so that no event is missed (QMP only sends
+        # events to connected clients).
+        try:
+            self._qmp_connect()
+        except QMPError:
+            pass
         return self
 
     # ---------------------------------------------------------------- state
