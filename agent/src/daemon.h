@@ -41,6 +41,13 @@ void daemon_bus_emit_changed(struct daemon *d, const char *name, bool ok, const 
 int daemon_udev_start(struct daemon *d, struct pvt_err *e);
 void daemon_udev_stop(struct daemon *d);
 
+/*
+ * The rollback store, re-read from /run/pvtune/saved.json before each
+ * operation: the file is always current (it is written before every change),
+ * and `pvtune-adm --no-daemon` may have changed it meanwhile.
+ */
+struct pvt_store *daemon_store(struct daemon *d);
+
 /* Log every item of @rep that is not plain "ok" (daemon side). */
 void daemon_log_report(const char *what, const struct pvt_report *rep);
 

@@ -138,7 +138,7 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	r = require_root(m, err);
 	if (r < 0)
 		return r;
-	r = pvt_op_profile(&d->ctx, &d->store, name, &rep, &e);
+	r = pvt_op_profile(&d->ctx, daemon_store(d), name, &rep, &e);
 	if (r < 0) {
 		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 		pvt_report_free(&rep);
@@ -161,7 +161,7 @@ static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 	if (r < 0)
 		return r;
-	r = pvt_op_off(&d->ctx, &d->store, &rep, &e);
+	r = pvt_op_off(&d->ctx, daemon_store(d), &rep, &e);
 	if (r < 0) {
 		pvt_report_free(&rep);
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
@@ -179,7 +179,7 @@ static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	struct daemon *d = userdata;
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
-	int r = pvt_op_verify(&d->ctx, &d->store, &rep, &e);
+	int r = pvt_op_verify(&d->ctx, daemon_store(d), &rep, &e);
 
 	if (r < 0) {
 		pvt_report_free(&rep);

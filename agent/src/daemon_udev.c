@@ -23,7 +23,7 @@ static void on_device(struct daemon *d, struct udev_device *dev)
 		return;
 	if (strcmp(action, "remove") == 0) {
 		pvt_log(LOG_INFO, "%s removed: forgetting its saved originals", name);
-		pvt_engine_forget_device(&d->ctx, &d->store, name);
+		pvt_engine_forget_device(&d->ctx, daemon_store(d), name);
 		return;
 	}
 	if (strcmp(action, "add") != 0 && strcmp(action, "change") != 0)
@@ -32,7 +32,7 @@ static void on_device(struct daemon *d, struct udev_device *dev)
 		pvt_log(LOG_DEBUG, "%s %s: not initialised by udev yet, waiting", name, action);
 		return;
 	}
-	r = pvt_op_disk_added(&d->ctx, &d->store, name, &rep, &e);
+	r = pvt_op_disk_added(&d->ctx, daemon_store(d), name, &rep, &e);
 	if (r < 0)
 		pvt_log(LOG_ERR, "%s %s: profile not applied: %s", name, action, e.msg);
 	else if (rep.n)

@@ -34,6 +34,20 @@ void daemon_log_report(const char *what, const struct pvt_report *rep)
 	}
 }
 
+struct pvt_store *daemon_store(struct daemon *d)
+{
+	struct pvt_store fresh;
+	struct pvt_err e;
+
+	if (pvt_store_load(&d->ctx, &fresh, &e) < 0) {
+		pvt_log(LOG_WARNING, "keeping the store in memory: %s", e.msg);
+		return &d->store;
+	}
+	pvt_store_free(&d->store);
+	d->store = fresh;
+	return &d->store;
+}
+
 static void apply_active(struct daemon *d)
 {
 	char *name = pvt_active_get(&d->ctx);
@@ -47,7 +61,7 @@ static void apply_active(struct daemon *d)
 		pvt_log(LOG_INFO, "no active profile");
 		return;
 	}
-	r = pvt_op_profile(&d->ctx, &d->store, name, &rep, &e);
+	r = pvt_op_profile(&d->ctx, daemon_store(d), name, &rep, &e);
 	if (r < 0) {
 		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 	} else {
@@ -188,7 +202,7 @@ int main(int argc, char **argv)
 	if (d.cfg.rollback_on_exit) {
 		struct pvt_report rep = {0};
 
-		if (pvt_engine_rollback(&d.ctx, &d.store, NULL, NULL, &rep))
+		if (pvt_engine_rollback(&d.ctx, daemon_store(&d), NULL, NULL, &rep))
 			ret = 1;
 		daemon_log_report("exit", &rep);
 		pvt_log(LOG_INFO, "originals restored on exit (%zu items)", rep.n);

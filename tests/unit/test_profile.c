@@ -98,6 +98,33 @@ static void test_include_child_wins(void **state)
 	pvt_profile_free(&p);
 }
 
+static void test_include_several(void **state)
+{
+	struct t *t = *state;
+	struct pvt_profile p;
+	struct pvt_err e;
+
+	fake_profile(t->root, "pa", "[vm]\nswappiness=1\ndirty_ratio=11\n");
+	fake_profile(t->root, "pb", "[vm]\nswappiness=2\n[sysctl]\nkernel.x=1\n");
+	fake_profile(t->root, "both", "[main]\ninclude=pa, pb\n[vm]\ndirty_background_ratio=3\n");
+	assert_int_equal(pvt_profile_load(&t->ctx, "both", &p, &e), 0);
+	/* later includes win over earlier ones, the profile over both */
+	assert_string_equal(pvt_section_get(pvt_profile_section(&p, "vm"), "swappiness"), "2");
+	assert_string_equal(pvt_section_get(pvt_profile_section(&p, "vm"), "dirty_ratio"), "11");
+	assert_string_equal(pvt_section_get(pvt_profile_section(&p, "vm"), "dirty_background_ratio"), "3");
+	assert_non_null(pvt_profile_section(&p, "sysctl"));
+	assert_int_equal(p.chain.n, 3);
+	pvt_profile_free(&p);
+	/* a diamond (both parents include the same base) is not a cycle */
+	fake_profile(t->root, "base", "[vm]\nswappiness=9\n");
+	fake_profile(t->root, "l", "[main]\ninclude=base\n");
+	fake_profile(t->root, "r", "[main]\ninclude=base\n");
+	fake_profile(t->root, "diamond", "[main]\ninclude=l r\n");
+	assert_int_equal(pvt_profile_load(&t->ctx, "diamond", &p, &e), 0);
+	assert_int_equal(p.chain.n, 4);
+	pvt_profile_free(&p);
+}
+
 static void test_include_cycle(void **state)
 {
 	struct t *t = *state;
@@ -291,6 +318,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_child_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_include_several, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_etc_overrides_lib, setup, teardown),

@@ -296,6 +296,20 @@ static void test_sysctl_vm(void **state)
 	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
 }
 
+static void test_instances(void **state)
+{
+	struct t *t = *state;
+
+	/* [disk] and [disk.pv]: two instances of one unit, each its own devices */
+	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nelevator=none\n"
+			      "[disk.pv]\ndevices=pvd*\nelevator=mq-deadline\nnr_requests=16\n"), 0);
+	assert_file(t->root, "/sys/block/vda/queue/scheduler", "none");
+	assert_file(t->root, "/sys/block/vdb/queue/scheduler", "none");
+	assert_file(t->root, "/sys/block/pvda/queue/scheduler", "mq-deadline");
+	assert_file(t->root, "/sys/block/pvda/queue/nr_requests", "16");
+	assert_file(t->root, "/sys/block/vda/queue/nr_requests", "256");
+}
+
 static void test_enabled(void **state)
 {
 	struct t *t = *state;
@@ -367,7 +381,7 @@ int main(void)
 		T(test_disk), T(test_disk_elevator_offered), T(test_disk_devices),
 		T(test_disk_modifiers), T(test_disk_max_sectors),
 		T(test_disk_order_and_rollback_order), T(test_pvblk), T(test_irq_spread),
-		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_enabled),
+		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_instances), T(test_enabled),
 		T(test_x2apic), T(test_forget_and_per_device_rollback),
 	};
 

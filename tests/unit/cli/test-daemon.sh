@@ -134,6 +134,15 @@ expect_file "$R" /sys/block/pvdb/pvblk/batch_kicks 0 "off restores pvblk tunable
 expect_file "$R" /proc/sys/vm/swappiness 60 "off restores swappiness after a crash"
 expect_file "$R" /sys/block/vda/queue/add_random 1 "off restores add_random after a crash"
 
+# --no-daemon while pvtuned runs: the daemon sees the originals it saved
+run "$ADM" --no-daemon --root "$R" profile pvblk-guest
+expect_rc 0 "--no-daemon profile beside the daemon"
+expect_file "$R" /proc/sys/vm/swappiness 30 "--no-daemon applied"
+run "$ADM" off
+expect_rc 0 "off through the daemon"
+expect_file "$R" /proc/sys/vm/swappiness 60 "daemon restores what --no-daemon changed"
+expect_file "$R" /sys/block/pvda/queue/scheduler none "daemon restores the scheduler --no-daemon set"
+
 # rollback on exit (the default): SIGTERM restores, the profile stays active
 run "$ADM" profile pvblk-guest
 expect_file "$R" /proc/sys/vm/swappiness 30 "profile again"
