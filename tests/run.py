@@ -9,9 +9,12 @@ each test kernel (build/kernels.list) in QEMU.  See tests/harness/README.md.
 
 import argparse
 import importlib.util
+import json
 import os
+import select
 import signal
 import sys
+import tempfile
 import time
 import traceback
 import xml.sax.saxutils as sx
@@ -151,6 +154,101 @@ def report_failure(ctx, err, mod, out):
         out.append("    (no VM was started)")
 
 
+def run_and_report(full, mod, func, kver, args, output=""):
+    ctx, err, secs = run_one(full, mod, func, kver, args)
+    details = []
+    if err is not None:
+        report_failure(ctx, err, mod, details)
+    return {"test": full, "kver": kver, "secs": secs, "ok": err is None,
+            "reason": (str(err[0]) or type(err[0]).__name__) if err else "",
+            "details": details, "output": output}
+
+
+def _child(full, mod, func, kver, args, wfd):
+    """Forked worker: run one test with its output captured, send the
+    result as JSON through WFD."""
+    cap = tempfile.TemporaryFile()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(cap.fileno(), 1)
+    os.dup2(cap.fileno(), 2)
+
+    def on_term(signum, frame):
+        raise TestTimeout("killed by the runner (test overran its limit)")
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent sends SIGTERM
+    try:
+        r = run_and_report(full, mod, func, kver, args)
+    except BaseException as e:  # noqa: B902
+        r = {"test": full, "kver": kver, "secs": 0.0, "ok": False, "reason": str(e),
+             "details": ["    reason: runner error: %r" % (e,)], "output": ""}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    cap.seek(0)
+    r["output"] = cap.read().decode(errors="replace")
+    data = json.dumps(r).encode()
+    while data:
+        n = os.write(wfd, data)
+        data = data[n:]
+    os._exit(0)
+
+
+def run_parallel(plan, args, record):
+    """Run up to args.jobs tests at once, each in a forked process (QEMU
+    with single-threaded TCG keeps one host core busy per guest)."""
+    pending = list(plan)
+    running = {}  # read fd -> [pid, buffer, entry, started, limit]
+    stop = False
+    try:
+        while pending or running:
+            while pending and not stop and len(running) < args.jobs:
+                entry = pending.pop(0)
+                full, mod, func, kver = entry
+                rfd, wfd = os.pipe()
+                pid = os.fork()
+                if pid == 0:
+                    os.close(rfd)
+                    _child(full, mod, func, kver, args, wfd)
+                os.close(wfd)
+                limit = setting(func, mod, "timeout", (int, float), DEFAULT_TEST_TIMEOUT)
+                running[rfd] = [pid, b"", entry, time.time(), limit]
+            if not running:
+                break
+            ready, _, _ = select.select(list(running), [], [], 1.0)
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if chunk:
+                    running[fd][1] += chunk
+                    continue
+                pid, buf, entry, started, limit = running.pop(fd)
+                os.close(fd)
+                os.waitpid(pid, 0)
+                try:
+                    r = json.loads(buf.decode())
+                except ValueError:
+                    r = {"test": entry[0], "kver": entry[3], "secs": time.time() - started,
+                         "ok": False, "reason": "worker died",
+                         "details": ["    reason: test worker died without a result"], "output": ""}
+                if not record(r) and args.exitfirst:
+                    stop = True
+            for fd, (pid, buf, entry, started, limit) in running.items():
+                over = time.time() - started - limit
+                if over > 30:
+                    os.kill(pid, signal.SIGTERM)
+                if over > 60:
+                    os.kill(pid, signal.SIGKILL)
+    except KeyboardInterrupt:
+        for fd, (pid, *_rest) in running.items():
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for fd, (pid, *_rest) in running.items():
+            os.waitpid(pid, 0)
+        raise
+
+
 def write_junit(path, results):
     fails = sum(1 for r in results if not r["ok"])
     with open(path, "w") as f:
@@ -175,6 +273,8 @@ def main():
     ap.add_argument("--list", action="store_true", help="list tests and kernels, run nothing")
     ap.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
     ap.add_argument("--junit", metavar="FILE", help="also write a JUnit XML summary")
+    ap.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                    help="run N tests at once (each guest keeps one host core busy)")
     ap.add_argument("--build", default=os.path.join(TOP, "build"), help=argparse.SUPPRESS)
     ap.add_argument("--dir", default=os.path.join(TESTS, "guest"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -211,28 +311,30 @@ def main():
         vmmod.prepare(kver, args.build)
 
     results = []
-    passed = failed = 0
-    for full, mod, func, kver in plan:
-        ctx, err, secs = run_one(full, mod, func, kver, args)
-        details = []
-        if err is None:
-            passed += 1
-            print("PASS %s [%s] %.1fs" % (full, kver, secs), flush=True)
+    counts = {"passed": 0, "failed": 0}
+
+    def record(r):
+        if r["ok"]:
+            counts["passed"] += 1
+            print("%sPASS %s [%s] %.1fs" % (r["output"], r["test"], r["kver"], r["secs"]), flush=True)
         else:
-            failed += 1
-            report_failure(ctx, err, mod, details)
-            print("FAIL %s [%s] %.1fs" % (full, kver, secs))
-            print("\n".join(details), flush=True)
-        results.append({"test": full, "kver": kver, "secs": secs, "ok": err is None,
-                        "reason": (str(err[0]) or type(err[0]).__name__) if err else "",
-                        "details": details})
-        if err is not None and args.exitfirst:
-            break
+            counts["failed"] += 1
+            print("%sFAIL %s [%s] %.1fs" % (r["output"], r["test"], r["kver"], r["secs"]))
+            print("\n".join(r["details"]), flush=True)
+        results.append(r)
+        return r["ok"]
+
+    if args.jobs <= 1:
+        for full, mod, func, kver in plan:
+            if not record(run_and_report(full, mod, func, kver, args)) and args.exitfirst:
+                break
+    else:
+        run_parallel(plan, args, record)
 
     if args.junit:
         write_junit(args.junit, results)
-    print("%d passed, %d failed" % (passed, failed), flush=True)
-    return 1 if failed else 0
+    print("%d passed, %d failed" % (counts["passed"], counts["failed"]), flush=True)
+    return 1 if counts["failed"] else 0
 
 
 if __name__ == "__main__":
