@@ -1,9 +1,17 @@
-# pvblk: one entry point. `make demo` and `make check` are the two commands
-# a newcomer needs; everything they need is installed by `make deps`.
+# pvblk: one entry point.
+#
+#   make demo     build, boot a guest, pvblk and virtio_blk side by side
+#   make check    every test (driver builds, checkpatch, agent, guests)
+#
+# Both run `make deps` first, which installs what they need with apt-get.
 SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 KVERS = $(shell cat $(BUILD)/kernels.list 2>/dev/null)
+# dkms: the version is dkms.conf's; KVER defaults to the running kernel.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
+KVER ?= $(shell uname -r)
+DKMS_SRC := /usr/src/pvblk-$(VERSION)
 
 .PHONY: all deps kernels driver agent check demo bench clean \
 	dkms-add dkms-build dkms-install dkms-remove
@@ -15,6 +23,41 @@ deps:
 
 kernels: deps
 	@scripts/kernels.sh
+
+# The module for every test kernel, into build/driver/<kver>/pvblk.ko.
+driver: deps
+	@for k in $(KVERS); do scripts/build-driver.sh $$k || exit 1; done
+
+agent: deps
+	@$(MAKE) -s -C agent
+
+check: deps kernels
+	@tests/check.sh
+
+demo: deps kernels driver
+	@scripts/demo.sh
+
+bench: deps kernels driver
+	@bench/run.sh
+
+# dkms: install the driver from this tree for the running kernel, or for
+# KVER=<version>. `make dkms-install` adds and builds as needed.
+dkms-add:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp driver/*.c driver/*.h driver/Kbuild driver/Makefile driver/dkms.conf $(DKMS_SRC)/
+	dkms add -m pvblk -v $(VERSION)
+
+dkms-build:
+	@dkms status -m pvblk -v $(VERSION) | grep -q . || $(MAKE) dkms-add
+	dkms build -m pvblk -v $(VERSION) -k $(KVER)
+
+dkms-install: dkms-build
+	dkms install -m pvblk -v $(VERSION) -k $(KVER)
+
+dkms-remove:
+	-dkms remove -m pvblk -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 clean:
 	rm -rf build

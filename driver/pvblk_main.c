@@ -569,3 +569,4 @@ module_exit(pvblk_exit);
 
 MODULE_DESCRIPTION("pvblk: paravirtual block driver for virtio-blk devices");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(PVBLK_VERSION);

@@ -13,7 +13,7 @@ if [ ! -d "$kdir" ]; then
 fi
 mkdir -p "$out"
 # Kbuild builds in the source directory: give each kernel its own copy.
-cp driver/*.c driver/*.h driver/Kbuild "$out/"
+cp driver/*.c driver/*.h driver/Kbuild driver/dkms.conf "$out/"
 log=$out/build.log
 if ! make -C "$kdir" M="$PWD/$out" W=1 C=1 modules >"$log" 2>&1; then
 	cat "$log" >&2

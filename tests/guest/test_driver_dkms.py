@@ -1,0 +1,56 @@
+"""dkms in a systemd guest: `make dkms-install` adds, builds and installs
+driver/ for the running kernel; `modprobe pvblk` then binds a disk that
+udev had given to virtio_blk at boot; `make dkms-remove` takes it away."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pvdisk import disk, make_image  # noqa: E402
+from pvtest import mode, timeout  # noqa: E402
+
+GUEST = r"""
+set -e
+. %(top)s/tests/guest/pvblk-lib.sh
+KVER=$(uname -r)
+udevadm settle -t 60
+# udev autoloaded virtio_blk for the disk at boot
+pv_wait_path /sys/bus/virtio/devices/$(pv_virtio_of_slot 0x10)/driver 60
+test "$(pv_driver_of_slot 0x10)" = virtio_blk
+md5sum < /dev/$(pv_disk_of_slot 0x10) | cut -d' ' -f1 > /pvtest/md5-virtio_blk
+
+# the guest's root is a tmpfs overlay: a private copy of the tree to build in
+mkdir -p /tmp/src
+cp -a %(top)s/driver %(top)s/Makefile /tmp/src/
+make -C /tmp/src dkms-install KVER=$KVER 2>&1 | tail -n 20
+dkms status -m pvblk | tee /pvtest/dkms-status
+grep -q "installed" /pvtest/dkms-status
+modinfo -F filename pvblk | tee /pvtest/modinfo
+grep -q "/updates/dkms/pvblk.ko" /pvtest/modinfo
+test "$(modinfo -F version pvblk)" = "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' %(top)s/driver/dkms.conf)"
+
+modprobe -r virtio_blk
+modprobe pvblk
+pv_wait_path /sys/bus/virtio/devices/$(pv_virtio_of_slot 0x10)/block 30
+test "$(pv_driver_of_slot 0x10)" = pvblk
+D=$(pv_disk_of_slot 0x10)
+case "$D" in pvd?) ;; *) echo "pvblk gave $D"; exit 1 ;; esac
+udevadm settle -t 30
+md5sum < /dev/$D | cut -d' ' -f1 > /pvtest/md5-pvblk
+cmp /pvtest/md5-virtio_blk /pvtest/md5-pvblk
+cat /sys/block/$D/pvblk/stats
+
+modprobe -r pvblk
+make -C /tmp/src dkms-remove KVER=$KVER 2>&1 | tail -n 5
+! modinfo pvblk 2>/dev/null
+"""
+
+
+@mode("systemd")
+@timeout(900)
+def test_dkms(ctx):
+    vm = ctx.vm(timeout=840)
+    vm.extra += disk("dk", 0x10, image=make_image(vm.path("dk.img"), 32, pattern=True))
+    vm.script = GUEST % {"top": ctx.top}
+    vm.start()
+    vm.wait()
