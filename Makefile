@@ -35,7 +35,7 @@ check: deps kernels
 	@tests/check.sh
 
 demo: deps kernels driver
-	@scripts/demo.sh
+	@scripts/demo.py
 
 bench: deps kernels driver
 	@bench/run.sh
