@@ -74,6 +74,22 @@ rc() {
 }
 snapshot $VD $PV > /pvtest/orig
 
+### pvtuned not running: a disk added now gets the fallback scheduler from
+### 60-pvtune.rules (multi-queue virtio disks default to none)
+pv_signal plug0
+pv_wait plugged0 120
+pv_wait_path /sys/bus/pci/devices/0000:00:13.0 60
+E=
+for i in $(seq 300); do
+	E=$(pv_disk_of_slot 0x13 2>/dev/null || true)
+	[ -n "$E" ] && [ -e /dev/$E ] && break
+	sleep 0.1
+done
+udevadm settle -t 30
+echo "EARLY $E" >> /pvtest/disks
+cat /sys/block/$E/queue/scheduler > /pvtest/early-scheduler
+udevadm info --query=property /dev/$E > /pvtest/udev-early
+
 ### the service starts and reports ready
 systemctl cat pvtuned > /pvtest/show-unit
 # a short watchdog: pvtuned must ping it, or systemd kills and restarts it
@@ -159,6 +175,12 @@ def test_agent_service(ctx):
     with open(vm.path("guesttest.conf"), "w") as f:
         f.write(TEST_PROFILE)
     with vm:
+        vm.wait_file("plug0", 300)
+        vm.qmp("blockdev-add", {"driver": "null-co", "node-name": "early", "size": 64 << 20,
+                                "read-zeroes": True})
+        vm.qmp("device_add", driver="virtio-blk-pci", drive="early", id="early-dev",
+               addr="0x13")
+        vm.signal("plugged0")
         vm.wait_file("plug", 300)
         vm.qmp("blockdev-add", {"driver": "null-co", "node-name": "hp", "size": 256 << 20,
                                 "read-zeroes": True})
@@ -175,6 +197,13 @@ def test_agent_service(ctx):
     print("    disks: virtio %s, pvblk %s, hot-plugged %s; hot-plugged disk tuned within %d ms"
           % (vd, pv, hp, 100 * int(res.file("hotplug-tenths").strip())))
 
+    # before pvtuned ran, the udev rules tagged the new disk and set mq-deadline
+    # (the kernel's default for these multi-queue disks is none, as vda shows)
+    orig = parse(res.file("orig"))
+    assert orig[vd + "/queue/scheduler"].startswith("[none]"), orig
+    assert "[mq-deadline]" in res.file("early-scheduler"), res.file("early-scheduler")
+    assert "PVTUNE_MANAGED=1" in res.file("udev-early"), res.file("udev-early")
+
     # the service is up and said so
     assert res.file("active").strip() == "active", res.file("active")
     show = res.file("show")
@@ -189,7 +218,7 @@ def test_agent_service(ctx):
 
     # the profile tuned both disks
     assert res.file("apply.rc").strip() == "0", res.file("apply")
-    orig, tuned = parse(res.file("orig")), parse(res.file("tuned"))
+    tuned = parse(res.file("tuned"))
     for d in (vd, pv):
         assert tuned[d + "/queue/read_ahead_kb"] == "1024", (d, tuned)
         assert tuned[d + "/queue/nr_requests"] == "32", (d, tuned)
