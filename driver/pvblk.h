@@ -13,6 +13,8 @@
 #define PVBLK_H
 
 #include <linux/blk-mq.h>
+#include <linux/irq_poll.h>
+#include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
@@ -26,6 +28,17 @@
 /* Discard, write zeroes and secure erase take at most this many ranges. */
 #define PVBLK_MAX_DISCARD_SEGS	256
 #define PVBLK_VQ_NAME_LEN	16
+/* Batch-size histogram buckets: 1, 2-3, 4-7, 8-15, 16-31, 32+. */
+#define PVBLK_HIST_BUCKETS	6
+/* Completion polling: the window starts here and doubles up to the max. */
+#define PVBLK_POLL_START_NS	4000
+/* Defaults of the tunables and the limit on poll_max_usecs. */
+#define PVBLK_POLL_MAX_USECS_DEFAULT	50
+#define PVBLK_POLL_MAX_USECS_LIMIT	10000
+/* irq_moderation only defers interrupts with this many requests out. */
+#define PVBLK_MODERATE_MIN	4
+/* irq_poll weight: completions one poll pass may report. */
+#define PVBLK_IOPOLL_WEIGHT	64
 
 /*
  * Per-virtqueue counters. Every counter is written with the queue lock
@@ -43,6 +56,12 @@ struct pvblk_vq_stats {
 	u64 ring_full;		/* submissions refused by a full ring */
 	u64 batches;		/* kicks or suppressed kicks: submission batches */
 	u64 batch_max;		/* largest number of requests in one batch */
+	u64 batch_hist[PVBLK_HIST_BUCKETS];
+	u64 cbatches;		/* interrupt or poll passes that retired some */
+	u64 cbatch_max;		/* most requests retired by one pass */
+	u64 cbatch_hist[PVBLK_HIST_BUCKETS];
+	u64 poll_windows;	/* times completion polling started */
+	u64 moderated;		/* interrupts re-armed with a deferred threshold */
 };
 
 struct pvblk_vq {
@@ -56,6 +75,14 @@ struct pvblk_vq {
 	 */
 	spinlock_t notify_lock;
 	unsigned int pending;	/* requests added since the last batch end */
+	unsigned int inflight;	/* requests in the ring, not yet retired */
+
+	/* Adaptive completion polling (pvblk_complete.c), under @lock. */
+	struct irq_poll iop;
+	u64 poll_ns;		/* current polling window */
+	u64 last_found_ns;	/* polling: when completions last turned up */
+	u64 armed_ns;		/* interrupts: when they were last re-armed */
+
 	struct pvblk_vq_stats stats;
 	char name[PVBLK_VQ_NAME_LEN];
 } ____cacheline_aligned_in_smp;
@@ -77,6 +104,8 @@ struct pvblk_dev {
 
 	/* Run-time tunables (sysfs), read locklessly on the hot paths. */
 	bool batch_kicks;
+	bool irq_moderation;
+	unsigned int poll_max_usecs;
 };
 
 /* The per-request driver data that blk-mq allocates behind each request. */
@@ -89,6 +118,13 @@ struct pvblk_req {
 
 #define pvblk_stat_add(pvq, field, n) \
 	WRITE_ONCE((pvq)->stats.field, (pvq)->stats.field + (n))
+
+static inline unsigned int pvblk_hist_bucket(unsigned int n)
+{
+	unsigned int b = n ? ilog2(n) : 0;
+
+	return min_t(unsigned int, b, PVBLK_HIST_BUCKETS - 1);
+}
 
 static inline struct pvblk_vq *pvblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
 {
@@ -104,6 +140,8 @@ void pvblk_cleanup_cmd(struct request *req);
 
 /* pvblk_complete.c */
 void pvblk_vq_done(struct virtqueue *vq);
+void pvblk_polling_init(struct pvblk_dev *pv);
+void pvblk_polling_stop(struct pvblk_dev *pv);
 void pvblk_request_done(struct request *req);
 int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob);
 

@@ -127,6 +127,7 @@ static int pvblk_init_vqs(struct pvblk_dev *pv)
 	}
 	pv->num_vqs = num_vqs;
 	pv->notify_serialized = pvblk_notify_needs_order(vdev);
+	pvblk_polling_init(pv);
 out:
 	kfree(vqs);
 	kfree(names);
@@ -374,6 +375,8 @@ static int pvblk_probe(struct virtio_device *vdev)
 	pv->vdev = vdev;
 	pv->index = index;
 	pv->batch_kicks = true;
+	pv->irq_moderation = true;
+	pv->poll_max_usecs = PVBLK_POLL_MAX_USECS_DEFAULT;
 	vdev->priv = pv;
 
 	err = pvblk_init_vqs(pv);
@@ -452,6 +455,8 @@ static void pvblk_remove(struct virtio_device *vdev)
 	flush_work(&pv->config_work);
 
 	del_gendisk(pv->disk);
+	/* Nothing is in flight now; no poller may touch the queue again. */
+	pvblk_polling_stop(pv);
 	blk_mq_free_tag_set(&pv->tag_set);
 
 	mutex_lock(&pv->vdev_mutex);
@@ -476,8 +481,9 @@ static int pvblk_freeze(struct virtio_device *vdev)
 	blk_mq_quiesce_queue_nowait(q);
 	blk_mq_unfreeze_queue(q);
 
-	/* No more interrupts or config changes from here on. */
+	/* No more interrupts, polling or config changes from here on. */
 	virtio_reset_device(vdev);
+	pvblk_polling_stop(pv);
 	flush_work(&pv->config_work);
 	vdev->config->del_vqs(vdev);
 	return 0;

@@ -185,6 +185,7 @@ static int pvblk_add_req(struct pvblk_vq *pvq, struct pvblk_req *vbr)
 	if (likely(!err)) {
 		pvblk_stat_add(pvq, requests, 1);
 		pvq->pending++;
+		pvq->inflight++;
 	}
 	return err;
 }
@@ -211,6 +212,7 @@ static bool pvblk_end_batch(struct pvblk_dev *pv, struct pvblk_vq *pvq,
 	if (close && pending) {
 		pvq->pending = 0;
 		pvblk_stat_add(pvq, batches, 1);
+		pvblk_stat_add(pvq, batch_hist[pvblk_hist_bucket(pending)], 1);
 		if (pending > pvq->stats.batch_max)
 			WRITE_ONCE(pvq->stats.batch_max, pending);
 

@@ -9,6 +9,8 @@
  *   /sys/block/<disk>/pvblk/<tunable> one value per file, writable live
  */
 #include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -146,33 +148,73 @@ static const struct attribute_group pvblk_disk_group = {
 	.is_visible = pvblk_disk_attrs_visible,
 };
 
-/* /sys/block/<disk>/pvblk/stats */
-static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
+/*
+ * /sys/block/<disk>/pvblk/stats: one line per queue. A binary attribute,
+ * so that a device with many queues is not cut at a page.
+ */
+#define PVBLK_STATS_LINE_MAX	640
+
+static size_t pvblk_emit_hist(char *buf, size_t size, const char *key,
+			      const u64 *hist)
 {
-	struct pvblk_dev *pv = dev_to_pvblk(dev);
-	unsigned int i;
-	int len = 0;
+	size_t len = scnprintf(buf, size, " %s=", key);
+	unsigned int b;
 
-	for (i = 0; i < pv->num_vqs; i++) {
-		const struct pvblk_vq_stats *s = &pv->vqs[i].stats;
-
-		len += sysfs_emit_at(buf, len,
-				     "queue=%u requests=%llu kicks=%llu kicks_suppressed=%llu irqs=%llu irqs_empty=%llu completions=%llu polled=%llu ring_full=%llu batches=%llu batch_max=%llu\n",
-				     i, READ_ONCE(s->requests),
-				     READ_ONCE(s->kicks),
-				     READ_ONCE(s->kicks_suppressed),
-				     READ_ONCE(s->irqs),
-				     READ_ONCE(s->irqs_empty),
-				     READ_ONCE(s->completions),
-				     READ_ONCE(s->polled),
-				     READ_ONCE(s->ring_full),
-				     READ_ONCE(s->batches),
-				     READ_ONCE(s->batch_max));
-	}
+	for (b = 0; b < PVBLK_HIST_BUCKETS; b++)
+		len += scnprintf(buf + len, size - len, "%s%llu", b ? "," : "",
+				 READ_ONCE(hist[b]));
 	return len;
 }
-static DEVICE_ATTR_RO(stats);
+
+static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
+				 char *buf, size_t size)
+{
+	const struct pvblk_vq_stats *s = &pvq->stats;
+	size_t len;
+
+	len = scnprintf(buf, size,
+			"queue=%u requests=%llu kicks=%llu kicks_suppressed=%llu irqs=%llu irqs_empty=%llu completions=%llu polled=%llu ring_full=%llu",
+			i, READ_ONCE(s->requests), READ_ONCE(s->kicks),
+			READ_ONCE(s->kicks_suppressed), READ_ONCE(s->irqs),
+			READ_ONCE(s->irqs_empty), READ_ONCE(s->completions),
+			READ_ONCE(s->polled), READ_ONCE(s->ring_full));
+	len += scnprintf(buf + len, size - len,
+			 " batches=%llu batch_max=%llu cbatches=%llu cbatch_max=%llu poll_windows=%llu moderated=%llu poll_ns=%llu",
+			 READ_ONCE(s->batches), READ_ONCE(s->batch_max),
+			 READ_ONCE(s->cbatches), READ_ONCE(s->cbatch_max),
+			 READ_ONCE(s->poll_windows), READ_ONCE(s->moderated),
+			 READ_ONCE(pvq->poll_ns));
+	len += pvblk_emit_hist(buf + len, size - len, "batch_hist",
+			       s->batch_hist);
+	len += pvblk_emit_hist(buf + len, size - len, "cbatch_hist",
+			       s->cbatch_hist);
+	len += scnprintf(buf + len, size - len, "\n");
+	return len;
+}
+
+static ssize_t stats_read(struct file *file, struct kobject *kobj,
+			  struct bin_attribute *attr, char *buf, loff_t off,
+			  size_t count)
+{
+	/* A named group is a directory of the device's own kobject. */
+	struct pvblk_dev *pv = dev_to_pvblk(kobj_to_dev(kobj));
+	size_t size = (size_t)pv->num_vqs * PVBLK_STATS_LINE_MAX;
+	size_t len = 0;
+	unsigned int i;
+	ssize_t ret;
+	char *text;
+
+	text = kvmalloc(size, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	for (i = 0; i < pv->num_vqs; i++)
+		len += pvblk_format_queue(&pv->vqs[i], i, text + len,
+					  size - len);
+	ret = memory_read_from_buffer(buf, count, &off, text, len);
+	kvfree(text);
+	return ret;
+}
+static BIN_ATTR_RO(stats, 0);
 
 /* /sys/block/<disk>/pvblk/features: what the ring negotiated. */
 static ssize_t features_show(struct device *dev,
@@ -200,37 +242,75 @@ static ssize_t features_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(features);
 
-static ssize_t batch_kicks_show(struct device *dev,
-				struct device_attribute *attr, char *buf)
+/*
+ * Boolean tunables. Each optimisation can be switched off on its own so
+ * that its effect can be measured; the hot paths read them with READ_ONCE.
+ */
+#define PVBLK_BOOL_TUNABLE(name)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%d\n",					\
+			  READ_ONCE(dev_to_pvblk(dev)->name));		\
+}									\
+static ssize_t name##_store(struct device *dev,				\
+			    struct device_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	bool val;							\
+	int err = kstrtobool(buf, &val);				\
+									\
+	if (err)							\
+		return err;						\
+	WRITE_ONCE(dev_to_pvblk(dev)->name, val);			\
+	return count;							\
+}									\
+static DEVICE_ATTR_RW(name)
+
+PVBLK_BOOL_TUNABLE(batch_kicks);
+PVBLK_BOOL_TUNABLE(irq_moderation);
+
+static ssize_t poll_max_usecs_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", READ_ONCE(dev_to_pvblk(dev)->batch_kicks));
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(dev_to_pvblk(dev)->poll_max_usecs));
 }
 
-static ssize_t batch_kicks_store(struct device *dev,
-				 struct device_attribute *attr,
-				 const char *buf, size_t count)
+static ssize_t poll_max_usecs_store(struct device *dev,
+				    struct device_attribute *attr,
+				    const char *buf, size_t count)
 {
-	bool val;
+	unsigned int val;
 	int err;
 
-	err = kstrtobool(buf, &val);
+	err = kstrtouint(buf, 10, &val);
 	if (err)
 		return err;
-	WRITE_ONCE(dev_to_pvblk(dev)->batch_kicks, val);
+	if (val > PVBLK_POLL_MAX_USECS_LIMIT)
+		return -ERANGE;
+	WRITE_ONCE(dev_to_pvblk(dev)->poll_max_usecs, val);
 	return count;
 }
-static DEVICE_ATTR_RW(batch_kicks);
+static DEVICE_ATTR_RW(poll_max_usecs);
+
+static struct bin_attribute *pvblk_tune_bin_attrs[] = {
+	&bin_attr_stats,
+	NULL,
+};
 
 static struct attribute *pvblk_tune_attrs[] = {
-	&dev_attr_stats.attr,
 	&dev_attr_features.attr,
 	&dev_attr_batch_kicks.attr,
+	&dev_attr_irq_moderation.attr,
+	&dev_attr_poll_max_usecs.attr,
 	NULL,
 };
 
 static const struct attribute_group pvblk_tune_group = {
 	.name = "pvblk",
 	.attrs = pvblk_tune_attrs,
+	.bin_attrs = pvblk_tune_bin_attrs,
 };
 
 const struct attribute_group *pvblk_attr_groups[] = {
