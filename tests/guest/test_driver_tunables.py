@@ -1,0 +1,119 @@
+"""pvblk's run-time tunables take effect as the stats show, bad values are
+refused, and data stays intact under every combination of them, also when
+they change while I/O runs."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pvdisk import disk, make_image, prelude  # noqa: E402
+
+GUEST = r"""
+pv_load_pvblk
+N=$(pv_disk_of_slot 0x10); D=$(pv_disk_of_slot 0x11)
+pv_wait_path /dev/$N; pv_wait_path /dev/$D
+T=/sys/block/$N/pvblk
+echo none > /sys/block/$N/queue/scheduler
+
+# defaults
+test "$(cat $T/batch_kicks)" = 1
+test "$(cat $T/irq_moderation)" = 1
+test "$(cat $T/poll_max_usecs)" = 50
+
+# bad values are refused and change nothing
+pv_expect_fail sh -c "echo abc > $T/poll_max_usecs"
+pv_expect_fail sh -c "echo 20000 > $T/poll_max_usecs"
+pv_expect_fail sh -c "echo -1 > $T/poll_max_usecs"
+pv_expect_fail sh -c "echo 2 > $T/irq_moderation"
+pv_expect_fail sh -c "echo maybe > $T/batch_kicks"
+test "$(cat $T/poll_max_usecs)" = 50
+
+load() {	# load NAME: batched 4k random reads at queue depth 32
+	fio --name=$1 --filename=/dev/$N --ioengine=io_uring --direct=1 \
+	    --rw=randread --bs=4k --iodepth=32 --iodepth_batch_submit=16 \
+	    --iodepth_batch_complete_min=8 --size=256m --io_size=24m \
+	    --output=/pvtest/fio-$1.txt
+}
+snap() { for k in requests kicks kicks_suppressed batches polled poll_windows moderated irqs; do echo "$k=$(pv_stat_sum $N $k)"; done > /tmp/$1; }
+delta() { echo $(( $(grep "^$2=" /tmp/$3 | cut -d= -f2) - $(grep "^$2=" /tmp/$1 | cut -d= -f2) )); }
+
+### poll_max_usecs=0: nothing is found by polling, no polling window opens
+echo 0 > $T/poll_max_usecs
+snap a; load nopoll; snap b
+test "$(delta a polled b)" -eq 0
+test "$(delta a poll_windows b)" -eq 0
+test "$(delta a requests b)" -ge 6144
+
+### poll_max_usecs>0: every interrupt hands over to the poller
+echo 200 > $T/poll_max_usecs
+snap a; load poll; snap b
+test "$(delta a poll_windows b)" -gt 0
+test "$(delta a poll_windows b)" -eq "$(delta a irqs b)"
+
+### irq_moderation: deferred re-arming only when on (polling off, so
+### every interrupt re-arms at once)
+echo 0 > $T/poll_max_usecs
+echo 0 > $T/irq_moderation
+snap a; load nomod; snap b
+test "$(delta a moderated b)" -eq 0
+echo 1 > $T/irq_moderation
+snap a; load mod; snap b
+test "$(delta a moderated b)" -gt 0
+
+### batch_kicks: one kick per batch when on, one per request when off
+echo 1 > $T/batch_kicks
+snap a; load batch; snap b
+r=$(delta a requests b); k=$(delta a kicks b); s=$(delta a kicks_suppressed b); bt=$(delta a batches b)
+echo "batch_kicks=1: requests=$r batches=$bt kicks=$k suppressed=$s" | tee -a /pvtest/summary
+test "$k" -lt "$r"
+test "$bt" -lt "$r"
+test $((k + s)) -eq "$bt"
+echo 0 > $T/batch_kicks
+snap a; load nobatch; snap b
+r=$(delta a requests b); k=$(delta a kicks b); s=$(delta a kicks_suppressed b); bt=$(delta a batches b)
+echo "batch_kicks=0: requests=$r batches=$bt kicks=$k suppressed=$s" | tee -a /pvtest/summary
+test "$bt" -eq "$r"
+test $((k + s)) -eq "$r"
+echo 1 > $T/batch_kicks
+cat $T/../pvblk/stats
+
+### integrity under every combination of the tunables
+TD=/sys/block/$D/pvblk
+off=0
+for bk in 0 1; do for im in 0 1; do for pm in 0 50; do
+	echo $bk > $TD/batch_kicks; echo $im > $TD/irq_moderation; echo $pm > $TD/poll_max_usecs
+	fio --name=combo-$bk$im$pm --filename=/dev/$D --ioengine=io_uring --direct=1 \
+	    --rw=randwrite --bsrange=4k-64k --iodepth=32 --iodepth_batch_submit=8 \
+	    --offset=${off}m --size=6m --verify=crc32c --verify_fatal=1 \
+	    --output=/pvtest/fio-combo-$bk$im$pm.txt
+	off=$((off + 6))
+done; done; done
+
+### and while they change under running I/O
+fio --name=flip --filename=/dev/$D --ioengine=libaio --direct=1 --rw=randwrite \
+    --bsrange=512-128k --iodepth=64 --numjobs=2 --offset=0 --offset_increment=24m \
+    --size=24m --verify=crc32c --verify_fatal=1 --output=/pvtest/fio-flip.txt &
+FIO=$!
+i=0
+while kill -0 $FIO 2>/dev/null; do
+	echo $((i % 2)) > $TD/batch_kicks
+	echo $(((i / 2) % 2)) > $TD/irq_moderation
+	echo $(((i / 4) % 2 * 30)) > $TD/poll_max_usecs
+	i=$((i + 1))
+	sleep 0.05
+done
+wait $FIO
+echo "flipped $i times" >> /pvtest/summary
+test "$i" -gt 4
+test "$(pv_stat_sum $D requests)" -eq "$(pv_stat_sum $D completions)"
+"""
+
+
+def test_tunables(ctx):
+    vm = ctx.vm(timeout=900)
+    vm.extra += disk("nl", 0x10, null_size_mb=256, dev={"num-queues": 1})
+    vm.extra += disk("tv", 0x11, image=make_image(vm.path("tv.img"), 64))
+    vm.script = prelude(ctx) + GUEST
+    vm.start()
+    vm.wait()
+    print("    " + vm.result.file("summary", "").strip().replace("\n", "\n    "))
