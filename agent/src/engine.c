@@ -126,49 +126,118 @@ static bool satisfied(const struct pvt_item *it, const char *cur, bool *kept)
 	return equal(it->cmp, it->value, cur);
 }
 
-size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
-			const struct pvt_plan *plan, struct pvt_report *rep)
+/*
+ * Save the originals of every node the plan may write that the store does
+ * not know yet, with one persist: nothing is written before its original
+ * is on disk. Marks in @unread the items whose node cannot be read. Returns
+ * the number of entries added (at the end of the store), or -1 if the store
+ * cannot be persisted.
+ */
+static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
+			   const struct pvt_plan *plan, bool *unread, struct pvt_err *e)
 {
-	size_t failed = 0;
+	size_t before = s->n;
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct pvt_item *it = &plan->it[i];
-		struct pvt_err e;
 		char *cur = NULL;
-		bool kept;
-		int w;
+
+		if (it->check || pvt_store_find(s, it->path))
+			continue;
+		if (pvt_read_current(ctx, it->path, it->cmp, &cur, NULL) < 0) {
+			unread[i] = true;
+			continue;
+		}
+		pvt_store_add(s, it->path, cur, it->unit, it->device);
+		free(cur);
+	}
+	if (s->n == before)
+		return 0;
+	if (pvt_store_persist(ctx, s, e) < 0) {
+		while (s->n > before)
+			pvt_store_remove(s, s->n - 1);
+		return -1;
+	}
+	return (long)(s->n - before);
+}
+
+/* Apply one item whose original is saved; true if it was written. */
+static bool apply_item(const struct pvt_ctx *ctx, struct pvt_store *s,
+		       const struct pvt_item *it, struct pvt_report *rep, size_t *failed)
+{
+	struct pvt_err e;
+	char *cur = NULL;
+	bool kept, written = false;
+	int w;
+
+	if (pvt_read_current(ctx, it->path, it->cmp, &cur, &e) < 0) {
+		add_result(rep, it, NULL, PVT_ST_FAILED, e.msg);
+		(*failed)++;
+		return false;
+	}
+	if (satisfied(it, cur, &kept)) {
+		add_result(rep, it, cur, kept ? PVT_ST_KEPT : PVT_ST_OK, NULL);
+	} else if ((w = pvt_write_file(ctx->root, it->path, it->value, &e)) == 0) {
+		add_result(rep, it, cur, PVT_ST_CHANGED, NULL);
+		written = true;
+	} else if (w == -EIO && strcmp(it->unit, "irq") == 0) {
+		/* managed interrupts: the kernel owns their affinity */
+		if (!pvt_strv_contains(&s->fixed, it->path))
+			pvt_strv_push(&s->fixed, it->path);
+		add_result(rep, it, cur, PVT_ST_NA, "affinity managed by the kernel (write refused)");
+	} else {
+		add_result(rep, it, cur, PVT_ST_FAILED, e.msg);
+		(*failed)++;
+	}
+	free(cur);
+	return written;
+}
+
+size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
+			const struct pvt_plan *plan, struct pvt_report *rep)
+{
+	bool *unread = pvt_xcalloc(plan->n, sizeof(*unread));
+	struct pvt_strv written = {0};
+	size_t failed = 0, first;
+	struct pvt_err e;
+	long added;
+
+	added = save_originals(ctx, s, plan, unread, &e);
+	if (added < 0) {
+		for (size_t i = 0; i < plan->n; i++)
+			if (!plan->it[i].check)
+				add_result(rep, &plan->it[i], NULL, PVT_ST_FAILED, e.msg);
+		free(unread);
+		return plan->n;
+	}
+	first = s->n - (size_t)added;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct pvt_item *it = &plan->it[i];
 
 		if (it->check) {
 			apply_check(ctx, it, rep);
-			continue;
-		}
-		if (pvt_read_current(ctx, it->path, it->cmp, &cur, &e) < 0) {
+		} else if (unread[i]) {
+			char *tmp = NULL;
+
+			/* no original saved: never written */
+			if (pvt_read_current(ctx, it->path, it->cmp, &tmp, &e) == 0)
+				pvt_errf(&e, "%s could not be read when the originals were saved",
+					 it->path);
+			free(tmp);
 			add_result(rep, it, NULL, PVT_ST_FAILED, e.msg);
 			failed++;
-			continue;
+		} else if (apply_item(ctx, s, it, rep, &failed)) {
+			pvt_strv_push(&written, it->path);
 		}
-		if (satisfied(it, cur, &kept)) {
-			add_result(rep, it, cur, kept ? PVT_ST_KEPT : PVT_ST_OK, NULL);
-		} else if (pvt_store_remember(ctx, s, it->path, cur, it->unit, it->device, &e) < 0) {
-			add_result(rep, it, cur, PVT_ST_FAILED, e.msg);
-			failed++;
-		} else if ((w = pvt_write_file(ctx->root, it->path, it->value, &e)) < 0) {
-			if (w == -EIO && strcmp(it->unit, "irq") == 0) {
-				/* managed interrupts: the kernel owns their affinity */
-				if (!pvt_strv_contains(&s->fixed, it->path))
-					pvt_strv_push(&s->fixed, it->path);
-				pvt_store_persist(ctx, s, NULL);
-				add_result(rep, it, cur, PVT_ST_NA,
-					   "affinity managed by the kernel (write refused)");
-			} else {
-				add_result(rep, it, cur, PVT_ST_FAILED, e.msg);
-				failed++;
-			}
-		} else {
-			add_result(rep, it, cur, PVT_ST_CHANGED, NULL);
-		}
-		free(cur);
 	}
+	/* keep only the originals of what was written */
+	for (size_t i = s->n; i > first; i--)
+		if (!pvt_strv_contains(&written, s->e[i - 1].path))
+			pvt_store_remove(s, i - 1);
+	if (added || s->fixed.n)
+		pvt_store_persist(ctx, s, NULL);
+	pvt_strv_free(&written);
+	free(unread);
 	return failed;
 }
 

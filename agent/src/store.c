@@ -15,7 +15,7 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-static void add(struct pvt_store *s, const char *path, const char *value, const char *unit,
+void pvt_store_add(struct pvt_store *s, const char *path, const char *value, const char *unit,
 		const char *device)
 {
 	s->e = pvt_xrealloc(s->e, (s->n + 1) * sizeof(*s->e));
@@ -53,7 +53,7 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 			pvt_store_free(s);
 			goto out;
 		}
-		add(s, path, value, unit, jstr(x, "device"));
+		pvt_store_add(s, path, value, unit, jstr(x, "device"));
 	}
 	if (json_object_object_get_ex(root, "fixed", &fixed) &&
 	    json_object_is_type(fixed, json_type_array))
@@ -108,7 +108,7 @@ int pvt_store_remember(const struct pvt_ctx *ctx, struct pvt_store *s, const cha
 {
 	if (pvt_store_find(s, path))
 		return 0;	/* the first original is the one to restore */
-	add(s, path, value, unit, device);
+	pvt_store_add(s, path, value, unit, device);
 	if (pvt_store_persist(ctx, s, e) < 0) {
 		pvt_store_remove(s, s->n - 1);
 		return -1;

@@ -34,6 +34,9 @@ const struct pvt_saved *pvt_store_find(const struct pvt_store *s, const char *pa
 int pvt_store_remember(const struct pvt_ctx *ctx, struct pvt_store *s, const char *path,
 		       const char *value, const char *unit, const char *device,
 		       struct pvt_err *e);
+/* Append an entry without persisting (the caller persists). */
+void pvt_store_add(struct pvt_store *s, const char *path, const char *value,
+		   const char *unit, const char *device);
 void pvt_store_remove(struct pvt_store *s, size_t i);
 void pvt_store_free(struct pvt_store *s);
 

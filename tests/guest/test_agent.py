@@ -38,19 +38,9 @@ echo "PV $PV" >> /pvtest/disks
 udevadm settle -t 30
 
 ### install the agent into the guest's root (a tmpfs overlay)
-A=$PVTEST_TOP/agent
-install -m 0755 $A/pvtuned $A/pvtune-adm /usr/sbin/
-install -m 0644 $A/pvtuned.service /etc/systemd/system/
-mkdir -p /etc/dbus-1/system.d /usr/lib/pvtune/profiles /etc/pvtune/profiles/guesttest
-install -m 0644 $A/org.pvblk.pvtune1.conf /etc/dbus-1/system.d/
-cp -r $PVTEST_TOP/tuned-profiles/* /usr/lib/pvtune/profiles/
-install -m 0644 $PVTEST_TOP/udev/60-pvtune.rules /etc/udev/rules.d/
+$PVTEST_TOP/agent/tools/install-in-guest.sh $PVTEST_TOP
+mkdir -p /etc/pvtune/profiles/guesttest
 cp /pvtest/guesttest.conf /etc/pvtune/profiles/guesttest/tuned.conf
-busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
-udevadm control --reload
-udevadm trigger --action=change --subsystem-match=block
-udevadm settle -t 30
-systemctl daemon-reload
 
 snapshot() {
 	local d f

@@ -182,6 +182,22 @@ static void test_bad_profile_changes_nothing(void **state)
 	assert_non_null(strstr(t->e.msg, "invalid profile name"));
 }
 
+static void test_store_unwritable_changes_nothing(void **state)
+{
+	struct t *t = *state;
+
+	/* a file where the state directory should be: originals cannot be
+	 * saved, so nothing may be written */
+	fake_write(t->root, "/run/pvtune", "not a directory");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 1);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_CHANGED), 0);
+	assert_true(pvt_report_count(&t->rep, PVT_ST_FAILED) >= 5);
+	if (!strstr(t->rep.r[0].note, "run/pvtune/saved.json.tmp: Not a directory"))
+		fail_msg("note: %s", t->rep.r[0].note);
+	assert_originals(t);
+	assert_int_equal(t->store.n, 0);
+}
+
 static void test_disk_added(void **state)
 {
 	struct t *t = *state;
@@ -268,6 +284,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_persist_reload), T(test_corrupt_store), T(test_crash_then_restore),
 		T(test_switch_restores_first), T(test_bad_profile_changes_nothing),
+		T(test_store_unwritable_changes_nothing),
 		T(test_disk_added), T(test_verify_op), T(test_recommend), T(test_active_file),
 	};
 
