@@ -123,6 +123,7 @@ static int pvblk_init_vqs(struct pvblk_dev *pv)
 		spin_lock_init(&pv->vqs[i].lock);
 		spin_lock_init(&pv->vqs[i].notify_lock);
 		pv->vqs[i].pending = 0;
+		pv->vqs[i].inflight = 0;
 		pv->vqs[i].vq = vqs[i];
 	}
 	pv->num_vqs = num_vqs;
