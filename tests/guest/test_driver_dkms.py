@@ -1,6 +1,7 @@
 """dkms in a systemd guest: `make dkms-install` adds, builds and installs
 driver/ for the running kernel; `modprobe pvblk` then binds a disk that
-udev had given to virtio_blk at boot; `make dkms-remove` takes it away."""
+udev had given to virtio_blk at boot; with the README's softdep a
+hot-plugged disk goes to pvblk; `make dkms-remove` takes it away."""
 
 import os
 import sys
@@ -40,7 +41,24 @@ md5sum < /dev/$D | cut -d' ' -f1 > /pvtest/md5-pvblk
 cmp /pvtest/md5-virtio_blk /pvtest/md5-pvblk
 cat /sys/block/$D/pvblk/stats
 
+# The README's way to give new virtio disks to pvblk: a softdep. With
+# neither driver loaded, a hot-plugged disk makes udev load both; pvblk
+# must come first and take it.
 modprobe -r pvblk
+echo "softdep virtio_blk pre: pvblk" > /etc/modprobe.d/pvblk.conf
+udevadm control --reload	# udevd reads modprobe.d when it starts
+pv_signal plug
+pv_wait plugged 120
+pv_wait_path /sys/bus/pci/devices/0000:00:11.0 60
+V2=$(basename "$(ls -d /sys/bus/pci/devices/0000:00:11.0/virtio* | head -n1)")
+pv_wait_path /sys/bus/virtio/devices/$V2/driver 60
+test "$(pv_driver_of_slot 0x11)" = pvblk
+udevadm settle -t 30
+test -d /sys/module/virtio_blk
+rm /etc/modprobe.d/pvblk.conf
+
+modprobe -r pvblk
+modprobe -r virtio_blk
 make -C /tmp/src dkms-remove KVER=$KVER 2>&1 | tail -n 5
 ! modinfo pvblk 2>/dev/null
 """
@@ -53,4 +71,9 @@ def test_dkms(ctx):
     vm.extra += disk("dk", 0x10, image=make_image(vm.path("dk.img"), 32, pattern=True))
     vm.script = GUEST % {"top": ctx.top}
     vm.start()
+    vm.wait_file("plug", 780)
+    vm.qmp("blockdev-add", {"driver": "null-co", "node-name": "hp", "size": 64 << 20,
+                            "read-zeroes": True})
+    vm.qmp("device_add", driver="virtio-blk-pci", drive="hp", id="hp-dev", addr="0x11")
+    vm.signal("plugged")
     vm.wait()
