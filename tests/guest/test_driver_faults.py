@@ -2,7 +2,8 @@
 rerror/werror=report) reach the guest as EIO with no hang, and the device
 works again afterwards; a hot unplug while fio runs ends fio with errors,
 no hang and no oops, the module still unloads, and a hot plug afterwards
-works. (The harness fails the run on any oops, BUG, WARNING or lockdep
+works; a full ring stops and restarts the hardware queue with no request
+lost. (The harness fails the run on any oops, BUG, WARNING or lockdep
 splat in dmesg.)"""
 
 import os
@@ -71,6 +72,20 @@ test "$(pv_driver_of_slot 0x11)" = pvblk
 fio --name=replug --filename=/dev/$H2 --ioengine=libaio --direct=1 \
     --rw=randwrite --bs=4k --iodepth=16 --size=16m --verify=crc32c \
     --verify_fatal=1 --output=/pvtest/fio-replug.txt
+
+### a full ring stops the hardware queue and completions restart it:
+### more tags than a 16-entry ring without indirect descriptors can hold
+rmmod pvblk
+pv_load_pvblk queue_depth=64
+R=$(pv_disk_of_slot 0x12); pv_wait_path /dev/$R
+test "$(cat /sys/block/$R/queue/nr_requests)" -ge 32
+echo none > /sys/block/$R/queue/scheduler
+fio --name=ringfull --filename=/dev/$R --ioengine=libaio --direct=1 \
+    --rw=randwrite --bsrange=4k-32k --iodepth=64 --numjobs=2 --offset_increment=16m \
+    --size=16m --verify=crc32c --verify_fatal=1 --output=/pvtest/fio-ringfull.txt
+cat /sys/block/$R/pvblk/stats
+test "$(pv_stat_sum $R ring_full)" -gt 0
+test "$(pv_stat_sum $R requests)" -eq "$(pv_stat_sum $R completions)"
 """
 
 
@@ -87,6 +102,8 @@ def test_faults(ctx):
         "rerror=report,werror=report",
     ]
     vm.extra += disk("hp", 0x11, image=make_image(vm.path("hp.img"), 64))
+    vm.extra += disk("rf", 0x12, image=make_image(vm.path("rf.img"), 32),
+                     dev={"queue-size": 16, "indirect_desc": "off", "num-queues": 1})
     vm.script = prelude(ctx) + GUEST
     vm.start()
 
