@@ -45,6 +45,21 @@ pv_virtio_of_slot() {
 	basename "$(ls -d "$d"/virtio* | head -n1)"
 }
 
+# pv_wait_slot SLOT [TIMEOUT]: wait until a (hot-plugged) device in SLOT
+# has its virtio device bound to a driver.
+pv_wait_slot() {
+	local d tmo=${2:-30} i=0
+	d=$(printf '/sys/bus/pci/devices/0000:00:%02x.0' "$((16#${1#0x}))")
+	until ls -d "$d"/virtio*/driver >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt $((tmo * 10)) ]; then
+			echo "pv_wait_slot: no bound virtio device in $d after ${tmo}s" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
 # pv_disk_of_slot SLOT: the block device name (pvda, vda, ...) of a slot.
 pv_disk_of_slot() {
 	local v

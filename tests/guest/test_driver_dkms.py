@@ -49,9 +49,7 @@ echo "softdep virtio_blk pre: pvblk" > /etc/modprobe.d/pvblk.conf
 udevadm control --reload	# udevd reads modprobe.d when it starts
 pv_signal plug
 pv_wait plugged 120
-pv_wait_path /sys/bus/pci/devices/0000:00:11.0 60
-V2=$(basename "$(ls -d /sys/bus/pci/devices/0000:00:11.0/virtio* | head -n1)")
-pv_wait_path /sys/bus/virtio/devices/$V2/driver 60
+pv_wait_slot 0x11 60
 test "$(pv_driver_of_slot 0x11)" = pvblk
 udevadm settle -t 30
 test -d /sys/module/virtio_blk

@@ -64,9 +64,8 @@ pv_signal reloaded
 
 ### hot plug afterwards
 pv_wait added 60
-pv_wait_path /sys/bus/pci/devices/0000:00:11.0/virtio* 30
+pv_wait_slot 0x11 60
 H2=$(pv_disk_of_slot 0x11)
-while [ -z "$H2" ]; do sleep 0.1; H2=$(pv_disk_of_slot 0x11); done
 pv_wait_path /dev/$H2
 test "$(pv_driver_of_slot 0x11)" = pvblk
 fio --name=replug --filename=/dev/$H2 --ioengine=libaio --direct=1 \
