@@ -1,0 +1,1224 @@
+#!/usr/bin/python3
+"""make bench: pvblk.ko against the kernel's virtio_blk, side by side in one
+guest boot, alternating runs (A B A B ...), and BENCHMARKS.md from the numbers.
+
+One boot per (kernel, backend). Each boot has a pair of identical disks per
+queue count: the first of a pair stays on pvblk, the second is moved to
+virtio_blk (pv_move). The guest runs a plan the host wrote (one step per
+run); around each run it takes a handshake with the host so that the host
+can cut QEMU's trace log (virtio_queue_notify, one line per guest kick), and
+it snapshots /proc/stat, /proc/interrupts, the disk's block-layer stat and
+pvblk's own counters.
+
+Settings come from the environment (bench/run.sh turns its options into
+these); see bench/run.sh --help.
+"""
+
+import datetime
+import glob
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
+sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
+from vm import VM  # noqa: E402
+from pvdisk import disk  # noqa: E402
+
+USER_HZ = os.sysconf("SC_CLK_TCK")
+
+# ---------------------------------------------------------------- workloads
+#
+# name -> (title, unit, fio arguments). unit "iops" or "MB/s".
+FIO_WORKLOADS = {
+    "rr4k-qd1": ("4k randread, qd 1", "iops",
+                 "--rw=randread --bs=4k --iodepth=1"),
+    "rr4k-qd32-b1": ("4k randread, qd 32, batch 1", "iops",
+                     "--rw=randread --bs=4k --iodepth=32 --iodepth_batch_submit=1 "
+                     "--iodepth_batch_complete_min=1"),
+    "rr4k-qd32-b16": ("4k randread, qd 32, batch 16", "iops",
+                      "--rw=randread --bs=4k --iodepth=32 --iodepth_batch_submit=16 "
+                      "--iodepth_batch_complete_min=16"),
+    "rw4k-qd32": ("4k randwrite, qd 32", "iops",
+                  "--rw=randwrite --bs=4k --iodepth=32"),
+    "sr256k-qd8": ("256k seq read, qd 8", "MB/s",
+                   "--rw=read --bs=256k --iodepth=8"),
+}
+DB_WORKLOADS = {
+    "db-fill": ("db_bench fillrandom", "ops/s"),
+    "db-read": ("db_bench readrandom", "ops/s"),
+}
+ALL_WORKLOADS = list(FIO_WORKLOADS) + list(DB_WORKLOADS)
+
+# Ablation: pvblk with one optimisation off at a time (and all off), on the
+# qd32 / batch 16 workload, against pvblk's defaults and virtio_blk.
+ABLATION_WL = "rr4k-qd32-b16"
+ABLATION = [
+    ("default", {}),
+    ("poll_max_usecs=0", {"poll_max_usecs": 0}),
+    ("irq_moderation=0", {"irq_moderation": 0}),
+    ("batch_kicks=0", {"batch_kicks": 0}),
+    ("all three off", {"poll_max_usecs": 0, "irq_moderation": 0, "batch_kicks": 0}),
+]
+
+BACKENDS = {
+    "null": "null-co (read-zeroes=on), QEMU's built-in virtio-blk-pci",
+    "tmpfs": "raw file on tmpfs (/dev/shm), QEMU's built-in virtio-blk-pci",
+    "vhost": "vhost-user-blk-pci, qemu-storage-daemon exporting a raw file on tmpfs",
+}
+
+DRIVERS = ("pvblk", "virtio_blk")
+
+
+def env(name, default):
+    v = os.environ.get(name)
+    return default if v is None or v == "" else v
+
+
+def csv(s):
+    return [x for x in re.split(r"[,\s]+", s) if x]
+
+
+class Config:
+    def __init__(self):
+        self.quick = env("BENCH_QUICK", "0") not in ("0", "no", "false")
+        q = self.quick
+        kl = open(os.path.join(TOP, "build", "kernels.list")).read().split()
+        kl.sort(key=lambda k: [int(x) if x.isdigit() else x for x in re.split(r"[.+-]", k)])
+        ks = env("BENCH_KERNELS", "newest")
+        if ks == "newest":
+            self.kernels = kl[-1:]
+        elif ks == "all":
+            self.kernels = kl
+        else:
+            self.kernels = []
+            for want in csv(ks):
+                m = [k for k in kl if k.startswith(want)]
+                if not m:
+                    sys.exit("bench: no test kernel matches %r (have: %s)" % (want, " ".join(kl)))
+                self.kernels.append(m[0])
+        self.backends = csv(env("BENCH_BACKENDS", "null" if q else "null,tmpfs,vhost"))
+        for b in self.backends:
+            if b not in BACKENDS:
+                sys.exit("bench: unknown backend %r (have: %s)" % (b, ", ".join(BACKENDS)))
+        self.queues = [int(x) for x in csv(env("BENCH_QUEUES", "1" if q else "1,2"))]
+        self.workloads = csv(env("BENCH_WORKLOADS",
+                                 "rr4k-qd1,rr4k-qd32-b1,rr4k-qd32-b16" if q else ",".join(ALL_WORKLOADS)))
+        for w in self.workloads:
+            if w not in ALL_WORKLOADS:
+                sys.exit("bench: unknown workload %r (have: %s)" % (w, ", ".join(ALL_WORKLOADS)))
+        self.pairs = int(env("BENCH_PAIRS", "3"))
+        self.runtime = int(env("BENCH_RUNTIME", "3" if q else "5"))
+        self.ramp = int(env("BENCH_RAMP", "0"))
+        # ablation: "on" = null-co, every queue count; "1q" = null-co, 1 queue; "off"
+        self.ablation = env("BENCH_ABLATION", "1q" if q else "on")
+        # extra row: qd32/batch 16 with an I/O scheduler on both disks
+        self.sched_row = env("BENCH_SCHED_ROW", "" if q else "mq-deadline")
+        self.sched = env("BENCH_SCHED", "none")
+        self.pin = env("BENCH_PIN", "irq")          # irq | none
+        self.trace = env("BENCH_TRACE", "1") != "0"
+        self.cpus = int(env("BENCH_CPUS", "2"))
+        self.mem = env("BENCH_MEM", "1G")
+        self.disk_mb = int(env("BENCH_DISK_MB", "512"))
+        self.db_num = int(env("BENCH_DB_NUM", "30000"))
+        self.db_reads = int(env("BENCH_DB_READS", "4000"))
+        self.out = env("BENCH_OUT", os.path.join(TOP, "BENCHMARKS.md"))
+        self.command = env("BENCH_COMMAND", "bench/bench.py")
+        self.run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.work = os.path.join(TOP, "build", "bench", self.run_id)
+        self.shm = "/dev/shm/pvbench.%d" % os.getpid()
+
+    def describe(self):
+        return {k: v for k, v in vars(self).items()}
+
+
+# ---------------------------------------------------------------- guest side
+
+# The guest: setup (drivers, disk names, calibration, warm-up), then every
+# group of the plan in order. A group is one script: one fio invocation that
+# runs several jobs one after the other (stonewall), or one db_bench run, or
+# mkfs. Each measured run calls hook.sh before and after its I/O (fio's
+# exec_prerun/exec_postrun), which sets the tunables, takes the handshake with
+# the host and snapshots the counters, so that a window holds the I/O only.
+
+HOOK = r"""#!/bin/bash
+# hook.sh pre|post RUN SLOT [KNOBS [SCHED [drop]]]
+set -eu
+. %(top)s/tests/harness/guest-lib.sh
+. /tmp/bench-env.sh
+phase=$1 id=$2 slot=$3 knobs=${4:--} sched=${5:--} drop=${6:-}
+d=${DISK[$slot]}
+
+mark() {	# the host cuts the trace log, then lets us go on
+	pv_signal "m-$1"
+	pv_wait "k-$1" 300
+	rm -f "/pvtest/m-$1"
+}
+
+snap() {	# snap FILE
+	{
+		echo "@time $(cat /proc/uptime)"
+		echo "@stat"; head -n1 /proc/stat
+		echo "@irq"; cat /proc/interrupts
+		echo "@blk"; cat "/sys/block/$d/stat"
+		if [ -e "/sys/block/$d/pvblk/stats" ]; then
+			echo "@pv"; cat "/sys/block/$d/pvblk/stats"
+		fi
+	} > "$1"
+}
+
+case $phase in
+pre)
+	if [ -d "/sys/block/$d/pvblk" ]; then
+		for k in poll_max_usecs irq_moderation batch_kicks; do
+			echo "${PVDEF[$d.$k]}" > "/sys/block/$d/pvblk/$k"
+		done
+		if [ "$knobs" != - ]; then
+			for kv in ${knobs//,/ }; do
+				echo "${kv#*=}" > "/sys/block/$d/pvblk/${kv%%%%=*}"
+			done
+		fi
+	fi
+	[ "$sched" = - ] || echo "$sched" > "/sys/block/$d/queue/scheduler"
+	if [ "$drop" = drop ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
+	mark "$id-a"
+	snap "/tmp/r/$id.pre"
+	;;
+post)
+	snap "/tmp/r/$id.post"
+	mark "$id-b"
+	[ "$sched" = - ] || echo "$SCHED" > "/sys/block/$d/queue/scheduler"
+	;;
+esac
+"""
+
+GUEST = r"""
+export PVBLK_KO=%(ko)s
+. %(top)s/tests/guest/pvblk-lib.sh
+SCHED=%(sched)s
+PINMODE=%(pin)s
+mkdir -p /tmp/r /pvtest/r /tmp/plan /tmp/fio
+declare -A DISK PVDEF
+
+pv_load_pvblk
+pv_load_virtio_blk
+for slot in %(pv_slots)s; do
+	d=$(pv_disk_of_slot $slot); pv_wait_path /dev/$d
+	DISK[$slot]=$d
+done
+for slot in %(vd_slots)s; do
+	DISK[$slot]=$(pv_move $slot virtio_blk)
+done
+
+# irqs of a virtio device's virtqueues
+vq_irqs() {
+	awk -v p="$1-req" 'index($NF, p) == 1 { sub(":", "", $1); print $1 }' /proc/interrupts
+}
+
+echo "slot disk virtio driver queues irq_cpus" > /pvtest/setup
+: > /tmp/subst.sed
+for slot in %(pv_slots)s %(vd_slots)s; do
+	d=${DISK[$slot]}; v=$(pv_virtio_of_slot $slot)
+	echo $SCHED > /sys/block/$d/queue/scheduler
+	cpus=""
+	for i in $(vq_irqs $v); do
+		cpus="$cpus${cpus:+,}$(cat /proc/irq/$i/effective_affinity_list)"
+	done
+	nq=$(ls -d /sys/block/$d/mq/* | wc -l)
+	# With one queue, the workload runs on the vCPU that takes the queue's
+	# interrupt, so that both drivers get the same placement.
+	pin="" pincmd=""
+	if [ "$PINMODE" = irq ] && [ "$nq" = 1 ]; then
+		pin="cpus_allowed=${cpus%%%%,*}"; pincmd="taskset -c ${cpus%%%%,*}"
+	fi
+	echo "s|@DEV_$slot@|/dev/$d|g; s|@PIN_$slot@|$pin|g; s|@PINCMD_$slot@|$pincmd|g; s|@MNT_$slot@|/mnt/b$slot|g" >> /tmp/subst.sed
+	if [ -d /sys/block/$d/pvblk ]; then
+		for k in poll_max_usecs irq_moderation batch_kicks; do
+			PVDEF[$d.$k]=$(cat /sys/block/$d/pvblk/$k)
+		done
+		cat /sys/block/$d/pvblk/features > /pvtest/features-$slot
+		for k in poll_max_usecs irq_moderation batch_kicks; do echo "$k ${PVDEF[$d.$k]}"; done > /pvtest/pv-defaults
+	fi
+	drv=$(basename "$(readlink /sys/bus/virtio/devices/$v/driver)")
+	echo "$slot $d $v $drv $nq $cpus" >> /pvtest/setup
+	for f in scheduler nr_requests max_sectors_kb max_segments rq_affinity nomerges; do
+		echo "$slot $f $(cat /sys/block/$d/queue/$f)"
+	done >> /pvtest/queue-settings
+done
+{ declare -p DISK PVDEF; echo "SCHED=$SCHED"; } > /tmp/bench-env.sh
+for f in /pvtest/plan/*; do sed -f /tmp/subst.sed "$f" > /tmp/plan/${f##*/}; done
+{ uname -a; nproc; cat /proc/cmdline; grep -m1 'model name' /proc/cpuinfo; } > /pvtest/guest-info
+
+# Warm-up: one short run per disk, not measured.
+for slot in %(pv_slots)s %(vd_slots)s; do
+	fio --name=warm --filename=/dev/${DISK[$slot]} --ioengine=io_uring --direct=1 \
+	    --rw=randread --bs=4k --iodepth=8 --time_based --runtime=1 > /dev/null
+done
+
+# Which trace vdev is which disk: %(cal)d direct 4k reads at queue depth 1.
+for slot in %(pv_slots)s %(vd_slots)s; do
+	pv_signal m-cal-$slot-a; pv_wait k-cal-$slot-a 300
+	dd if=/dev/${DISK[$slot]} of=/dev/null bs=4k count=%(cal)d iflag=direct status=none
+	pv_signal m-cal-$slot-b; pv_wait k-cal-$slot-b 300
+done
+echo "setup done"
+
+cd /tmp/fio
+for g in $(cat /tmp/plan/groups); do
+	rc=0
+	bash /tmp/plan/$g.sh < /dev/null > /tmp/r/$g.log 2>&1 || rc=$?
+	cp /tmp/r/* /pvtest/r/ && rm -f /tmp/r/*
+	pv_signal done-$g
+	if [ $rc != 0 ]; then
+		echo "group $g failed with rc $rc:"; tail -n 30 /pvtest/r/$g.log
+		exit 1
+	fi
+done
+for m in /mnt/b*; do
+	if mountpoint -q $m; then umount $m; fi
+done
+for slot in %(pv_slots)s; do
+	cat /sys/block/${DISK[$slot]}/pvblk/stats > /pvtest/final-stats-$slot
+done
+echo "all groups done"
+"""
+
+
+def fio_global(cfg):
+    return ("[global]\nioengine=io_uring\ndirect=1\ntime_based=1\nruntime=%d\nramp_time=%d\n"
+            "lat_percentiles=1\nstonewall=1\n" % (cfg.runtime, cfg.ramp))
+
+
+def fio_job(cfg, rid, slot, wl, knobs="-", sched="-"):
+    args = FIO_WORKLOADS[wl][2].replace("--", "").split()
+    return ("\n[%s]\nfilename=@DEV_0x%x@\n@PIN_0x%x@\n%s\n"
+            "exec_prerun=bash /pvtest/hook.sh pre %s 0x%x %s %s\n"
+            "exec_postrun=bash /pvtest/hook.sh post %s 0x%x %s %s\n"
+            % (rid, slot, slot, "\n".join(args), rid, slot, knobs, sched, rid, slot, knobs, sched))
+
+
+def fio_shown(cfg):
+    """The fio command line equivalent to one job, for BENCHMARKS.md."""
+    return ("fio --name=RUN --filename=/dev/DISK --ioengine=io_uring --direct=1 --lat_percentiles=1 "
+            "WORKLOAD --time_based --runtime=%d%s" % (cfg.runtime, " --ramp_time=%d" % cfg.ramp if cfg.ramp else ""))
+
+
+DB_COMMON = ("--compression_type=none --key_size=16 --value_size=400 --threads=1 "
+             "--histogram=1 --use_direct_io_for_flush_and_compaction=true "
+             "--use_direct_reads=true --cache_size=1048576 --write_buffer_size=1048576 "
+             "--target_file_size_base=2097152 --max_bytes_for_level_base=8388608 "
+             "--seed=1")
+
+
+def db_args(cfg, wl, mnt="MNT"):
+    if wl == "db-fill":
+        return "--benchmarks=fillrandom --db=%s/db --num=%d %s" % (mnt, cfg.db_num, DB_COMMON)
+    return ("--benchmarks=readrandom --use_existing_db=1 --db=%s/db --num=%d --reads=%d %s"
+            % (mnt, cfg.db_num, cfg.db_reads, DB_COMMON))
+
+
+def db_script(cfg, rid, slot, wl):
+    mnt = "@MNT_0x%x@" % slot
+    pre = "rm -rf %s/db\n" % mnt if wl == "db-fill" else ""
+    return ("%sbash /pvtest/hook.sh pre %s 0x%x - - drop\n"
+            "@PINCMD_0x%x@ db_bench %s > /tmp/r/%s.out 2>&1\n"
+            "bash /pvtest/hook.sh post %s 0x%x\n"
+            % (pre, rid, slot, slot, db_args(cfg, wl, mnt), rid, rid, slot))
+
+
+MKFS = ("mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0,lazy_journal_init=0 @DEV_0x%(s)x@\n"
+        "mkdir -p @MNT_0x%(s)x@\nmount -o noatime @DEV_0x%(s)x@ @MNT_0x%(s)x@\n")
+
+
+# ---------------------------------------------------------------- trace log
+
+NOTIFY_RE = re.compile(rb"virtio_queue_notify vdev (0x[0-9a-f]+) n (\d+)")
+
+
+class TraceCounter:
+    """Follows QEMU's trace log and counts virtio_queue_notify per vdev."""
+
+    def __init__(self, path):
+        self.path = path
+        self.f = None
+        self.rest = b""
+        self.counts = {}
+
+    def update(self):
+        if self.f is None:
+            if not os.path.exists(self.path):
+                return dict(self.counts)
+            self.f = open(self.path, "rb")
+        data = self.f.read()
+        if data:
+            data = self.rest + data
+            cut = data.rfind(b"\n") + 1
+            self.rest = data[cut:]
+            for m in NOTIFY_RE.finditer(data, 0, cut):
+                k = m.group(1).decode()
+                self.counts[k] = self.counts.get(k, 0) + 1
+        return dict(self.counts)
+
+    def close(self):
+        if self.f:
+            self.f.close()
+
+
+# ---------------------------------------------------------------- parsing
+
+def parse_snap(text):
+    sec = None
+    out = {"irq": {}, "pv": [], "time": None}
+    for line in text.splitlines():
+        if line.startswith("@time"):
+            out["time"] = float(line.split()[1])
+            continue
+        if line.startswith("@"):
+            sec = line[1:].strip()
+            continue
+        if sec == "stat" and line.startswith("cpu "):
+            v = [int(x) for x in line.split()[1:]]
+            out["cpu_total"] = sum(v[:8])
+            out["cpu_idle"] = v[3] + v[4]
+        elif sec == "irq":
+            f = line.split()
+            if not f or not f[0].endswith(":"):
+                continue
+            n = [int(x) for x in f[1:] if x.isdigit()]
+            out["irq"][f[-1]] = n
+        elif sec == "blk":
+            v = [int(x) for x in line.split()]
+            # reads, writes, discards, flushes completed
+            out["reqs"] = v[0] + v[4] + (v[11] if len(v) > 11 else 0) + (v[15] if len(v) > 15 else 0)
+        elif sec == "pv":
+            q = {}
+            for kv in line.split():
+                k, _, val = kv.partition("=")
+                if "," in val:
+                    q[k] = [int(x) for x in val.split(",")]
+                else:
+                    try:
+                        q[k] = int(val)
+                    except ValueError:
+                        q[k] = val
+            out["pv"].append(q)
+    return out
+
+
+def pv_delta(pre, post):
+    """Sum over queues of pvblk counter deltas (maxima: max of post)."""
+    tot = {}
+    for a, b in zip(pre, post):
+        for k, v in b.items():
+            if k == "queue":
+                continue
+            if isinstance(v, list):
+                old = a.get(k, [0] * len(v))
+                cur = tot.get(k, [0] * len(v))
+                tot[k] = [c + x - y for c, x, y in zip(cur, v, old)]
+            elif k.endswith("_max") or k == "poll_ns":
+                tot[k] = max(tot.get(k, 0), v)
+            elif isinstance(v, int):
+                tot[k] = tot.get(k, 0) + v - a.get(k, 0)
+    return tot
+
+
+def parse_fio_job(job, wl):
+    d = job["write"] if "write" in FIO_WORKLOADS[wl][2] else job["read"]
+    # Total latency (submission to completion): under TCG a request is often
+    # complete before the submitting io_uring_enter() returns, so clat alone
+    # (measured from that return) misses most of it.
+    lat = d.get("lat_ns", {}).get("percentile") or d["clat_ns"].get("percentile", {})
+    clat = d["clat_ns"].get("percentile", {})
+    unit = FIO_WORKLOADS[wl][1]
+    return {
+        "perf": d["iops"] if unit == "iops" else d["bw_bytes"] / 1e6,
+        "iops": d["iops"],
+        "p50": lat.get("50.000000", 0) / 1000.0,
+        "p99": lat.get("99.000000", 0) / 1000.0,
+        "clat_p50": clat.get("50.000000", 0) / 1000.0,
+        "clat_p99": clat.get("99.000000", 0) / 1000.0,
+        "lat_mean": d["lat_ns"]["mean"] / 1000.0,
+        "ios": d["total_ios"],
+        "fio_cpu": job["usr_cpu"] + job["sys_cpu"],
+    }
+
+
+def parse_db(text):
+    m = re.search(r"^(fillrandom|readrandom)\s*:\s*([\d.]+) micros/op (\d+) ops/sec", text, re.M)
+    p = re.search(r"Percentiles: P50: ([\d.]+) P75: [\d.]+ P99: ([\d.]+)", text)
+    if not m:
+        raise ValueError("no db_bench result line in output")
+    return {
+        "perf": float(m.group(3)),
+        "p50": float(p.group(1)) if p else 0.0,
+        "p99": float(p.group(2)) if p else 0.0,
+        "ios": None,
+    }
+
+
+# ---------------------------------------------------------------- one boot
+
+class Boot:
+    """One guest: one backend, a pvblk/virtio_blk disk pair per queue count."""
+
+    CAL_READS = 512
+
+    def __init__(self, cfg, kver, backend, ko):
+        self.cfg = cfg
+        self.kver = kver
+        self.backend = backend
+        self.ko = ko
+        self.name = "pvbench-%s" % backend
+        self.shm = os.path.join(cfg.shm, "%s-%s" % (kver, backend))
+        self.pairs = []          # (q, pv_slot, vd_slot)
+        for i, q in enumerate(cfg.queues):
+            self.pairs.append((q, 0x10 + 2 * i, 0x11 + 2 * i))
+        self.groups = []         # {"id", "kind": fio|db|mkfs, "runs": [run]}
+        self.qsd = None
+        self.marks = {}
+        self.results = []
+        self.vdev = {}
+
+    def slots(self):
+        return [s for _, pv, vd in self.pairs for s in (pv, vd)]
+
+    # --- plan
+    def plan(self):
+        cfg = self.cfg
+        fio_wls = [w for w in cfg.workloads if w in FIO_WORKLOADS]
+        db_wls = [w for w in cfg.workloads if w in DB_WORKLOADS] if self.backend != "null" else []
+        n = [0]
+
+        def run(q, slot, drv, wl, sched="-", knobs="-", variant=None, rnd=0, table="main"):
+            n[0] += 1
+            return {"id": "r%03d" % n[0], "q": q, "slot": slot, "driver": drv, "wl": wl,
+                    "sched": sched, "knobs": knobs, "variant": variant, "round": rnd, "table": table}
+
+        def group(kind, runs, text=None):
+            self.groups.append({"id": "g%03d" % (len(self.groups) + 1), "kind": kind,
+                                "runs": runs, "text": text})
+
+        for q, pv, vd in self.pairs:
+            for wl in fio_wls:
+                group("fio", [run(q, slot, drv, wl, rnd=r) for r in range(cfg.pairs)
+                              for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk"))])
+            if self.backend == "null" and cfg.sched_row and q == cfg.queues[0]:
+                group("fio", [run(q, slot, drv, ABLATION_WL, sched=cfg.sched_row, rnd=r, table="sched")
+                              for r in range(cfg.pairs)
+                              for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk"))])
+            if self.backend == "null" and (cfg.ablation == "on" or (cfg.ablation == "1q" and q == 1)):
+                runs = []
+                for r in range(cfg.pairs):
+                    runs.append(run(q, vd, "virtio_blk", ABLATION_WL, rnd=r, variant="virtio_blk",
+                                    table="ablation"))
+                    for vname, knobs in ABLATION:
+                        ks = ",".join("%s=%s" % kv for kv in knobs.items()) or "-"
+                        runs.append(run(q, pv, "pvblk", ABLATION_WL, knobs=ks, rnd=r, variant=vname,
+                                        table="ablation"))
+                group("fio", runs)
+        if db_wls:
+            group("mkfs", [], "".join(MKFS % {"s": slot} for slot in self.slots()))
+            for q, pv, vd in self.pairs:
+                for r in range(cfg.pairs):
+                    for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk")):
+                        for wl in db_wls:
+                            group("db", [run(q, slot, drv, wl, rnd=r)])
+
+    def write_plan(self, vm):
+        os.makedirs(vm.path("plan"))
+        with open(vm.path("hook.sh"), "w") as f:
+            f.write(HOOK % {"top": TOP})
+        with open(vm.path("plan/groups"), "w") as f:
+            f.write("\n".join(g["id"] for g in self.groups) + "\n")
+        for g in self.groups:
+            if g["kind"] == "fio":
+                with open(vm.path("plan/%s.fio" % g["id"]), "w") as f:
+                    f.write(fio_global(self.cfg))
+                    for r in g["runs"]:
+                        f.write(fio_job(self.cfg, r["id"], r["slot"], r["wl"], r["knobs"], r["sched"]))
+                text = ("fio --output-format=json --output=/tmp/r/%s.json /tmp/plan/%s.fio\n"
+                        % (g["id"], g["id"]))
+            elif g["kind"] == "db":
+                r = g["runs"][0]
+                text = db_script(self.cfg, r["id"], r["slot"], r["wl"])
+            else:
+                text = g["text"]
+            with open(vm.path("plan/%s.sh" % g["id"]), "w") as f:
+                f.write(text)
+
+    def estimate_secs(self):
+        t = 90
+        for g in self.groups:
+            if g["kind"] == "mkfs":
+                t += 30
+            elif g["kind"] == "fio":
+                t += 3 + len(g["runs"]) * (self.cfg.runtime + self.cfg.ramp + 1.5)
+            else:
+                t += 20
+        return int(t)
+
+    # --- host side
+    def images(self):
+        os.makedirs(self.shm, exist_ok=True)
+        paths = {}
+        chunk = hashlib.sha256(b"pvbench").digest() * (1 << 15)   # 1 MiB
+        for slot in self.slots():
+            p = os.path.join(self.shm, "disk-%x.img" % slot)
+            # Non-zero, identical contents on every disk: reads of real data.
+            with open(p, "wb") as f:
+                for _ in range(self.cfg.disk_mb):
+                    f.write(chunk)
+            paths[slot] = p
+        return paths
+
+    def qemu_args(self):
+        cfg = self.cfg
+        args = []
+        os.makedirs(self.shm, exist_ok=True)
+        if self.backend == "vhost":
+            args += ["-object", "memory-backend-memfd,id=mem,size=%s,share=on" % cfg.mem,
+                     "-machine", "memory-backend=mem"]
+        imgs = self.images() if self.backend in ("tmpfs", "vhost") else {}
+        qsd = ["/usr/bin/qemu-storage-daemon"]
+        for q, pv, vd in self.pairs:
+            for slot in (pv, vd):
+                node = "b%x" % slot
+                if self.backend == "null":
+                    args += disk(node, slot, null_size_mb=1024, dev={"num-queues": q})
+                elif self.backend == "tmpfs":
+                    args += disk(node, slot, image=imgs[slot], dev={"num-queues": q})
+                else:
+                    sock = os.path.join(self.shm, "%s.sock" % node)
+                    qsd += ["--blockdev", "driver=file,node-name=%s-file,filename=%s" % (node, imgs[slot]),
+                            "--blockdev", "driver=raw,node-name=%s,file=%s-file" % (node, node),
+                            "--export", "type=vhost-user-blk,id=%s-exp,node-name=%s,addr.type=unix,"
+                            "addr.path=%s,writable=on,num-queues=%d" % (node, node, sock, q)]
+                    args += ["-chardev", "socket,id=%s-chr,path=%s" % (node, sock),
+                             "-device", "vhost-user-blk-pci,chardev=%s-chr,id=%s-dev,addr=0x%x,num-queues=%d"
+                             % (node, node, slot, q)]
+        if self.backend == "vhost":
+            self.qsd_argv = qsd
+        self.trace_path = None
+        if cfg.trace:
+            ev = os.path.join(self.shm, "trace-events")
+            with open(ev, "w") as f:
+                f.write("virtio_queue_notify\n")
+            self.trace_path = os.path.join(self.shm, "trace.log")
+            if os.path.exists(self.trace_path):
+                os.unlink(self.trace_path)
+            args += ["-trace", "events=%s,file=%s" % (ev, self.trace_path)]
+        return args
+
+    def start_qsd(self):
+        logname = os.path.join(self.cfg.work, "%s-%s-qsd.log" % (self.kver, self.backend))
+        with open(logname, "wb") as log:
+            self.qsd = subprocess.Popen(self.qsd_argv, stdin=subprocess.DEVNULL, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        socks = [a.split("addr.path=")[1].split(",")[0] for a in self.qsd_argv if "addr.path=" in a]
+        deadline = time.time() + 30
+        while not all(os.path.exists(s) for s in socks):
+            if self.qsd.poll() is not None or time.time() > deadline:
+                raise RuntimeError("qemu-storage-daemon did not come up (see %s)" % logname)
+            time.sleep(0.1)
+
+    def stop_qsd(self):
+        if self.qsd and self.qsd.poll() is None:
+            os.killpg(self.qsd.pid, signal.SIGTERM)
+            try:
+                self.qsd.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.qsd.pid, signal.SIGKILL)
+                self.qsd.wait()
+
+    def run(self):
+        cfg = self.cfg
+        self.plan()
+        extra = self.qemu_args()
+        timeout = int(self.estimate_secs() * 3) + 300
+        vm = VM(kver=self.kver, name=self.name, cpus=cfg.cpus, mem=cfg.mem, timeout=timeout,
+                xtrace=False)
+        vm.extra += extra
+        self.vm = vm
+        self.write_plan(vm)
+        pv_slots = " ".join("0x%x" % pv for _, pv, _ in self.pairs)
+        vd_slots = " ".join("0x%x" % vd for _, _, vd in self.pairs)
+        vm.script = GUEST % {"ko": self.ko, "top": TOP, "sched": cfg.sched, "pin": cfg.pin,
+                             "pv_slots": pv_slots, "vd_slots": vd_slots, "cal": self.CAL_READS}
+        if self.backend == "vhost":
+            self.start_qsd()
+            self.qsd_cmd = " ".join(shlex.quote(a) for a in self.qsd_argv)
+        tc = TraceCounter(self.trace_path) if self.trace_path else None
+        nruns = sum(len(g["runs"]) for g in self.groups)
+        print("bench: %s, backend %s: %d runs, about %d min" %
+              (self.kver, self.backend, nruns, self.estimate_secs() // 60 + 1), flush=True)
+        t0 = time.time()
+        self.ndone = 0
+        by_id = {g["id"]: g for g in self.groups}
+        seen_done = set()
+        try:
+            vm.start()
+            self.qemu_cmd = open(vm.path("qemu.cmd")).read().strip()
+            while True:
+                alive = vm.running()
+                for f in sorted(os.listdir(vm.run_dir)):
+                    if f.startswith("m-") and f[2:] not in self.marks:
+                        name = f[2:]
+                        self.marks[name] = tc.update() if tc else {}
+                        vm.signal("k-" + name)
+                        if name.startswith("cal-") and len(self.marks) == 2 * len(self.slots()):
+                            self.vdev_of_slot()
+                    elif f.startswith("done-") and f not in seen_done:
+                        seen_done.add(f)
+                        self.collect(by_id[f[5:]], t0, nruns)
+                if not alive:
+                    break
+                time.sleep(0.03)
+            res = vm.wait(check=False)
+        finally:
+            vm.kill()
+            self.stop_qsd()
+            if tc:
+                tc.close()
+        if not res.ok:
+            tail = "\n".join(res.console.splitlines()[-40:])
+            raise RuntimeError("guest run failed: %s\n--- console tail ---\n%s\n--- run dir: %s"
+                               % (res.reason, tail, res.run_dir))
+        self.guest_info = {
+            "uname": (res.file("guest-info") or "").splitlines(),
+            "features": {k: (res.file("features-%s" % k) or "").strip()
+                         for k in [("0x%x" % pv) for _, pv, _ in self.pairs]},
+            "pv_defaults": ", ".join((res.file("pv-defaults") or "").strip().splitlines()),
+            "queue_settings": res.file("queue-settings"),
+            "setup": res.file("setup"),
+            "final_stats": {("0x%x" % pv): res.file("final-stats-0x%x" % pv) for _, pv, _ in self.pairs},
+        }
+        for g in self.groups:
+            for r in g["runs"]:
+                if "m" not in r:
+                    raise RuntimeError("run %s (group %s) has no result: %s" % (r["id"], g["id"], r.get("err")))
+        return self.results
+
+    def vdev_of_slot(self):
+        """Map each disk's slot to its trace vdev from the calibration reads:
+        the vdev with at least 3/4 of the reads as kicks in the disk's own
+        window and none in the other disks' windows (the 9p devices kick in
+        every window)."""
+        win = {}
+        for slot in self.slots():
+            a = self.marks.get("cal-0x%x-a" % slot)
+            b = self.marks.get("cal-0x%x-b" % slot)
+            if a is None or b is None:
+                return
+            win[slot] = {k: v - a.get(k, 0) for k, v in b.items() if v - a.get(k, 0) > 0}
+        for slot, d in win.items():
+            cands = [k for k, v in d.items() if v >= self.CAL_READS * 3 // 4
+                     and all(k not in win[o] for o in win if o != slot)]
+            if len(cands) == 1:
+                self.vdev[slot] = cands[0]
+
+    def vio_of(self, slot):
+        if not hasattr(self, "_vio"):
+            self._vio = {}
+            for line in open(self.vm.path("setup")).read().splitlines()[1:]:
+                f = line.split()
+                self._vio[int(f[0], 16)] = f[2]
+        return self._vio[slot]
+
+    def collect(self, g, t0, nruns):
+        d = os.path.join(self.vm.run_dir, "r")
+        fio = None
+        if g["kind"] == "fio":
+            try:
+                txt = open(os.path.join(d, g["id"] + ".json")).read()
+                fio = {j["jobname"]: j for j in json.loads(txt[txt.index("{"):])["jobs"]}
+            except (OSError, ValueError) as e:
+                for r in g["runs"]:
+                    r["err"] = "no fio output: %s" % e
+                return
+        for r in g["runs"]:
+            try:
+                pre = parse_snap(open(os.path.join(d, r["id"] + ".pre")).read())
+                post = parse_snap(open(os.path.join(d, r["id"] + ".post")).read())
+                if fio is not None:
+                    m = parse_fio_job(fio[r["id"]], r["wl"])
+                else:
+                    m = parse_db(open(os.path.join(d, r["id"] + ".out")).read())
+                self.counters(r, m, pre, post)
+                r["m"] = m
+                res = dict(r)
+                res["backend"] = self.backend
+                res["kver"] = self.kver
+                self.results.append(res)
+            except Exception as e:     # reported at the end of the boot
+                r["err"] = "%s: %s" % (type(e).__name__, e)
+            self.ndone += 1
+            self.progress(r, nruns, t0)
+
+    def counters(self, r, m, pre, post):
+        reqs = post["reqs"] - pre["reqs"]
+        m["reqs"] = reqs
+        m["secs"] = post["time"] - pre["time"]
+        busy = (post["cpu_total"] - post["cpu_idle"]) - (pre["cpu_total"] - pre["cpu_idle"])
+        m["cpu_us_req"] = busy * 1e6 / USER_HZ / reqs if reqs else None
+        m["cpu_util"] = busy / USER_HZ / m["secs"] if m["secs"] else None
+        vio = self.vio_of(r["slot"])
+        irqs = 0
+        for name, cnt in post["irq"].items():
+            if name.startswith(vio + "-req"):
+                irqs += sum(cnt) - sum(pre["irq"].get(name, [0] * len(cnt)))
+        m["irqs"] = irqs
+        m["irq_req"] = irqs / reqs if reqs else None
+        vdev = self.vdev.get(r["slot"])
+        a, b = self.marks.get(r["id"] + "-a"), self.marks.get(r["id"] + "-b")
+        if vdev and a is not None and b is not None:
+            m["kicks"] = b.get(vdev, 0) - a.get(vdev, 0)
+            m["kick_req"] = m["kicks"] / reqs if reqs else None
+        else:
+            m["kicks"] = m["kick_req"] = None
+        if pre["pv"]:
+            m["pv"] = pv_delta(pre["pv"], post["pv"])
+
+    def progress(self, r, nruns, t0):
+        m = r.get("m")
+        tag = "%s q%d %-14s %-10s %s" % (self.backend, r["q"], r["wl"], r["driver"],
+                                         r["variant"] or (r["sched"] if r["sched"] != "-" else ""))
+        el = time.time() - t0
+        if not m:
+            print("  [%d/%d %4.0fs] %s: %s" % (self.ndone, nruns, el, tag, r.get("err", "?")), flush=True)
+            return
+        unit = (FIO_WORKLOADS.get(r["wl"]) or DB_WORKLOADS[r["wl"]])[1]
+        kr = "%.3f" % m["kick_req"] if m.get("kick_req") is not None else "n/a"
+        print("  [%d/%d %4.0fs] %s: %.0f %s p50 %.0fus p99 %.0fus kicks/req %s irq/req %.3f "
+              "cpu %.1fus/req"
+              % (self.ndone, nruns, el, tag, m["perf"], unit, m["p50"], m["p99"], kr,
+                 m["irq_req"] or 0, m["cpu_us_req"] or 0), flush=True)
+
+
+# ---------------------------------------------------------------- report
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def summarize(results, table, key_fn):
+    """Group results of TABLE by key_fn; for each group, per-driver medians
+    of every metric and the pvblk/virtio_blk ratio of per-pair ratios."""
+    groups = {}
+    for r in results:
+        if r["table"] != table or "m" not in r:
+            continue
+        groups.setdefault(key_fn(r), []).append(r)
+    out = {}
+    for key, rs in groups.items():
+        by = {}
+        for r in rs:
+            by.setdefault(r.get("variant") or r["driver"], {})[r["round"]] = r["m"]
+        out[key] = by
+    return out
+
+
+def metric_med(runs, name):
+    return med([m.get(name) for m in runs.values()])
+
+
+def pv_metric(runs, fn):
+    vals = []
+    for m in runs.values():
+        pv = m.get("pv")
+        if pv:
+            try:
+                vals.append(fn(pv))
+            except ZeroDivisionError:
+                pass
+    return med(vals)
+
+
+def pair_ratio(a, b, name):
+    """Median over rounds of a[r][name] / b[r][name], plus min and max."""
+    rs = []
+    for r in a:
+        if r in b and a[r].get(name) and b[r].get(name):
+            rs.append(a[r][name] / b[r][name])
+    if not rs:
+        return None, None, None
+    return statistics.median(rs), min(rs), max(rs)
+
+
+def f_num(x, unit=None):
+    if x is None:
+        return "n/a"
+    if unit == "MB/s":
+        return "%.0f" % x
+    if x >= 100:
+        return "%.0f" % x
+    if x >= 10:
+        return "%.1f" % x
+    return "%.2f" % x
+
+
+def f_ratio(t):
+    med_, lo, hi = t
+    if med_ is None:
+        return "n/a"
+    return "**%.2f**" % med_ if (med_ < 0.95 or med_ >= 1.2) else "%.2f" % med_
+
+
+def f_range(t):
+    med_, lo, hi = t
+    if med_ is None:
+        return ""
+    return "%.2f–%.2f" % (lo, hi)
+
+
+def f_per(x):
+    return "n/a" if x is None else "%.3f" % x
+
+
+WL_ORDER = {w: i for i, w in enumerate(ALL_WORKLOADS)}
+BK_ORDER = {b: i for i, b in enumerate(BACKENDS)}
+
+
+def main_tables(results, kver):
+    rs = [r for r in results if r["kver"] == kver]
+    S = summarize(rs, "main", lambda r: (r["backend"], r["q"], r["wl"]))
+    keys = sorted(S, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]]))
+    perf = ["| backend | queues | workload | unit | pvblk | virtio_blk | ratio | (range) "
+            "| p50 µs pv | p50 µs vb | p50 ratio | p99 µs pv | p99 µs vb | p99 ratio |",
+            "|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    note = ["| backend | queues | workload | kicks/req pv | kicks/req vb | irqs/req pv | irqs/req vb "
+            "| CPU µs/req pv | CPU µs/req vb | CPU ratio | pvblk's own: kicks/req | irqs/req "
+            "| polled % | req/batch | req/irq-or-poll pass |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for k in keys:
+        by = S[k]
+        pv, vb = by.get("pvblk", {}), by.get("virtio_blk", {})
+        title, unit = (FIO_WORKLOADS.get(k[2]) or DB_WORKLOADS[k[2]])[:2]
+        perf.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            k[0], k[1], title, unit, f_num(metric_med(pv, "perf"), unit), f_num(metric_med(vb, "perf"), unit),
+            f_ratio(pair_ratio(pv, vb, "perf")), f_range(pair_ratio(pv, vb, "perf")),
+            f_num(metric_med(pv, "p50")), f_num(metric_med(vb, "p50")), f_ratio(pair_ratio(pv, vb, "p50")),
+            f_num(metric_med(pv, "p99")), f_num(metric_med(vb, "p99")), f_ratio(pair_ratio(pv, vb, "p99"))))
+        note.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            k[0], k[1], title,
+            f_per(metric_med(pv, "kick_req")), f_per(metric_med(vb, "kick_req")),
+            f_per(metric_med(pv, "irq_req")), f_per(metric_med(vb, "irq_req")),
+            f_num(metric_med(pv, "cpu_us_req")), f_num(metric_med(vb, "cpu_us_req")),
+            f_ratio(pair_ratio(pv, vb, "cpu_us_req")),
+            f_per(pv_metric(pv, lambda p: p["kicks"] / p["requests"])),
+            f_per(pv_metric(pv, lambda p: p["irqs"] / p["requests"])),
+            f_num(pv_metric(pv, lambda p: 100.0 * p["polled"] / p["completions"])),
+            f_num(pv_metric(pv, lambda p: p["requests"] / p["batches"])),
+            f_num(pv_metric(pv, lambda p: p["completions"] / p["cbatches"]))))
+    return perf, note, S
+
+
+def ablation_table(results, kver, table="ablation"):
+    rs = [r for r in results if r["kver"] == kver]
+    S = summarize(rs, table, lambda r: (r["backend"], r["q"]))
+    lines = []
+    for (bk, q) in sorted(S):
+        by = S[(bk, q)]
+        base, vb = by.get("default", {}), by.get("virtio_blk", {})
+        lines.append("")
+        lines.append("%s, %d queue%s, %s:" % (bk, q, "s" if q > 1 else "", FIO_WORKLOADS[ABLATION_WL][0]))
+        lines.append("")
+        lines.append("| pvblk setting | IOPS | vs pvblk default | vs virtio_blk | p50 µs | p99 µs "
+                     "| kicks/req (trace) | irqs/req | CPU µs/req | polled % | req/batch "
+                     "| req/irq-or-poll pass |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for vname in ["virtio_blk"] + [v for v, _ in ABLATION]:
+            runs = by.get(vname)
+            if not runs:
+                continue
+            ispv = vname != "virtio_blk"
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                vname if ispv else "*virtio_blk*",
+                f_num(metric_med(runs, "perf")),
+                f_ratio(pair_ratio(runs, base, "perf")) if ispv else "",
+                f_ratio(pair_ratio(runs, vb, "perf")) if ispv else "",
+                f_num(metric_med(runs, "p50")), f_num(metric_med(runs, "p99")),
+                f_per(metric_med(runs, "kick_req")), f_per(metric_med(runs, "irq_req")),
+                f_num(metric_med(runs, "cpu_us_req")),
+                f_num(pv_metric(runs, lambda p: 100.0 * p["polled"] / p["completions"])) if ispv else "",
+                f_num(pv_metric(runs, lambda p: p["requests"] / p["batches"])) if ispv else "",
+                f_num(pv_metric(runs, lambda p: p["completions"] / p["cbatches"])) if ispv else ""))
+    return lines
+
+
+def sched_table(results, kver, sched):
+    rs = [r for r in results if r["kver"] == kver]
+    S = summarize(rs, "sched", lambda r: (r["backend"], r["q"]))
+    lines = []
+    for (bk, q) in sorted(S):
+        pv, vb = S[(bk, q)].get("pvblk", {}), S[(bk, q)].get("virtio_blk", {})
+        lines += ["", "%s, %d queue%s, %s, scheduler %s on both disks:" % (
+            bk, q, "s" if q > 1 else "", FIO_WORKLOADS[ABLATION_WL][0], sched), "",
+            "| driver | IOPS | ratio | p50 µs | p99 µs | kicks/req (trace) | irqs/req | CPU µs/req | req/batch (pvblk's) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, runs in (("pvblk", pv), ("virtio_blk", vb)):
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                name, f_num(metric_med(runs, "perf")),
+                f_ratio(pair_ratio(pv, vb, "perf")) if name == "pvblk" else "",
+                f_num(metric_med(runs, "p50")), f_num(metric_med(runs, "p99")),
+                f_per(metric_med(runs, "kick_req")), f_per(metric_med(runs, "irq_req")),
+                f_num(metric_med(runs, "cpu_us_req")),
+                f_num(pv_metric(runs, lambda p: p["requests"] / p["batches"])) if name == "pvblk" else ""))
+    return lines
+
+
+def targets(S):
+    """Targets of issue 3 against the medians (reported, not asserted)."""
+    rows = []
+
+    def verdict(ok):
+        return "met" if ok else "**missed**"
+    for (bk, q, wl), by in sorted(S.items(), key=lambda kv: (BK_ORDER[kv[0][0]], kv[0][1], WL_ORDER[kv[0][2]])):
+        pv, vb = by.get("pvblk", {}), by.get("virtio_blk", {})
+        if bk == "null" and wl == "rr4k-qd32-b16":
+            k = metric_med(pv, "kick_req")
+            i = metric_med(pv, "irq_req")
+            r = pair_ratio(pv, vb, "perf")[0]
+            tag = "null-co, %dq, qd32 batch 16" % q
+            if k is not None:
+                rows.append("| %s | kicks/request ≤ 0.10 | %.3f | %s |" % (tag, k, verdict(k <= 0.1)))
+            if i is not None:
+                rows.append("| %s | interrupts/request ≤ 0.25 | %.3f | %s |" % (tag, i, verdict(i <= 0.25)))
+            if r is not None:
+                rows.append("| %s | IOPS ≥ 1.20 × virtio_blk | %.2f × | %s |" % (tag, r, verdict(r >= 1.2)))
+        if wl == "rr4k-qd1":
+            r = pair_ratio(pv, vb, "p50")[0]
+            if r is not None:
+                rows.append("| %s, %dq, qd1 | p50 latency ≤ 1.05 × virtio_blk | %.2f × | %s |"
+                            % (bk, q, r, verdict(r <= 1.05)))
+    below = []
+    for (bk, q, wl), by in S.items():
+        r = pair_ratio(by.get("pvblk", {}), by.get("virtio_blk", {}), "perf")[0]
+        if r is not None and r < 0.95:
+            below.append("%s %dq %s (%.2f)" % (bk, q, (FIO_WORKLOADS.get(wl) or DB_WORKLOADS[wl])[0], r))
+    rows.append("| every row | throughput ≥ 0.95 × virtio_blk | %d of %d rows below%s | %s |" % (
+        len(below), len(S), (": " + "; ".join(sorted(below))) if below else "", verdict(not below)))
+    return ["| where | target | measured (median) | |", "|---|---|---|---|"] + rows
+
+
+ANALYSIS_BEGIN = "<!-- analysis: written by hand from the numbers above; kept by bench.py -->"
+ANALYSIS_END = "<!-- end of analysis -->"
+
+
+def write_report(cfg, results, boots, meta):
+    old = ""
+    if os.path.exists(cfg.out):
+        old = open(cfg.out).read()
+    analysis = None
+    if ANALYSIS_BEGIN in old and ANALYSIS_END in old:
+        analysis = old[old.index(ANALYSIS_BEGIN):old.index(ANALYSIS_END) + len(ANALYSIS_END)]
+        if "(No analysis written yet" in analysis:
+            analysis = None
+    L = []
+    L.append("# pvblk benchmarks: pvblk.ko against virtio_blk")
+    L.append("")
+    L.append("Written by `bench/run.sh` (`make bench`), run `%s`, %s. Do not edit the tables by hand: "
+             "rerun. Method: DESIGN.md, \"Measuring\"." % (cfg.run_id, meta["date"]))
+    L.append("")
+    L.append("## Setup")
+    L.append("")
+    L.append("- Command: `%s`%s" % (cfg.command, (" with " + ", ".join("`%s=%s`" % kv for kv in meta["env"]))
+                                    if meta["env"] else ""))
+    L.append("- Host: %s, %d CPUs, Linux %s; no KVM: QEMU TCG (`-accel tcg,thread=single`); "
+             "load average %s at the start, %s at the end (the machine is shared)."
+             % (meta["host_cpu"], os.cpu_count(), meta["host_kernel"], meta["load0"], meta["load1"]))
+    L.append("- %s; %s." % (meta["qemu"], meta["qsd"]))
+    L.append("- Guest: kernel%s %s, %d vCPUs, %s RAM, `-machine pc -cpu max`, busybox init "
+             "(tests/harness/vm.py); its root is the host's, over 9p, so fio and db_bench are the host's." % (
+                 "s" if len(cfg.kernels) > 1 else "", ", ".join(cfg.kernels), cfg.cpus, cfg.mem))
+    L.append("- pvblk.ko: %s" % meta["driver"])
+    L.append("- Disks: one pvblk/virtio_blk pair per queue count in one boot per backend, identical "
+             "devices (`num-queues` 1 or 2, queue-size QEMU's default); the second disk of a pair is moved "
+             "to virtio_blk with `pv_move`. Scheduler `%s` on both; pvblk's tunables at their defaults "
+             "(%s) unless a table says otherwise." % (cfg.sched, meta["pv_defaults"]))
+    L.append("- Backends: " + "; ".join("**%s**: %s" % (b, BACKENDS[b]) for b in cfg.backends) + ". "
+             "File-backed disks are %d MiB, filled with non-zero data; null-co disks 1 GiB." % cfg.disk_mb)
+    L.append("- fio %s (io_uring, O_DIRECT, whole disk), each run equivalent to `%s` where WORKLOAD is, "
+             "by row: %s. The runs of a row are the jobs of one fio invocation, one after the other "
+             "(`stonewall`), whose `exec_prerun`/`exec_postrun` hooks set pvblk's tunables, take the "
+             "handshake with the host and snapshot the counters: a counting window holds one job's I/O "
+             "and nothing else."
+             % (meta["fio_version"], fio_shown(cfg),
+                "; ".join("%s `%s`" % (FIO_WORKLOADS[w][0], FIO_WORKLOADS[w][2])
+                          for w in cfg.workloads if w in FIO_WORKLOADS)))
+    if any(w in DB_WORKLOADS for w in cfg.workloads) and any(b != "null" for b in cfg.backends):
+        L.append("- RocksDB %s on ext4 (`mkfs.ext4 -E nodiscard,lazy_itable_init=0,lazy_journal_init=0`, "
+                 "mounted noatime) made on each disk; tmpfs and vhost backends only (null-co keeps no data): "
+                 "`db_bench %s`, then `db_bench %s`. A fresh database each round; page cache dropped "
+                 "before each step; the counting window is the db_bench process."
+                 % (meta["db_bench"], db_args(cfg, "db-fill"), db_args(cfg, "db-read")))
+    L.append("- Order: for each workload, %d rounds of pvblk then virtio_blk (A B A B …); every number "
+             "is the median of the %d runs, every ratio the median of the %d per-round pvblk/virtio_blk "
+             "ratios, with their range. Ratios ≥ 1.20 or < 0.95 are in bold." % (cfg.pairs, cfg.pairs, cfg.pairs))
+    L.append("- Placement: %s" % ("with one queue, fio (or db_bench) runs pinned (`taskset`) to the vCPU "
+                                   "that takes the queue's interrupt, the same for both drivers; with two "
+                                   "queues it is not pinned (each vCPU has its own queue and interrupt)."
+                                   if cfg.pin == "irq" else "fio is not pinned."))
+    L.append("- Counting, independent of the driver under test: **kicks** are QEMU's "
+             "`virtio_queue_notify` trace events of the disk's vdev (`-trace events=FILE,file=LOG`; the "
+             "host cuts the log at a handshake before and after each run, the disk idle meanwhile; a "
+             "calibration of 256 queue-depth-1 reads maps each vdev to its disk). With vhost-user-blk the "
+             "guest's kicks go to qemu-storage-daemon through an ioeventfd that QEMU never sees, and "
+             "qemu-storage-daemon has no trace event for them: kicks are n/a there (pvblk's own count is "
+             "in the cross-check columns). **Interrupts**: the guest's /proc/interrupts lines "
+             "`virtioN-req.*` of the disk, all CPUs. **Requests**: the disk's /sys/block/DISK/stat "
+             "(reads + writes + discards + flushes completed). **CPU**: non-idle time of all vCPUs from "
+             "/proc/stat over the run, per request. Counters cover the whole run (ramp included); "
+             "IOPS, MB/s and latencies are fio's (ramp excluded), latency is fio's completion latency "
+             "(clat) percentiles; for db_bench, ops/s and its per-operation P50/P99.")
+    L.append("- pvblk's own counters (`/sys/block/DISK/pvblk/stats`, summed over queues) are a cross-check "
+             "only: *polled %* = completions found by polling, *req/batch* = requests per kick or suppressed "
+             "kick, *req/irq-or-poll pass* = completions per pass that retired some.")
+    L.append("- Raw data of this run: `build/bench/%s/results.json` (not committed)." % cfg.run_id)
+    L.append("")
+    for kver in cfg.kernels:
+        perf, note, S = main_tables(results, kver)
+        L.append("## Results, %s" % kver)
+        L.append("")
+        L.append("### Throughput and latency")
+        L.append("")
+        L += perf
+        L.append("")
+        L.append("### Notifications and CPU per request")
+        L.append("")
+        L += note
+        L.append("")
+        ab = ablation_table(results, kver)
+        if ab:
+            L.append("### Ablation: each optimisation off on its own")
+            L.append("")
+            L.append("pvblk with one tunable changed (the others at their defaults), against pvblk's "
+                     "defaults and virtio_blk, each round running virtio_blk then each pvblk setting.")
+            L += ab
+            L.append("")
+        sc = sched_table(results, kver, cfg.sched_row)
+        if sc:
+            L.append("### With an I/O scheduler")
+            L += sc
+            L.append("")
+        L.append("### Targets (issue 3; reported, not asserted)")
+        L.append("")
+        L += targets(S)
+        L.append("")
+    L.append("## Analysis")
+    L.append("")
+    if analysis:
+        m = re.search(r"run `([0-9-]+)`", analysis)
+        if m and m.group(1) != cfg.run_id:
+            L.append("> **Stale**: the analysis below was written from run `%s`; the tables above are "
+                     "from run `%s`. Check it against the numbers." % (m.group(1), cfg.run_id))
+            L.append("")
+        L.append(analysis)
+    else:
+        L.append(ANALYSIS_BEGIN)
+        L.append("(No analysis written yet for run `%s`.)" % cfg.run_id)
+        L.append(ANALYSIS_END)
+    L.append("")
+    with open(cfg.out + ".tmp", "w") as f:
+        f.write("\n".join(L))
+    os.replace(cfg.out + ".tmp", cfg.out)
+
+
+# ---------------------------------------------------------------- main
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def driver_desc(kvers, work):
+    parts = []
+    rev = sh("git -C %s log -1 --format='%%h %%cs' -- driver" % shlex.quote(TOP))
+    dirty = sh("git -C %s status --porcelain -- driver" % shlex.quote(TOP))
+    kos = {}
+    for k in kvers:
+        src = os.path.join(TOP, "build", "driver", k, "pvblk.ko")
+        if not os.path.exists(src):
+            sys.exit("bench: %s missing: run `make driver`" % src)
+        dst = os.path.join(work, k, "pvblk.ko")
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(src, dst)      # a rebuild during the run cannot change it
+        kos[k] = dst
+        newer = [f for f in glob.glob(os.path.join(TOP, "driver", "*.[ch]"))
+                 if os.path.getmtime(f) > os.path.getmtime(src)]
+        srcv = sh("modinfo -F srcversion %s" % shlex.quote(dst))
+        parts.append("%s: srcversion %s%s" % (k, srcv, ", **older than driver/ sources**" if newer else ""))
+    desc = "built from driver/ at %s%s; %s" % (
+        rev, " plus uncommitted changes" if dirty else "", "; ".join(parts))
+    return desc, kos
+
+
+def main():
+    cfg = Config()
+    os.makedirs(cfg.work, exist_ok=True)
+    os.makedirs(cfg.shm, exist_ok=True)
+    meta = {
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "env": sorted((k, v) for k, v in os.environ.items()
+                      if k.startswith("BENCH_") and k not in ("BENCH_COMMAND", "BENCH_OUT")),
+        "qemu": sh("qemu-system-x86_64 --version | head -n1"),
+        "qsd": sh("/usr/bin/qemu-storage-daemon --version | head -n1").replace("qemu-storage-daemon version",
+                                                                              "qemu-storage-daemon"),
+        "host_cpu": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip(),
+        "host_kernel": os.uname().release,
+        "load0": open("/proc/loadavg").read().split()[0],
+        "fio_version": sh("fio --version"),
+        "db_bench": sh("db_bench --version 2>&1 | head -n1"),
+    }
+    meta["driver"], kos = driver_desc(cfg.kernels, cfg.work)
+    print("bench: run %s, kernels %s, backends %s, queues %s, %d pairs, %ds runs; raw data in %s"
+          % (cfg.run_id, " ".join(cfg.kernels), ",".join(cfg.backends), ",".join(map(str, cfg.queues)),
+             cfg.pairs, cfg.runtime, cfg.work), flush=True)
+    results = []
+    boots = []
+    t0 = time.time()
+    try:
+        for kver in cfg.kernels:
+            for backend in cfg.backends:
+                b = Boot(cfg, kver, backend, kos[kver])
+                if backend == "null" and not any(w in FIO_WORKLOADS for w in cfg.workloads) \
+                        and cfg.ablation == "off" and not cfg.sched_row:
+                    continue
+                results += b.run()
+                boots.append({"kver": kver, "backend": backend, "qemu": b.qemu_cmd,
+                              "qsd": getattr(b, "qsd_cmd", None), "guest": b.guest_info,
+                              "vdev": {"0x%x" % k: v for k, v in b.vdev.items()},
+                              "marks": b.marks})
+                shutil.rmtree(b.shm, ignore_errors=True)
+                with open(os.path.join(cfg.work, "results.json"), "w") as f:
+                    json.dump({"config": cfg.describe(), "meta": meta, "boots": boots,
+                               "results": results}, f, indent=1, default=str)
+    finally:
+        shutil.rmtree(cfg.shm, ignore_errors=True)
+    meta["load1"] = open("/proc/loadavg").read().split()[0]
+    if boots:
+        meta["features"] = boots[0]["guest"].get("features")
+    meta["pv_defaults"] = boots[0]["guest"]["pv_defaults"] if boots else "?"
+    write_report(cfg, results, boots, meta)
+    with open(os.path.join(cfg.work, "results.json"), "w") as f:
+        json.dump({"config": cfg.describe(), "meta": meta, "boots": boots, "results": results},
+                  f, indent=1, default=str)
+    print("bench: done in %.0f min; wrote %s" % ((time.time() - t0) / 60, cfg.out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

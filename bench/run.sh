@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/run.sh -- pvblk.ko against virtio_blk, side by side in one guest boot;
+# writes BENCHMARKS.md. `make bench` runs it with no options (the full matrix).
+#
+#   bench/run.sh              full matrix, newest test kernel (~40 min here)
+#   bench/run.sh --quick      null-co, 1 queue, qd1 / qd32 batch 1 / batch 16,
+#                             3 pairs of 3 s runs, ablation (~5 min)
+#   bench/run.sh --kernels all          both test kernels (twice the time)
+#
+# Every option is also an environment variable (the option wins):
+#   --quick            BENCH_QUICK=1
+#   --kernels K,..     BENCH_KERNELS    newest (default) | all | version prefixes
+#   --backends B,..    BENCH_BACKENDS   null,tmpfs,vhost
+#   --queues N,..      BENCH_QUEUES     1,2
+#   --workloads W,..   BENCH_WORKLOADS  rr4k-qd1,rr4k-qd32-b1,rr4k-qd32-b16,
+#                                       rw4k-qd32,sr256k-qd8,db-fill,db-read
+#   --pairs N          BENCH_PAIRS      A/B pairs per row (3)
+#   --runtime S        BENCH_RUNTIME    seconds per fio run (5; quick 3), plus
+#                      BENCH_RAMP       ramp seconds (1)
+#   --ablation M       BENCH_ABLATION   on (null-co, every queue count) | 1q | off
+#   --sched-row S      BENCH_SCHED_ROW  extra qd32/batch 16 row with scheduler S
+#                                       on both disks (mq-deadline; "" = none)
+#   --out FILE         BENCH_OUT        report (BENCHMARKS.md)
+# Also: BENCH_SCHED (scheduler of every run, none), BENCH_PIN (irq: with one
+# queue, pin the workload to the vCPU of the queue's interrupt; none),
+# BENCH_TRACE (1: count kicks with QEMU's trace), BENCH_CPUS (2), BENCH_MEM
+# (1G), BENCH_DISK_MB (512), BENCH_DB_NUM (30000 keys), BENCH_DB_READS (4000).
+#
+# Needs `make deps kernels driver` and rocksdb-tools (db_bench). Raw data and
+# per-run files go to build/bench/<run-id>/ and build/test-runs/<kver>/pvbench-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+cmd="bench/run.sh${*:+ $*}"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h|--help) usage; exit 0 ;;
+	--quick) export BENCH_QUICK=1 ;;
+	--full) export BENCH_QUICK=0 ;;
+	--kernels) export BENCH_KERNELS=$2; shift ;;
+	--backends) export BENCH_BACKENDS=$2; shift ;;
+	--queues) export BENCH_QUEUES=$2; shift ;;
+	--workloads) export BENCH_WORKLOADS=$2; shift ;;
+	--pairs) export BENCH_PAIRS=$2; shift ;;
+	--runtime) export BENCH_RUNTIME=$2; shift ;;
+	--ablation) export BENCH_ABLATION=$2; shift ;;
+	--sched-row) export BENCH_SCHED_ROW=$2; shift ;;
+	--out) export BENCH_OUT=$2; shift ;;
+	*) echo "bench/run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+export BENCH_COMMAND=$cmd
+
+missing=()
+for p in qemu-system-x86_64 /usr/bin/qemu-storage-daemon fio db_bench mkfs.ext4 python3; do
+	command -v "$p" > /dev/null || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "bench: missing ${missing[*]} (make deps; db_bench is in rocksdb-tools," \
+	     "qemu-storage-daemon in qemu-system-common)" >&2
+	exit 1
+fi
+[ -s build/kernels.list ] || { echo "bench: no build/kernels.list: make deps kernels driver" >&2; exit 1; }
+
+exec python3 bench/bench.py
