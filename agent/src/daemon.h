@@ -13,12 +13,17 @@
 
 #define PVT_DAEMON_CONF PVT_CONF_DIR "/pvtuned.conf"
 #define PVT_PID_FILE PVT_STATE_DIR "/pvtuned.pid"
+#define PVT_DEFAULT_QMP_SOCKETS PVT_STATE_DIR "/qmp/*.sock"
 
 struct daemon_config {
 	bool rollback_on_exit;		/* rollback=auto (default) | not_on_exit */
 	int udev_buffer_size;		/* bytes */
 	char *default_profile;		/* applied when none is active; NULL: none */
+	char *qmp_sockets;		/* host mode: blank-separated globs; "": off */
+	int qmp_timeout_ms;		/* QMP greeting and each command */
 };
+
+struct host;
 
 struct daemon {
 	struct pvt_ctx ctx;
@@ -29,6 +34,7 @@ struct daemon {
 	struct udev *udev;
 	struct udev_monitor *mon;
 	sd_event_source *mon_src;
+	struct host *host;		/* host mode (daemon_host.c), or NULL */
 };
 
 /* Read @path (under the root); a missing file gives the defaults. */
@@ -40,6 +46,25 @@ int daemon_bus_start(struct daemon *d, struct pvt_err *e);
 void daemon_bus_emit_changed(struct daemon *d, const char *name, bool ok, const char *msg);
 int daemon_udev_start(struct daemon *d, struct pvt_err *e);
 void daemon_udev_stop(struct daemon *d);
+
+/* Host mode: QMP sockets found and watched, each VM tuned (daemon_host.c). */
+int daemon_host_start(struct daemon *d, struct pvt_err *e);
+/* Restore each VM's originals, then apply the now active profile's [qemu]. */
+void daemon_host_profile_changed(struct daemon *d);
+/* Restore each VM's originals. */
+void daemon_host_off(struct daemon *d);
+/*
+ * Verify every connected VM too and reply to @m later with @guest (the guest
+ * side's report, @guest_r its result) plus the VMs' items: returns 1. Returns
+ * 0 (nothing done) when no VM is known.
+ */
+int daemon_host_verify(struct daemon *d, sd_bus_message *m, int guest_r,
+		       const struct pvt_report *guest);
+/* Restore the VMs (if @restore, waiting at most 5 s) and stop watching. */
+void daemon_host_stop(struct daemon *d, bool restore);
+/* Reply to a Profile/Off/Verify call with a report (daemon_bus.c). */
+int daemon_bus_reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
+			    const char *msg);
 
 /*
  * The rollback store, re-read from /run/pvtune/saved.json before each

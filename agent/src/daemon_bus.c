@@ -36,8 +36,8 @@ static int require_root(sd_bus_message *m, sd_bus_error *err)
 	return 0;
 }
 
-static int reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
-			const char *msg)
+int daemon_bus_reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
+			    const char *msg)
 {
 	sd_bus_message *reply = NULL;
 	int q;
@@ -147,7 +147,8 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	daemon_log_report(name, &rep);
 	pvt_log(LOG_INFO, "profile %s applied%s", name, r ? " with failures" : "");
 	daemon_bus_emit_changed(d, name, r == 0, r ? "some items failed" : "");
-	r = reply_report(m, r, &rep, NULL);
+	daemon_host_profile_changed(d);
+	r = daemon_bus_reply_report(m, r, &rep, NULL);
 	pvt_report_free(&rep);
 	return r;
 }
@@ -169,7 +170,8 @@ static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	daemon_log_report("off", &rep);
 	pvt_log(LOG_INFO, "tuning off, originals restored%s", r ? " with failures" : "");
 	daemon_bus_emit_changed(d, "", r == 0, r ? "some originals not restored" : "");
-	r = reply_report(m, r, &rep, NULL);
+	daemon_host_off(d);
+	r = daemon_bus_reply_report(m, r, &rep, NULL);
 	pvt_report_free(&rep);
 	return r;
 }
@@ -185,7 +187,12 @@ static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
 		pvt_report_free(&rep);
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
 	}
-	r = reply_report(m, r, &rep, NULL);
+	/* with VMs, the reply waits for their verification */
+	if (daemon_host_verify(d, m, r, &rep)) {
+		pvt_report_free(&rep);
+		return 1;
+	}
+	r = daemon_bus_reply_report(m, r, &rep, NULL);
 	pvt_report_free(&rep);
 	return r;
 }

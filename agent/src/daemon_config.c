@@ -22,8 +22,9 @@ static int check_keys(const struct pvt_linemap *m, const char *file, struct pvt_
 			return pvt_errf(e, "%s:%d: unknown section [%s] (known: daemon)", file,
 					x->line, x->section);
 		if (x->key && strcmp(x->key, "rollback") && strcmp(x->key, "udev_buffer_size") &&
-		    strcmp(x->key, "default_profile"))
-			return pvt_errf(e, "%s:%d: unknown key '%s' (known: rollback udev_buffer_size default_profile)",
+		    strcmp(x->key, "default_profile") && strcmp(x->key, "qmp_sockets") &&
+		    strcmp(x->key, "qmp_timeout_ms"))
+			return pvt_errf(e, "%s:%d: unknown key '%s' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms)",
 					file, x->line, x->key);
 	}
 	return 0;
@@ -38,7 +39,9 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 	const char *v;
 	int ret = -1;
 
-	*cfg = (struct daemon_config){ .rollback_on_exit = true, .udev_buffer_size = 1 << 20 };
+	*cfg = (struct daemon_config){ .rollback_on_exit = true, .udev_buffer_size = 1 << 20,
+				       .qmp_sockets = pvt_xstrdup(PVT_DEFAULT_QMP_SOCKETS),
+				       .qmp_timeout_ms = 5000 };
 	if (!pvt_exists(ctx->root, path)) {
 		free(file);
 		return 0;
@@ -81,6 +84,22 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 		}
 		cfg->default_profile = pvt_xstrdup(v);
 	}
+	v = iniparser_getstring(d, "daemon:qmp_sockets", NULL);
+	if (v) {
+		free(cfg->qmp_sockets);
+		cfg->qmp_sockets = pvt_xstrdup(v);
+	}
+	v = iniparser_getstring(d, "daemon:qmp_timeout_ms", NULL);
+	if (v) {
+		int64_t n;
+
+		if (!pvt_parse_i64(v, &n) || n < 10 || n > 600000) {
+			pvt_errf(e, "%s:%d: bad value '%s' for qmp_timeout_ms (10 to 600000)", file,
+				 pvt_linemap_line(&m, "daemon", "qmp_timeout_ms"), v);
+			goto out;
+		}
+		cfg->qmp_timeout_ms = (int)n;
+	}
 	ret = 0;
 out:
 	if (d)
@@ -94,4 +113,6 @@ void daemon_config_free(struct daemon_config *cfg)
 {
 	free(cfg->default_profile);
 	cfg->default_profile = NULL;
+	free(cfg->qmp_sockets);
+	cfg->qmp_sockets = NULL;
 }

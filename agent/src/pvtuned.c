@@ -87,6 +87,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	sd_notify(0, "RELOADING=1");
 	pvt_log(LOG_INFO, "SIGHUP: re-applying the active profile");
 	apply_active(userdata);
+	daemon_host_profile_changed(userdata);
 	sd_notify(0, "READY=1");
 	return 0;
 }
@@ -151,6 +152,10 @@ static int setup(struct daemon *d, bool udev)
 		pvt_log(LOG_ERR, "%s", e.msg);
 		return -1;
 	}
+	if (*d->cfg.qmp_sockets && daemon_host_start(d, &e) < 0) {
+		pvt_log(LOG_ERR, "host mode: %s", e.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -199,6 +204,7 @@ int main(int argc, char **argv)
 	ret = sd_event_loop(d.event) < 0;
 	sd_notify(0, "STOPPING=1");
 	pidfile(&d.ctx, false);
+	daemon_host_stop(&d, d.cfg.rollback_on_exit);
 	if (d.cfg.rollback_on_exit) {
 		struct pvt_report rep = {0};
 
@@ -209,6 +215,7 @@ int main(int argc, char **argv)
 		pvt_report_free(&rep);
 	}
 out:
+	daemon_host_stop(&d, false);
 	daemon_udev_stop(&d);
 	d.bus = sd_bus_flush_close_unref(d.bus);
 	d.event = sd_event_unref(d.event);

@@ -345,8 +345,15 @@ static void consume(struct pvt_qmp *q, const char *buf, size_t len)
 			return;
 		}
 		if (err != json_tokener_success) {
-			qmp_fail(q, "malformed reply (%s) near '%.40s'", json_tokener_error_desc(err),
-				 buf + off);
+			char near[41];
+			size_t k;
+
+			/* the bytes from where the message went wrong, printable */
+			for (k = 0; k < 40 && off + k < len; k++)
+				near[k] = buf[off + k] >= 0x20 && buf[off + k] < 0x7f ? buf[off + k] : ' ';
+			near[k] = 0;
+			qmp_fail(q, "malformed reply (%s) near '%s'", json_tokener_error_desc(err),
+				 pvt_strip(near));
 			return;
 		}
 		off += used;

@@ -1,5 +1,5 @@
 /*
- * unit.h: a tuning unit ([disk], [pvblk], [irq], [sysctl], [vm], [cpu]).
+ * unit.h: a tuning unit ([disk], [pvblk], [irq], [sysctl], [vm], [cpu], [qemu]).
  * A unit checks its section's keys and values when a profile loads, and turns
  * the section into plan items for the devices present. The engine applies,
  * verifies and rolls back plan items, the same way for every unit.
@@ -87,5 +87,6 @@ extern const struct pvt_unit pvt_unit_irq;
 extern const struct pvt_unit pvt_unit_sysctl;
 extern const struct pvt_unit pvt_unit_vm;
 extern const struct pvt_unit pvt_unit_cpu;
+extern const struct pvt_unit pvt_unit_qemu;
 
 #endif

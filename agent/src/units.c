@@ -9,7 +9,7 @@
 
 static const struct pvt_unit *const units[] = {
 	&pvt_unit_disk, &pvt_unit_pvblk, &pvt_unit_irq,
-	&pvt_unit_sysctl, &pvt_unit_vm, &pvt_unit_cpu,
+	&pvt_unit_sysctl, &pvt_unit_vm, &pvt_unit_cpu, &pvt_unit_qemu,
 };
 
 const struct pvt_unit *pvt_unit_find(const char *section)
@@ -24,7 +24,7 @@ const struct pvt_unit *pvt_unit_find(const char *section)
 
 const char *pvt_unit_names(void)
 {
-	return "disk pvblk irq sysctl vm cpu";
+	return "disk pvblk irq sysctl vm cpu qemu";
 }
 
 void pvt_plan_add(struct pvt_plan *p, const struct pvt_item *t)

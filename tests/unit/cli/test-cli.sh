@@ -70,7 +70,7 @@ else
 	bad "verify --json" "$out"
 fi
 run "${A[@]}" --json list
-if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["active"]=="pvblk-guest"; assert len(d["profiles"])==3' <<<"$out"; then
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["active"]=="pvblk-guest"; assert len(d["profiles"])==4' <<<"$out"; then
 	ok "list --json"
 else
 	bad "list --json" "$out"

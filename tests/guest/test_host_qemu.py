@@ -1,0 +1,354 @@
+"""pvtuned host mode against real QEMU processes started here (TCG, nothing
+booted: -S), on a private D-Bus bus, with --root in a temporary tree:
+
+- pinning of iothreads and vCPUs read back from /proc/PID/task/TID/status
+  (Cpus_allowed_list), poll-max-ns/grow/shrink read back with query-iothreads
+  on a second QMP monitor the daemon does not know about;
+- verify fails on a cache=writeback drive and passes on cache=none;
+- QEMU killed mid-conversation: the daemon keeps running, and the VM
+  restarted on the same socket is tuned again;
+- a fake QMP server sending malformed and truncated replies: a clear error
+  in the log, the daemon keeps running;
+- qemu-storage-daemon serving vhost-user-blk has its iothread pinned;
+- `off` restores the original affinities and polling parameters.
+
+These tests need no guest kernel; they run once (with the first kernel).
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pvtest import kernels, timeout  # noqa: E402
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AGENT = os.path.join(TOP, "agent")
+QEMU = "qemu-system-x86_64"
+QSD = "qemu-storage-daemon"
+
+PROFILE = """[main]
+summary=host test
+[qemu]
+iothread_cpus=%(io)s
+vcpu_cpus=0
+poll_max_ns=12345
+poll_grow=3
+poll_shrink=4
+cache=require
+x2apic=prefer
+"""
+
+BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>unix:path=%(dir)s/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+  </policy>
+  <include>%(top)s/agent/org.pvblk.pvtune1.conf</include>
+</busconfig>
+"""
+
+
+def wait_for(cond, secs=20, what="condition"):
+    end = time.time() + secs
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Qmp:
+    """A minimal synchronous QMP client for the test's own monitor."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        wait_for(lambda: os.path.exists(path), what=path)
+        for _ in range(50):
+            try:
+                self.s.connect(path)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.f = self.s.makefile("r")
+        json.loads(self.f.readline())
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **args):
+        self.s.sendall((json.dumps({"execute": name, "arguments": args}) + "\n").encode())
+        while True:
+            m = json.loads(self.f.readline())
+            if "return" in m:
+                return m["return"]
+            if "error" in m:
+                raise RuntimeError(m["error"])
+
+    def close(self):
+        self.s.close()
+
+
+class Env:
+    def __init__(self):
+        self.d = tempfile.mkdtemp(prefix="pvh.", dir="/tmp")
+        self.root = os.path.join(self.d, "r")
+        self.qmpdir = os.path.join(self.root, "run/pvtune/qmp")
+        os.makedirs(self.qmpdir)
+        os.makedirs(os.path.join(self.root, "etc/pvtune"))
+        os.makedirs(os.path.join(self.root, "sys/devices/system/cpu"))
+        shutil.copy("/sys/devices/system/cpu/online",
+                    os.path.join(self.root, "sys/devices/system/cpu/online"))
+        with open(os.path.join(self.root, "etc/pvtune/pvtuned.conf"), "w") as f:
+            f.write("[daemon]\nqmp_timeout_ms = 2000\n")
+        self.procs = []
+        self.img = os.path.join(self.d, "disk.img")
+        with open(self.img, "wb") as f:
+            f.truncate(1 << 20)
+        with open(os.path.join(self.d, "bus.conf"), "w") as f:
+            f.write(BUS_CONF % {"dir": self.d, "top": TOP})
+        self.spawn(["dbus-daemon", "--config-file=" + os.path.join(self.d, "bus.conf"),
+                    "--nofork", "--nopidfile"])
+        wait_for(lambda: os.path.exists(os.path.join(self.d, "bus")), what="bus")
+        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=%s/bus" % self.d,
+                        )
+        self.env.pop("PVTUNE_ROOT", None)
+        self.daemon = None
+        self.log = os.path.join(self.d, "pvtuned.log")
+
+    def spawn(self, argv, **kw):
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, **kw)
+        self.procs.append(p)
+        return p
+
+    def profile(self, name, text):
+        p = os.path.join(self.root, "usr/lib/pvtune/profiles", name)
+        os.makedirs(p, exist_ok=True)
+        with open(os.path.join(p, "tuned.conf"), "w") as f:
+            f.write(text)
+
+    def start_daemon(self):
+        logf = open(self.log, "a")
+        self.daemon = self.spawn([os.path.join(AGENT, "pvtuned"), "--root", self.root, "--no-udev"],
+                                 stdout=logf, stderr=logf, env=self.env)
+        wait_for(lambda: self.adm("active")[0] == 0, what="pvtuned on the bus")
+
+    def adm(self, *args):
+        r = subprocess.run([os.path.join(AGENT, "pvtune-adm")] + list(args), env=self.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        return r.returncode, r.stdout
+
+    def logtext(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def qemu(self, name, cache="writeback", iothreads=("io0", "io1")):
+        """A QEMU (not booted) with a QMP socket for pvtuned and one for the test."""
+        sock = os.path.join(self.qmpdir, name + ".sock")
+        mon = os.path.join(self.d, name + ".mon")
+        argv = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none", "-S", "-smp", "2",
+                "-cpu", "max", "-qmp", "unix:%s,server=on,wait=off" % sock,
+                "-qmp", "unix:%s,server=on,wait=off" % mon,
+                "-drive", "if=none,id=d0,format=raw,file=%s,cache=%s" % (self.img, cache)]
+        for i in iothreads:
+            argv += ["-object", "iothread,id=" + i]
+        argv += ["-device", "virtio-blk-pci,drive=d0,iothread=%s" % iothreads[0]]
+        p = self.spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return p, Qmp(mon)
+
+    def cleanup(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.kill()
+            try:
+                p.wait(5)
+            except Exception:
+                pass
+        shutil.rmtree(self.d, ignore_errors=True)
+
+
+def affinity(pid, tid):
+    """Cpus_allowed_list of thread @tid of process @pid."""
+    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+        return re.search(r"Cpus_allowed_list:\s*(\S+)", f.read()).group(1)
+
+
+def threads(p, mon):
+    """{"IO <id>" | "CPU <n>": Cpus_allowed_list}, TIDs from the test's monitor."""
+    out = {}
+    for t in mon.cmd("query-iothreads"):
+        out["IO " + t["id"]] = affinity(p.pid, t["thread-id"])
+    try:
+        cpus = mon.cmd("query-cpus-fast")
+    except RuntimeError:
+        cpus = []	# qemu-storage-daemon
+    for c in cpus:
+        out["CPU %d" % c["cpu-index"]] = affinity(p.pid, c["thread-id"])
+    return out
+
+
+def ncpus():
+    with open("/sys/devices/system/cpu/online") as f:
+        return f.read().strip()
+
+
+def polls(mon):
+    return {t["id"]: (t["poll-max-ns"], t["poll-grow"], t["poll-shrink"])
+            for t in mon.cmd("query-iothreads")}
+
+
+def tuned(p, mon, io="1"):
+    t = threads(p, mon)
+    return t.get("IO io0") == io and t.get("IO io1") == io and t.get("CPU 0") == "0" \
+        and t.get("CPU 1") == "0"
+
+
+def check_tuned(env, p, mon, what):
+    wait_for(lambda: tuned(p, mon), what=what + ": iothreads on CPU 1, vCPUs on CPU 0 (log: %s)" % env.log)
+    wait_for(lambda: polls(mon) == {"io0": (12345, 3, 4), "io1": (12345, 3, 4)},
+             what=what + ": polling parameters")
+
+
+def fake_qmp(path, replies, done):
+    """A fake QMP server: greeting, then @replies (bytes) to the first command."""
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(4)
+
+    def run():
+        for r in replies:
+            c, _ = srv.accept()
+            c.sendall(b'{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}}\r\n')
+            f = c.makefile("rb")
+            line = json.loads(f.readline())
+            c.sendall(b'{"return": {}, "id": %d}\r\n' % line["id"])
+            f.readline()
+            c.sendall(r)
+            time.sleep(0.3)
+            c.close()
+        srv.close()
+        done.set()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+@kernels("6.1")
+@timeout(300)
+def test_host_qemu(ctx):
+    if ncpus() in ("0",):
+        raise AssertionError("needs 2 host CPUs")
+    env = Env()
+    try:
+        env.profile("hosttest", PROFILE % {"io": "1"})
+        env.profile("hostauto", PROFILE % {"io": "auto"})
+        a, mon_a = env.qemu("vm1", cache="writeback")
+        orig = threads(a, mon_a)
+        orig_poll = polls(mon_a)
+        env.start_daemon()
+        rc, out = env.adm("profile", "hosttest")
+        assert rc == 0, out
+        check_tuned(env, a, mon_a, "vm1 after pvtune-adm profile")
+
+        # verify: cache=writeback is a mismatch, named with what to change
+        rc, out = env.adm("verify")
+        assert rc != 0, out
+        assert re.search(r"drive d0 cache.*writeback", out), out
+        assert "cache=none" in out, out
+
+        # QEMU killed while pvtuned talks to it (a verify in flight), then restarted
+        rc_box = {}
+        t = threading.Thread(target=lambda: rc_box.update(r=env.adm("verify")))
+        t.start()
+        time.sleep(0.05)
+        a.kill()
+        a.wait()
+        t.join(60)
+        assert "r" in rc_box, "verify hung after QEMU died"
+        assert env.daemon.poll() is None, "pvtuned died with QEMU:\n" + env.logtext()
+        a, mon_a = env.qemu("vm1", cache="none")
+        check_tuned(env, a, mon_a, "restarted vm1")
+        # and on cache=none, verify passes (x2apic only warns: TCG has none)
+        rc, out = env.adm("verify")
+        assert rc == 0, out
+        assert re.search(r"vcpu 0 x2apic", out), out
+
+        # a fake QMP server with malformed, then truncated replies
+        done = threading.Event()
+        fake_qmp(os.path.join(env.qmpdir, "fake.sock"),
+                 [b"this is not json\r\n", b'{"return": [{"id": "io0", "thr'], done)
+        wait_for(lambda: re.search(r"vm fake: QMP \S+fake.sock: malformed reply \(.*\) near 'this is not json'",
+                                   env.logtext()),
+                 what="the malformed-reply error in the log")
+        os.unlink(os.path.join(env.qmpdir, "fake.sock"))
+        done2 = threading.Event()
+        fake_qmp(os.path.join(env.qmpdir, "fake.sock"), [b'{"return": [{"id": "io0", "thr'], done2)
+        wait_for(lambda: "closed in the middle of a message" in env.logtext(),
+                 what="the truncated-reply error in the log")
+        assert env.daemon.poll() is None, "pvtuned died on garbage:\n" + env.logtext()
+        assert env.adm("active")[0] == 0
+
+        # qemu-storage-daemon exporting vhost-user-blk from an iothread
+        qsock = os.path.join(env.qmpdir, "qsd.sock")
+        qmon = os.path.join(env.d, "qsd.mon")
+        qimg = os.path.join(env.d, "qsd.img")	# vm1 holds the write lock of disk.img
+        with open(qimg, "wb") as f:
+            f.truncate(1 << 20)
+        qsd = env.spawn([QSD, "--object", "iothread,id=qio0",
+                         "--blockdev", "file,node-name=f0,filename=%s" % qimg,
+                         "--export", "vhost-user-blk,id=e0,node-name=f0,writable=on,iothread=qio0,"
+                         "addr.type=unix,addr.path=%s/vhost.sock" % env.d,
+                         "--chardev", "socket,id=m0,path=%s,server=on,wait=off" % qsock,
+                         "--monitor", "chardev=m0",
+                         "--chardev", "socket,id=m1,path=%s,server=on,wait=off" % qmon,
+                         "--monitor", "chardev=m1"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        mon_q = Qmp(qmon)
+        qorig = "0-%d" % (os.cpu_count() - 1)
+        wait_for(lambda: threads(qsd, mon_q).get("IO qio0") == "1",
+                 what="qemu-storage-daemon's iothread pinned (log: %s)" % env.log)
+
+        # off: every original back
+        rc, out = env.adm("off")
+        assert rc == 0, out
+        wait_for(lambda: threads(a, mon_a) == orig,
+                 what="original affinity after off")
+        wait_for(lambda: polls(mon_a) == orig_poll, what="original polling after off")
+        wait_for(lambda: threads(qsd, mon_q).get("IO qio0") == qorig, what="qsd original affinity")
+
+        # auto: CPUs that run no vCPU (vcpu_cpus=0 -> iothreads on the rest)
+        rc, out = env.adm("profile", "hostauto")
+        assert rc == 0, out
+        check_tuned(env, a, mon_a, "vm1 with iothread_cpus=auto")
+        assert env.daemon.poll() is None
+    finally:
+        if env.daemon and env.daemon.poll() is None:
+            env.daemon.send_signal(signal.SIGTERM)
+            try:
+                env.daemon.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            sys.stdout.write(env.logtext()[-4000:])
+        except OSError:
+            pass
+        env.cleanup()
