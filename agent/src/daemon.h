@@ -60,8 +60,13 @@ void daemon_host_off(struct daemon *d);
  */
 int daemon_host_verify(struct daemon *d, sd_bus_message *m, int guest_r,
 		       const struct pvt_report *guest);
-/* Restore the VMs (if @restore, waiting at most 5 s) and stop watching. */
-void daemon_host_stop(struct daemon *d, bool restore);
+/*
+ * On SIGTERM with rollback: restore every VM's originals, then exit the loop
+ * (at most 5 s). Returns 1 if that started, 0 if there is nothing to restore.
+ */
+int daemon_host_begin_exit(struct daemon *d);
+/* Forget the VMs (their saved originals stay on disk) and stop watching. */
+void daemon_host_stop(struct daemon *d);
 /* Reply to a Profile/Off/Verify call with a report (daemon_bus.c). */
 int daemon_bus_reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
 			    const char *msg);

@@ -53,6 +53,8 @@ struct host {
 	size_t nw;
 	int ifd;
 	sd_event_source *isrc;
+	bool exiting;		/* restoring before pvtuned exits */
+	sd_event_source *exit_timer;
 };
 
 struct host_verify {
@@ -65,6 +67,7 @@ struct host_verify {
 
 static void vm_connect(struct vm *v);
 static void vm_kick(struct vm *v);
+static void exit_if_idle(struct daemon *d);
 
 static struct host *H(struct daemon *d)
 {
@@ -159,6 +162,7 @@ static void on_done(void *userdata, const struct pvt_report *rep, size_t bad, in
 	if (pvt_qmp_closed(v->q))
 		return;		/* on_state removes the VM */
 	vm_kick(v);
+	exit_if_idle(v->d);
 }
 
 static void done_apply(void *u, const struct pvt_report *r, size_t b) { on_done(u, r, b, PVT_QEMU_APPLY); }
@@ -232,7 +236,12 @@ static void on_state(struct pvt_qmp *q, const char *why, void *userdata)
 	 * command with the error before telling us. The process is gone (or its
 	 * QMP is): its threads' originals mean nothing any more.
 	 */
-	vm_remove(v, true);
+	{
+		struct daemon *d = v->d;
+
+		vm_remove(v, true);
+		exit_if_idle(d);
+	}
 }
 
 static void on_event(struct pvt_qmp *q, const char *ev, json_object *data, void *userdata)
@@ -472,24 +481,50 @@ int daemon_host_verify(struct daemon *d, sd_bus_message *m, int guest_r,
 	return 1;
 }
 
-void daemon_host_stop(struct daemon *d, bool restore)
+static void exit_if_idle(struct daemon *d)
+{
+	if (!H(d)->exiting)
+		return;
+	for (struct vm *v = H(d)->vms; v; v = v->next)
+		if (v->busy || (v->want != WANT_NONE && v->q && pvt_qmp_ready(v->q)))
+			return;
+	pvt_log(LOG_INFO, "host mode: VM originals restored");
+	sd_event_exit(d->event, 0);
+}
+
+static int on_exit_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s, (void)usec;
+	pvt_log(LOG_WARNING, "host mode: VMs not restored within 5 s; exiting anyway");
+	return sd_event_exit(((struct daemon *)userdata)->event, 0);
+}
+
+int daemon_host_begin_exit(struct daemon *d)
+{
+	struct host *h = H(d);
+	bool any = false;
+
+	if (!h || h->exiting)
+		return 0;
+	for (struct vm *v = h->vms; v; v = v->next)
+		any |= v->saved.naff || v->saved.npoll;
+	if (!any)
+		return 0;
+	h->exiting = true;
+	sd_event_add_time_relative(d->event, &h->exit_timer, CLOCK_MONOTONIC, 5 * 1000 * 1000, 0,
+				   on_exit_timeout, d);
+	for_each(d, WANT_RESTORE);
+	exit_if_idle(d);
+	return 1;
+}
+
+void daemon_host_stop(struct daemon *d)
 {
 	struct host *h = H(d);
 
 	if (!h)
 		return;
-	if (restore) {
-		bool busy = true;
-
-		for_each(d, WANT_RESTORE);
-		for (int i = 0; i < 100 && busy; i++) {
-			busy = false;
-			for (struct vm *v = h->vms; v; v = v->next)
-				busy |= v->busy;
-			if (busy)
-				sd_event_run(d->event, 50 * 1000);
-		}
-	}
+	sd_event_source_disable_unref(h->exit_timer);
 	while (h->vms)
 		vm_remove(h->vms, false);
 	sd_event_source_disable_unref(h->isrc);

@@ -76,8 +76,12 @@ static void apply_active(struct daemon *d)
 
 static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	(void)userdata;
+	struct daemon *d = userdata;
+
 	pvt_log(LOG_INFO, "signal %u: stopping", si->ssi_signo);
+	/* VMs are restored over QMP, in the loop: it exits when they are done */
+	if (d->cfg.rollback_on_exit && daemon_host_begin_exit(d))
+		return 0;
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -204,7 +208,7 @@ int main(int argc, char **argv)
 	ret = sd_event_loop(d.event) < 0;
 	sd_notify(0, "STOPPING=1");
 	pidfile(&d.ctx, false);
-	daemon_host_stop(&d, d.cfg.rollback_on_exit);
+	daemon_host_stop(&d);
 	if (d.cfg.rollback_on_exit) {
 		struct pvt_report rep = {0};
 
@@ -215,7 +219,7 @@ int main(int argc, char **argv)
 		pvt_report_free(&rep);
 	}
 out:
-	daemon_host_stop(&d, false);
+	daemon_host_stop(&d);
 	daemon_udev_stop(&d);
 	d.bus = sd_bus_flush_close_unref(d.bus);
 	d.event = sd_event_unref(d.event);

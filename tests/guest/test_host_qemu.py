@@ -192,6 +192,17 @@ def affinity(pid, tid):
         return re.search(r"Cpus_allowed_list:\s*(\S+)", f.read()).group(1)
 
 
+def all_tasks(pid):
+    """{tid: Cpus_allowed_list} of every thread of @pid."""
+    out = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            out[int(t)] = affinity(pid, int(t))
+        except OSError:
+            pass
+    return out
+
+
 def threads(p, mon):
     """{"IO <id>" | "CPU <n>": Cpus_allowed_list}, TIDs from the test's monitor."""
     out = {}
@@ -323,9 +334,16 @@ def test_host_qemu(ctx):
                          "--monitor", "chardev=m1"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         mon_q = Qmp(qmon)
-        qorig = "0-%d" % (os.cpu_count() - 1)
-        wait_for(lambda: threads(qsd, mon_q).get("IO qio0") == "1",
+        # QEMU 7.2's qemu-storage-daemon has no query-iothreads: pvtuned finds
+        # the iothread by its state; here: exactly one thread, not the main one,
+        # is on CPU 1, and the iothread's polling (qom-get) is the profile's
+        qorig = all_tasks(qsd.pid)
+        wait_for(lambda: [t for t, c in all_tasks(qsd.pid).items() if c == "1"] not in ([], [qsd.pid]),
                  what="qemu-storage-daemon's iothread pinned (log: %s)" % env.log)
+        pinned = [t for t, c in all_tasks(qsd.pid).items() if c == "1"]
+        assert len(pinned) == 1 and pinned[0] != qsd.pid, all_tasks(qsd.pid)
+        wait_for(lambda: mon_q.cmd("qom-get", path="/objects/qio0", property="poll-max-ns") == 12345,
+                 what="qsd iothread polling")
 
         # off: every original back
         rc, out = env.adm("off")
@@ -333,13 +351,21 @@ def test_host_qemu(ctx):
         wait_for(lambda: threads(a, mon_a) == orig,
                  what="original affinity after off")
         wait_for(lambda: polls(mon_a) == orig_poll, what="original polling after off")
-        wait_for(lambda: threads(qsd, mon_q).get("IO qio0") == qorig, what="qsd original affinity")
+        wait_for(lambda: all_tasks(qsd.pid)[pinned[0]] == qorig[qsd.pid],
+                 what="qsd original affinity")
+        assert mon_q.cmd("qom-get", path="/objects/qio0", property="poll-max-ns") == 32768
 
         # auto: CPUs that run no vCPU (vcpu_cpus=0 -> iothreads on the rest)
         rc, out = env.adm("profile", "hostauto")
         assert rc == 0, out
         check_tuned(env, a, mon_a, "vm1 with iothread_cpus=auto")
         assert env.daemon.poll() is None
+
+        # SIGTERM (rollback=auto): the VMs are restored before pvtuned exits
+        env.daemon.send_signal(signal.SIGTERM)
+        assert env.daemon.wait(15) == 0, env.logtext()
+        assert threads(a, mon_a) == orig, threads(a, mon_a)
+        assert polls(mon_a) == orig_poll
     finally:
         if env.daemon and env.daemon.poll() is None:
             env.daemon.send_signal(signal.SIGTERM)
