@@ -9,6 +9,7 @@
 #include "adm.h"
 #include "output.h"
 #include "profile.h"
+#include "qemu_args.h"
 
 #define EXIT_USAGE 2
 
@@ -30,6 +31,8 @@ static void usage(FILE *f)
 		"  verify             compare every item of the active profile with the system\n"
 		"  recommend          the profile for this machine\n"
 		"  profile_info NAME  a profile's summary, include chain and options\n"
+		"  qemu-args NAME     QEMU arguments for a VM, from the profile's [qemu]\n"
+		"  libvirt-xml NAME   the libvirt domain XML equivalent\n"
 		"Options:\n"
 		"  -j, --json         JSON output\n"
 		"  -n, --no-daemon    work in-process, without pvtuned\n"
@@ -223,9 +226,61 @@ static int cmd_info(struct adm *a, const char *name)
 	return 0;
 }
 
+/* qemu-args, libvirt-xml: read the profile here (no daemon needed). */
+static int cmd_qemu(const struct adm *a, const char *cmd, const char *root, const char *name)
+{
+	struct pvt_ctx ctx;
+	struct pvt_profile p;
+	struct pvt_qemu_cfg c;
+	struct pvt_err e;
+	char *online = NULL, *out;
+
+	pvt_ctx_init(&ctx, root);
+	if (pvt_profile_load(&ctx, name, &p, &e) < 0) {
+		pvt_ctx_free(&ctx);
+		return fail(a, e.msg);
+	}
+	if (!pvt_profile_section(&p, "qemu")) {
+		pvt_errf(&e, "profile %s has no [qemu] section (try pvblk-host)", name);
+		pvt_profile_free(&p);
+		pvt_ctx_free(&ctx);
+		return fail(a, e.msg);
+	}
+	if (pvt_qemu_cfg_parse(pvt_profile_section(&p, "qemu"), &c, &e) < 0) {
+		pvt_profile_free(&p);
+		pvt_ctx_free(&ctx);
+		return fail(a, e.msg);
+	}
+	pvt_read_file(ctx.root, "/sys/devices/system/cpu/online", &online, NULL);
+	if (!strcmp(cmd, "qemu-args")) {
+		const char *v = getenv("PVTUNE_QEMU_VERSION");	/* "9.0": for tests */
+		int ma, mi, ver = v && sscanf(v, "%d.%d", &ma, &mi) == 2 ? ma * 10000 + mi * 100 :
+				  pvt_qemu_local_version();
+
+		out = pvt_qemu_args(p.name, &c, ver, online);
+	} else {
+		out = pvt_libvirt_xml(p.name, &c, online);
+	}
+	if (a->json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "profile", json_object_new_string(p.name));
+		json_object_object_add(o, cmd, json_object_new_string(out));
+		print_json(o);
+	} else {
+		fputs(out, stdout);
+	}
+	free(out);
+	free(online);
+	pvt_profile_free(&p);
+	pvt_ctx_free(&ctx);
+	return 0;
+}
+
 static int nargs(const char *cmd)
 {
-	if (!strcmp(cmd, "profile") || !strcmp(cmd, "profile_info"))
+	if (!strcmp(cmd, "profile") || !strcmp(cmd, "profile_info") ||
+	    !strcmp(cmd, "qemu-args") || !strcmp(cmd, "libvirt-xml"))
 		return 1;
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "active") || !strcmp(cmd, "off") ||
 	    !strcmp(cmd, "verify") || !strcmp(cmd, "recommend"))
@@ -278,6 +333,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pvtune-adm: %s\n", e.msg);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(cmd, "qemu-args") || !strcmp(cmd, "libvirt-xml"))
+		return cmd_qemu(&a, cmd, root, arg);
 	if ((root || getenv("PVTUNE_ROOT")) && !local) {
 		fprintf(stderr, "pvtune-adm: --root needs --no-daemon (pvtuned has its own --root)\n");
 		return EXIT_USAGE;
