@@ -489,6 +489,7 @@ static void exit_if_idle(struct daemon *d)
 		if (v->busy || (v->want != WANT_NONE && v->q && pvt_qmp_ready(v->q)))
 			return;
 	pvt_log(LOG_INFO, "host mode: VM originals restored");
+	H(d)->exiting = false;
 	sd_event_exit(d->event, 0);
 }
 

@@ -24,7 +24,7 @@ struct job {
 	size_t bad;
 	int pending;
 	int stage;
-	json_object *iothreads, *cpus, *block, *objects;
+	json_object *iothreads, *cpus, *block, *objects, *nodes;
 	bool fallback;		/* iothreads found without query-iothreads */
 	char *block_err;	/* why query-block (and the fallback) gave nothing */
 };
@@ -311,6 +311,79 @@ static const char *cache_name(bool wb, bool direct, bool noflush)
 	return wb ? "writeback" : "writethrough";
 }
 
+static const char *str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+/*
+ * live_cache_none: blockdev-reopen the drive's format node and its protocol
+ * child with cache.direct on. Only nodes named by the user (-blockdev) can be
+ * reopened; -drive's automatic names ("#block123") are refused by QEMU.
+ * Returns NULL when the reopen was sent, else why not.
+ */
+static char *reopen_direct(struct job *j, json_object *ins, const char *key)
+{
+	const char *nn = str(ins, "node-name"), *drv = str(ins, "drv"), *file = str(ins, "file");
+	json_object *opts, *cache, *a, *fmt;
+	const char *child = NULL, *child_drv = NULL;
+	struct x2req *r;
+	size_t n = j->nodes ? json_object_array_length(j->nodes) : 0;
+
+	if (!nn || !drv || !file)
+		return pvt_xstrdup("cannot reopen live: node unknown");
+	if (nn[0] == '#')
+		return pvt_xstrdup("cannot reopen live: defined with -drive (automatic node names); use -blockdev, or restart with cache=none");
+	for (size_t i = 0; i < n && strcmp(drv, "file") && strcmp(drv, "host_device"); i++) {
+		json_object *x = json_object_array_get_idx(j->nodes, i);
+		const char *xd = str(x, "drv"), *xn = str(x, "node-name"), *xf = str(x, "file");
+
+		if (xd && xn && xf && strcmp(xn, nn) && strcmp(xf, file) == 0 &&
+		    (!strcmp(xd, "file") || !strcmp(xd, "host_device"))) {
+			child = xn;
+			child_drv = xd;
+		}
+	}
+	if (strcmp(drv, "file") && strcmp(drv, "host_device") && !child)
+		return pvt_xstrdup("cannot reopen live: no file node found under the drive");
+	opts = json_object_new_array();
+	cache = json_tokener_parse("{\"direct\":true,\"no-flush\":false}");
+	fmt = json_object_new_object();
+	json_object_object_add(fmt, "driver", json_object_new_string(drv));
+	json_object_object_add(fmt, "node-name", json_object_new_string(nn));
+	if (child)
+		json_object_object_add(fmt, "file", json_object_new_string(child));
+	else
+		json_object_object_add(fmt, "filename", json_object_new_string(file));
+	json_object_object_add(fmt, "cache", json_object_get(cache));
+	json_object_array_add(opts, fmt);
+	if (child) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "driver", json_object_new_string(child_drv));
+		json_object_object_add(c, "node-name", json_object_new_string(child));
+		json_object_object_add(c, "filename", json_object_new_string(file));
+		json_object_object_add(c, "cache", json_object_get(cache));
+		json_object_array_add(opts, c);
+	}
+	json_object_put(cache);
+	a = json_object_new_object();
+	json_object_object_add(a, "options", opts);
+	r = pvt_xcalloc(1, sizeof(*r));
+	r->j = j;
+	r->what = pvt_xstrdup(key);
+	j->pending++;
+	if (pvt_qmp_command(j->q, "blockdev-reopen", a, on_qom_set, r) < 0) {
+		j->pending--;
+		free(r->what);
+		free(r);
+		return pvt_xstrdup("QMP connection closed");
+	}
+	return NULL;
+}
+
 static void check_cache(struct job *j)
 {
 	enum pvt_status bad = j->cfg.cache == PVT_LVL_REQUIRE ? PVT_ST_MISMATCH : PVT_ST_WARN;
@@ -346,7 +419,19 @@ static void check_cache(struct job *j)
 		direct = get_bool(c, "direct");
 		noflush = get_bool(c, "no-flush");
 		key = pvt_xasprintf("drive %s cache", nm);
-		if (!direct || noflush)
+		if ((!direct || noflush) && j->mode == PVT_QEMU_APPLY && j->cfg.live_cache_none) {
+			char *why = reopen_direct(j, ins, key);
+
+			if (!why) {
+				add(j, key, "none", cache_name(get_bool(c, "writeback"), direct, noflush),
+				    PVT_ST_CHANGED, "blockdev-reopen with cache.direct=on (not restored by off)");
+				free(key);
+				continue;
+			}
+			note = pvt_xasprintf("cache.direct=%s no-flush=%s: %s", direct ? "on" : "off",
+					     noflush ? "on" : "off", why);
+			free(why);
+		} else if (!direct || noflush)
 			note = pvt_xasprintf("cache.direct=%s no-flush=%s: start the drive with cache=none (cache.direct=on)%s",
 					     direct ? "on" : "off", noflush ? "on" : "off",
 					     j->cfg.live_cache_none ? "" : ", or set live_cache_none=1");
@@ -571,6 +656,7 @@ static void job_free(struct job *j)
 	json_object_put(j->cpus);
 	json_object_put(j->block);
 	json_object_put(j->objects);
+	json_object_put(j->nodes);
 	pvt_report_free(&j->rep);
 	free(j->block_err);
 	free(j->root);
@@ -760,10 +846,10 @@ static void on_nodes(struct pvt_qmp *q, json_object *ret, const char *err, const
 {
 	struct job *j = ((struct x2req *)ud)->j;
 
-	/* the fallback for qemu-storage-daemon, only if query-block is missing */
-	if (j->block)
-		ret = NULL, err = NULL, cls = "CommandNotFound";
-	on_query(q, ret, err, cls, ud, &j->block, ((struct x2req *)ud)->what);
+	/* every node (for reopen); the drives of qemu-storage-daemon (no query-block) */
+	if (ret && !j->block)
+		j->block = json_object_get(ret);
+	on_query(q, ret, err, cls, ud, &j->nodes, ((struct x2req *)ud)->what);
 }
 
 static void query(struct job *j, const char *cmd, json_object *args, pvt_qmp_reply_fn fn)

@@ -378,3 +378,95 @@ def test_host_qemu(ctx):
         except OSError:
             pass
         env.cleanup()
+
+
+LIVE = """[main]
+summary=live cache=none
+[qemu]
+iothread_cpus=1
+cache=require
+live_cache_none=1
+aio=native|io_uring
+"""
+
+
+@kernels("6.1")
+@timeout(120)
+def test_host_live_cache_and_args(ctx):
+    """live_cache_none reopens a -blockdev drive with cache.direct=on and says
+    why a -drive cannot be; `pvtune-adm qemu-args pvblk-host` starts this
+    QEMU and passes verify (cache, aio)."""
+    env = Env()
+    try:
+        env.profile("live", LIVE)
+        shutil.copytree(os.path.join(TOP, "tuned-profiles/pvblk-host"),
+                        os.path.join(env.root, "usr/lib/pvtune/profiles/pvblk-host"))
+        img2 = os.path.join(env.d, "b.img")
+        with open(img2, "wb") as f:
+            f.truncate(1 << 20)
+        sock = os.path.join(env.qmpdir, "bd.sock")
+        mon = os.path.join(env.d, "bd.mon")
+        bd = env.spawn([QEMU, "-accel", "tcg", "-nodefaults", "-display", "none", "-S",
+                        "-object", "iothread,id=io0",
+                        "-blockdev", "driver=file,node-name=f0,filename=" + img2,
+                        "-blockdev", "driver=raw,node-name=d0,file=f0",
+                        "-device", "virtio-blk-pci,drive=d0,iothread=io0",
+                        "-qmp", "unix:%s,server=on,wait=off" % sock,
+                        "-qmp", "unix:%s,server=on,wait=off" % mon],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        mon_bd = Qmp(mon)
+        assert mon_bd.cmd("query-block")[0]["inserted"]["cache"]["direct"] is False
+        dr, mon_dr = env.qemu("dr", cache="writeback")
+        env.start_daemon()
+        rc, out = env.adm("profile", "live")
+        assert rc == 0, out
+        wait_for(lambda: mon_bd.cmd("query-block")[0]["inserted"]["cache"]["direct"] is True,
+                 what="cache.direct on after blockdev-reopen (log: %s)" % env.log)
+        wait_for(lambda: "cannot reopen live: defined with -drive" in env.logtext(),
+                 what="the -drive refusal in the log")
+        rc, out = env.adm("verify")
+        assert rc != 0, out		# the -drive VM is still writeback
+        assert re.search(r"drive d0 cache.*writeback", out), out
+        # aio: threads (QEMU's default) where native|io_uring is wanted
+        assert re.search(r"aio .*threads", out), out
+        dr.kill()
+        dr.wait()
+
+        # qemu-args: the recommended command line starts here and passes verify
+        r = subprocess.run([os.path.join(AGENT, "pvtune-adm"), "--root", env.root, "qemu-args",
+                            "pvblk-host"], stdout=subprocess.PIPE, text=True, check=True)
+        argv = [QEMU, "-accel", "tcg", "-nodefaults", "-display", "none", "-S"]
+        for line in r.stdout.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            opt, val = line.split(" ", 1)
+            val = val.strip("'").replace("DISK.img", img2 + ".2").replace(
+                "/run/pvtune/qmp/VM.sock", os.path.join(env.qmpdir, "args.sock"))
+            if opt == "-cpu":
+                val = val.replace("host", "max")	# TCG
+            argv += [opt, val]
+        with open(img2 + ".2", "wb") as f:
+            f.truncate(1 << 20)
+        bd.kill()
+        bd.wait()
+        q = env.spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for(lambda: "vm args: applied" in env.logtext() or q.poll() is not None,
+                 what="the qemu-args VM tuned (log: %s)" % env.log)
+        assert q.poll() is None, "qemu-args output does not start QEMU: %s %s" % (
+            argv, q.stderr.read())
+        rc, out = env.adm("verify")
+        assert rc == 0, out
+        assert re.search(r"aio .*native", out), out
+        assert env.daemon.poll() is None
+    finally:
+        if env.daemon and env.daemon.poll() is None:
+            env.daemon.send_signal(signal.SIGTERM)
+            try:
+                env.daemon.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            sys.stdout.write(env.logtext()[-3000:])
+        except OSError:
+            pass
+        env.cleanup()
