@@ -148,7 +148,10 @@ class Env:
 
     def start_daemon(self):
         logf = open(self.log, "a")
-        self.daemon = self.spawn([os.path.join(AGENT, "pvtuned"), "--root", self.root, "--no-udev"],
+        # PVTUNE_TEST_VALGRIND=1: run pvtuned under valgrind (memory errors fail it)
+        pre = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+               "--errors-for-leak-kinds=definite"] if os.environ.get("PVTUNE_TEST_VALGRIND") else []
+        self.daemon = self.spawn(pre + [os.path.join(AGENT, "pvtuned"), "--root", self.root, "--no-udev"],
                                  stdout=logf, stderr=logf, env=self.env)
         wait_for(lambda: self.adm("active")[0] == 0, what="pvtuned on the bus")
 
@@ -254,7 +257,16 @@ def fake_qmp(path, replies, done):
             c.sendall(b'{"return": {}, "id": %d}\r\n' % line["id"])
             f.readline()
             c.sendall(r)
-            time.sleep(0.3)
+            # half-close, then drain what pvtuned still sends until it hangs
+            # up: closing with unread data would reset the connection and
+            # lose the reply
+            c.shutdown(socket.SHUT_WR)
+            c.settimeout(10)
+            try:
+                while c.recv(4096):
+                    pass
+            except OSError:
+                pass
             c.close()
         srv.close()
         done.set()
@@ -344,6 +356,18 @@ def test_host_qemu(ctx):
         assert len(pinned) == 1 and pinned[0] != qsd.pid, all_tasks(qsd.pid)
         wait_for(lambda: mon_q.cmd("qom-get", path="/objects/qio0", property="poll-max-ns") == 12345,
                  what="qsd iothread polling")
+
+        # pvtuned killed -9 and restarted: the originals saved in
+        # /run/pvtune/qemu/VM.json are kept (same QEMU process), so off still
+        # restores the affinities from before the first change
+        saved = os.path.join(env.root, "run/pvtune/qemu/vm1.json")
+        assert os.path.exists(saved)
+        env.daemon.kill()
+        env.daemon.wait()
+        env.start_daemon()
+        wait_for(lambda: "vm vm1: applied" in env.logtext().split("ready (root")[-1],
+                 what="vm1 re-applied after the restart")
+        assert "originals saved by an earlier run kept" in env.logtext()
 
         # off: every original back
         rc, out = env.adm("off")
