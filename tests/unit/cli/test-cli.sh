@@ -132,4 +132,32 @@ expect_rc 2 "profile without a name"
 run "$ADM" --root "$R" list
 expect_rc 2 "--root needs --no-daemon"
 
+# qemu-args / libvirt-xml: from the profile files, no daemon needed
+PVTUNE_QEMU_VERSION=7.2 run "$ADM" --root "$R" qemu-args pvblk-host
+expect_rc 0 "qemu-args pvblk-host"
+expect_out "-object iothread,id=io0,poll-max-ns=65536,poll-grow=0,poll-shrink=0" "qemu-args: iothread with polling"
+expect_out "cache.direct=on,aio=native" "qemu-args: cache=none and aio=native"
+expect_out "-device virtio-blk-pci,drive=disk0,iothread=io0" "qemu-args: the disk on the iothread"
+expect_out "-cpu host,+x2apic" "qemu-args: x2apic"
+run "${A[@]}" libvirt-xml pvblk-host
+expect_rc 0 "libvirt-xml pvblk-host"
+expect_out '<driver name="qemu" type="raw" cache="none" io="native" iothread="1"/>' "libvirt-xml: disk driver"
+expect_out '<poll max="65536" grow="0" shrink="0"/>' "libvirt-xml: iothread polling"
+run "${A[@]}" --json qemu-args pvblk-host
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["profile"]=="pvblk-host" and "-object iothread" in d["qemu-args"]' <<<"$out"; then
+	ok "qemu-args --json"
+else
+	bad "qemu-args --json" "$out"
+fi
+run "${A[@]}" qemu-args pvblk-guest
+expect_rc 1 "qemu-args of a profile without [qemu]"
+expect_out "profile pvblk-guest has no [qemu] section (try pvblk-host)" "qemu-args names the missing section"
+run "${A[@]}" qemu-args
+expect_rc 2 "qemu-args without a name"
+# a [qemu] profile applied with --no-daemon writes nothing (host mode is pvtuned's)
+run "${A[@]}" profile pvblk-host
+expect_rc 0 "profile pvblk-host without the daemon"
+run "${A[@]}" off
+expect_rc 0 "off"
+
 summary

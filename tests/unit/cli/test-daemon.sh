@@ -167,5 +167,13 @@ printf '[daemon]\nrollback = sometimes\n' >"$R/etc/pvtune/pvtuned.conf"
 run "$PVTUNED" --root "$R"
 expect_rc 1 "bad pvtuned.conf refused"
 expect_out "pvtuned.conf:2: bad value 'sometimes' for rollback (accepted: auto not_on_exit)" "config error names file and line"
+printf '[daemon]\nqmp_sockets = /run/pvtune/qmp/*.sock\nqmp_timeout_ms = 5\n' >"$R/etc/pvtune/pvtuned.conf"
+run "$PVTUNED" --root "$R"
+expect_rc 1 "bad qmp_timeout_ms refused"
+expect_out "pvtuned.conf:3: bad value '5' for qmp_timeout_ms (10 to 600000)" "qmp_timeout_ms error names file and line"
+printf '[daemon]\nqmp_socket = x\n' >"$R/etc/pvtune/pvtuned.conf"
+run "$PVTUNED" --root "$R"
+expect_rc 1 "unknown key refused"
+expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms)" "unknown key listed with the known ones"
 
 summary
