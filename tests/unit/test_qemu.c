@@ -133,8 +133,8 @@ struct t {
 	sd_event *ev;
 	struct pvt_qmp *q;
 	int srv;
-	pthread_t th;
-	pid_t tid;
+	pthread_t th, vth;
+	pid_t tid, vtid;
 	volatile int stop;
 	char *inbuf;
 	size_t inlen;
@@ -152,6 +152,17 @@ static void *idle_thread(void *arg)
 	struct t *t = arg;
 
 	t->tid = (pid_t)syscall(SYS_gettid);
+	while (!t->stop)
+		usleep(10000);
+	return NULL;
+}
+
+/* the "vCPU" */
+static void *idle_vthread(void *arg)
+{
+	struct t *t = arg;
+
+	t->vtid = (pid_t)syscall(SYS_gettid);
 	while (!t->stop)
 		usleep(10000);
 	return NULL;
@@ -186,7 +197,8 @@ static int setup(void **state)
 	t->srv = sv[1];
 	assert_int_equal(pvt_qmp_open_fd(t->ev, sv[0], "fake", 2000 * 1000, &ops, t, &t->q, &e), 0);
 	pthread_create(&t->th, NULL, idle_thread, t);
-	while (!t->tid)
+	pthread_create(&t->vth, NULL, idle_vthread, t);
+	while (!t->tid || !t->vtid)
 		usleep(1000);
 	*state = t;
 	return 0;
@@ -198,6 +210,7 @@ static int teardown(void **state)
 
 	t->stop = 1;
 	pthread_join(t->th, NULL);
+	pthread_join(t->vth, NULL);
 	pvt_qmp_free(t->q);
 	if (t->srv >= 0)
 		close(t->srv);
@@ -225,7 +238,9 @@ static void srv_reply(struct t *t, json_object *cmd)
 				     "\"poll-grow\":%lld,\"poll-shrink\":0}]", (int)t->tid,
 				     (long long)t->poll_max, (long long)t->poll_grow), -1);
 	} else if (!strcmp(name, "query-cpus-fast")) {
-		ret = strdup("[{\"cpu-index\":0,\"thread-id\":999999,\"qom-path\":\"/machine/unattached/device[0]\"}]");
+		assert_int_not_equal(asprintf(&ret, "[{\"cpu-index\":0,\"thread-id\":%d,"
+					      "\"qom-path\":\"/machine/unattached/device[0]\"}]",
+					      (int)t->vtid), -1);
 	} else if (!strcmp(name, "query-block")) {
 		ret = strdup("[{\"device\":\"d0\",\"inserted\":{\"node-name\":\"#block1\",\"drv\":\"raw\","
 			     "\"file\":\"/x.img\",\"cache\":{\"writeback\":true,\"direct\":false,\"no-flush\":false}}},"
@@ -406,6 +421,47 @@ static void test_tune(void **state)
 	free(orig);
 }
 
+/* iothread_cpus=auto: online CPUs minus the vCPUs', within their NUMA node */
+static void test_auto_numa(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qemu_cfg c;
+	struct pvt_qemu_saved saved = {0};
+	char *now;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip();
+	fake_write(t->root, "/sys/devices/system/cpu/online", "0-3");
+	fake_write(t->root, "/sys/devices/system/node/node0/cpulist", "0-1");
+	fake_write(t->root, "/sys/devices/system/node/node1/cpulist", "2-3");
+	handshake(t);
+	pvt_qemu_cfg_init(&c);
+	c.io_set = c.io_auto = true;
+	c.vcpu_set = true;
+	pvt_cpulist_parse("0", &c.vcpu_cpus, NULL);
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_APPLY, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	assert_int_equal(t->bad, 0);
+	assert_string_equal(item(t, "vcpu 0 affinity")->expected, "0");
+	assert_string_equal(item(t, "iothread io0 affinity")->expected, "1");	/* not 1-3 */
+	now = affinity(t->vtid);
+	assert_string_equal(now, "0");
+	free(now);
+	now = affinity(t->tid);
+	assert_string_equal(now, "1");
+	free(now);
+	/* and back */
+	t->done = false;
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_RESTORE, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	now = affinity(t->vtid);
+	assert_string_not_equal(now, "0");
+	free(now);
+	pvt_qemu_saved_free(&saved);
+}
+
 static void test_dies_mid_job(void **state)
 {
 	struct t *t = *state;
@@ -433,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_unit_parse),
 		cmocka_unit_test(test_args),
 		cmocka_unit_test_setup_teardown(test_tune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_numa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dies_mid_job, setup, teardown),
 	};
 
