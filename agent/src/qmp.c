@@ -331,7 +331,7 @@ static void consume(struct pvt_qmp *q, const char *buf, size_t len)
 		size_t used;
 
 		/* white space between messages is not part of one */
-		if (q->partial == 0 && strchr(" \t\r\n", buf[off])) {
+		if (q->partial == 0 && buf[off] && strchr(" \t\r\n", buf[off])) {
 			off++;
 			continue;
 		}

@@ -227,6 +227,16 @@ static void test_garbage(void **state)
 	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), -1);
 }
 
+static void test_nul_bytes(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	assert_int_equal(write(t->srv, "\0\0\0\n", 4), 4);
+	run_until_closed(t);
+	assert_non_null(strstr(t->closed, "malformed reply"));
+}
+
 static void test_not_object(void **state)
 {
 	struct t *t = *state;
@@ -340,7 +350,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_commands_events), T(test_qmp_error), T(test_garbage), T(test_not_object),
+		T(test_commands_events), T(test_qmp_error), T(test_garbage), T(test_nul_bytes), T(test_not_object),
 		T(test_truncated), T(test_eof_pending), T(test_timeout), T(test_no_greeting),
 		T(test_bad_greeting), T(test_unknown_id), T(test_no_id), T(test_hangup_before_greeting),
 		T(test_connect_missing),
