@@ -51,13 +51,17 @@ void daemon_udev_stop(struct daemon *d);
 int daemon_host_start(struct daemon *d, struct pvt_err *e);
 /* Restore each VM's originals, then apply the now active profile's [qemu]. */
 void daemon_host_profile_changed(struct daemon *d);
-/* Restore each VM's originals. */
-void daemon_host_off(struct daemon *d);
 /*
- * Verify every connected VM too and reply to @m later with @guest (the guest
- * side's report, @guest_r its result) plus the VMs' items: returns 1. Returns
- * 0 (nothing done) when no VM is known.
+ * The same for D-Bus calls: Profile (restore, then apply), Off (restore),
+ * Verify. The reply to @m waits until every connected VM is done and lists
+ * @guest's items (@guest_r its result: 0, 1, or -1) then the VMs'. Return 1
+ * when the reply is left to host mode, 0 when no VM is known (the caller
+ * replies).
  */
+int daemon_host_profile(struct daemon *d, sd_bus_message *m, int guest_r,
+			const struct pvt_report *guest);
+int daemon_host_off(struct daemon *d, sd_bus_message *m, int guest_r,
+		    const struct pvt_report *guest);
 int daemon_host_verify(struct daemon *d, sd_bus_message *m, int guest_r,
 		       const struct pvt_report *guest);
 /*

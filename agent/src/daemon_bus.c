@@ -147,7 +147,11 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	daemon_log_report(name, &rep);
 	pvt_log(LOG_INFO, "profile %s applied%s", name, r ? " with failures" : "");
 	daemon_bus_emit_changed(d, name, r == 0, r ? "some items failed" : "");
-	daemon_host_profile_changed(d);
+	/* with VMs, the reply waits for their [qemu] */
+	if (daemon_host_profile(d, m, r, &rep)) {
+		pvt_report_free(&rep);
+		return 1;
+	}
 	r = daemon_bus_reply_report(m, r, &rep, NULL);
 	pvt_report_free(&rep);
 	return r;
@@ -170,7 +174,10 @@ static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	daemon_log_report("off", &rep);
 	pvt_log(LOG_INFO, "tuning off, originals restored%s", r ? " with failures" : "");
 	daemon_bus_emit_changed(d, "", r == 0, r ? "some originals not restored" : "");
-	daemon_host_off(d);
+	if (daemon_host_off(d, m, r, &rep)) {
+		pvt_report_free(&rep);
+		return 1;
+	}
 	r = daemon_bus_reply_report(m, r, &rep, NULL);
 	pvt_report_free(&rep);
 	return r;

@@ -38,7 +38,8 @@ struct vm {
 	int tries;
 	bool busy;
 	int want;
-	struct host_verify *verify;	/* a Verify waiting for this VM */
+	bool verify;			/* a Verify asked */
+	struct host_wait *waiter;	/* a D-Bus call waiting for this VM */
 };
 
 struct host_watch {
@@ -57,7 +58,7 @@ struct host {
 	sd_event_source *exit_timer;
 };
 
-struct host_verify {
+struct host_wait {
 	sd_bus_message *m;
 	struct pvt_report rep;
 	int guest_r;
@@ -67,6 +68,19 @@ struct host_verify {
 
 static void vm_connect(struct vm *v);
 static void vm_kick(struct vm *v);
+static void wait_reply(struct host_wait *hv);
+
+/* The VM has nothing more to do: a call waiting for it gets its items. */
+static void vm_settled(struct vm *v)
+{
+	struct host_wait *hv = v->waiter;
+
+	if (!hv || v->busy)
+		return;
+	v->waiter = NULL;
+	if (--hv->waiting == 0)
+		wait_reply(hv);
+}
 static void exit_if_idle(struct daemon *d);
 
 static struct host *H(struct daemon *d)
@@ -93,6 +107,12 @@ static void vm_remove(struct vm *v, bool forget_saved)
 		;
 	if (*pp)
 		*pp = v->next;
+	if (v->waiter) {
+		pvt_report_add(&v->waiter->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_NA,
+			       "VM replaced or forgotten meanwhile");
+		v->busy = false;
+		vm_settled(v);
+	}
 	if (forget_saved) {
 		char *p = pvt_rooted(v->d->ctx.root, v->save_path);
 
@@ -123,7 +143,7 @@ static int active_cfg(struct daemon *d, struct pvt_qemu_cfg *cfg, char **name)
 	return r;
 }
 
-static void verify_reply(struct host_verify *hv)
+static void wait_reply(struct host_wait *hv)
 {
 	int r = hv->guest_r < 0 ? -1 : (hv->guest_r || hv->bad) ? 1 : 0;
 
@@ -141,27 +161,26 @@ static void on_done(void *userdata, const struct pvt_report *rep, size_t bad, in
 	char *tag = pvt_xasprintf("vm %s", v->name);
 
 	daemon_log_report(tag, rep);
-	pvt_log(bad ? LOG_WARNING : LOG_INFO, "vm %s: %s (%zu items, %zu %s)", v->name, what,
-		rep->n, bad, mode == PVT_QEMU_VERIFY ? "mismatches" : "failed");
+	pvt_log(bad ? LOG_WARNING : LOG_INFO, "vm %s: %s (%zu items, %zu failed or mismatching)",
+		v->name, what, rep->n, bad);
 	free(tag);
-	if (mode == PVT_QEMU_VERIFY && v->verify) {
-		struct host_verify *hv = v->verify;
+	if (v->waiter) {
+		struct host_wait *hv = v->waiter;
 
-		v->verify = NULL;
 		for (size_t i = 0; i < rep->n; i++) {
 			const struct pvt_result *x = &rep->r[i];
 
 			pvt_report_add(&hv->rep, x->unit, x->device, x->key, x->path, x->expected,
 				       x->actual, x->st, x->note);
 		}
-		hv->bad += bad;
-		if (--hv->waiting == 0)
-			verify_reply(hv);
+		/* Profile and Off fail on failures; a check that mismatches fails Verify only */
+		hv->bad += mode == PVT_QEMU_VERIFY ? bad : pvt_report_count(rep, PVT_ST_FAILED);
 	}
 	v->busy = false;
 	if (pvt_qmp_closed(v->q))
 		return;		/* on_state removes the VM */
 	vm_kick(v);
+	vm_settled(v);
 	exit_if_idle(v->d);
 }
 
@@ -178,6 +197,7 @@ static void vm_kick(struct vm *v)
 	if (v->busy || !v->q || !pvt_qmp_ready(v->q))
 		return;
 	if (v->verify) {
+		v->verify = false;
 		if (active_cfg(v->d, &cfg, &name) < 0)
 			pvt_qemu_cfg_init(&cfg);
 		v->busy = true;
@@ -222,14 +242,12 @@ static void on_state(struct pvt_qmp *q, const char *why, void *userdata)
 		return;
 	}
 	pvt_log(LOG_NOTICE, "vm %s: %s; forgetting it until its socket reappears", v->name, why);
-	if (v->verify) {
-		struct host_verify *hv = v->verify;
-
-		v->verify = NULL;
-		pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_FAILED, why);
-		hv->bad++;
-		if (--hv->waiting == 0)
-			verify_reply(hv);
+	if (v->waiter) {
+		pvt_report_add(&v->waiter->rep, "qemu", v->name, "qmp", NULL, NULL, NULL,
+			       PVT_ST_FAILED, why);
+		v->waiter->bad++;
+		v->busy = false;
+		vm_settled(v);
 	}
 	/*
 	 * A running job has already finished: the client answers every pending
@@ -436,49 +454,79 @@ static void for_each(struct daemon *d, int want)
 	}
 }
 
-void daemon_host_profile_changed(struct daemon *d)
+/*
+ * Run @want (and a verify if @verify) on every VM. With @m, the reply to it
+ * waits until every connected VM has settled, with their items after
+ * @guest's; returns 1 then, 0 when no VM is known (nothing waits).
+ */
+static int request(struct daemon *d, int want, bool verify, sd_bus_message *m, int guest_r,
+		   const struct pvt_report *guest)
 {
-	for_each(d, WANT_RESTORE_APPLY);
+	struct host_wait *hv = NULL;
+
+	if (!d->host || !H(d)->vms)
+		return 0;
+	if (m) {
+		hv = pvt_xcalloc(1, sizeof(*hv));
+		hv->m = sd_bus_message_ref(m);
+		hv->guest_r = guest_r;
+		hv->waiting = 1;	/* held while the VMs are started */
+		for (size_t i = 0; guest && i < guest->n; i++) {
+			const struct pvt_result *x = &guest->r[i];
+
+			pvt_report_add(&hv->rep, x->unit, x->device, x->key, x->path, x->expected,
+				       x->actual, x->st, x->note);
+		}
+	}
+	for (struct vm *v = H(d)->vms; v; v = v->next) {
+		if (want != WANT_NONE)
+			v->want = want;
+		if (!v->q || !pvt_qmp_ready(v->q)) {
+			if (hv)
+				pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL,
+					       PVT_ST_NA, "not connected yet (tuned when it connects)");
+			continue;
+		}
+		v->verify |= verify;
+		if (hv && !v->waiter) {
+			v->waiter = hv;
+			hv->waiting++;
+		} else if (hv) {
+			pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_NA,
+				       "busy with another request");
+		}
+	}
+	for (struct vm *v = H(d)->vms; v; v = v->next) {
+		vm_kick(v);
+		if (hv && v->waiter == hv)
+			vm_settled(v);	/* nothing to do for it */
+	}
+	if (hv && --hv->waiting == 0)
+		wait_reply(hv);
+	return hv ? 1 : 0;
 }
 
-void daemon_host_off(struct daemon *d)
+void daemon_host_profile_changed(struct daemon *d)
 {
-	for_each(d, WANT_RESTORE);
+	request(d, WANT_RESTORE_APPLY, false, NULL, 0, NULL);
+}
+
+int daemon_host_profile(struct daemon *d, sd_bus_message *m, int guest_r,
+			const struct pvt_report *guest)
+{
+	return request(d, WANT_RESTORE_APPLY, false, m, guest_r, guest);
+}
+
+int daemon_host_off(struct daemon *d, sd_bus_message *m, int guest_r,
+		    const struct pvt_report *guest)
+{
+	return request(d, WANT_RESTORE, false, m, guest_r, guest);
 }
 
 int daemon_host_verify(struct daemon *d, sd_bus_message *m, int guest_r,
 		       const struct pvt_report *guest)
 {
-	struct host_verify *hv;
-
-	if (!d->host || !H(d)->vms)
-		return 0;
-	hv = pvt_xcalloc(1, sizeof(*hv));
-	hv->m = sd_bus_message_ref(m);
-	hv->guest_r = guest_r;
-	for (size_t i = 0; i < guest->n; i++) {
-		const struct pvt_result *x = &guest->r[i];
-
-		pvt_report_add(&hv->rep, x->unit, x->device, x->key, x->path, x->expected,
-			       x->actual, x->st, x->note);
-	}
-	for (struct vm *v = H(d)->vms; v; v = v->next) {
-		if (v->verify || !v->q || !pvt_qmp_ready(v->q)) {
-			pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_NA,
-				       "not connected (yet)");
-			continue;
-		}
-		v->verify = hv;
-		hv->waiting++;
-	}
-	if (!hv->waiting) {
-		verify_reply(hv);
-		return 1;
-	}
-	for (struct vm *v = H(d)->vms; v; v = v->next)
-		if (v->verify == hv)
-			vm_kick(v);
-	return 1;
+	return request(d, WANT_NONE, true, m, guest_r, guest);
 }
 
 static void exit_if_idle(struct daemon *d)

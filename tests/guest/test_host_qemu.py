@@ -290,6 +290,9 @@ def test_host_qemu(ctx):
         env.start_daemon()
         rc, out = env.adm("profile", "hosttest")
         assert rc == 0, out
+        # the reply waits for the VMs: their items are in it, the pinning done
+        assert re.search(r"vm1 +iothread io0 affinity", out), out
+        assert tuned(a, mon_a), threads(a, mon_a)
         check_tuned(env, a, mon_a, "vm1 after pvtune-adm profile")
 
         # verify: cache=writeback is a mismatch, named with what to change
@@ -372,6 +375,8 @@ def test_host_qemu(ctx):
         # off: every original back
         rc, out = env.adm("off")
         assert rc == 0, out
+        assert re.search(r"vm1 +iothread io0 affinity.*restored", out), out
+        assert threads(a, mon_a) == orig, threads(a, mon_a)
         wait_for(lambda: threads(a, mon_a) == orig,
                  what="original affinity after off")
         wait_for(lambda: polls(mon_a) == orig_poll, what="original polling after off")
