@@ -117,8 +117,9 @@ class Config:
         for w in self.workloads:
             if w not in ALL_WORKLOADS:
                 sys.exit("bench: unknown workload %r (have: %s)" % (w, ", ".join(ALL_WORKLOADS)))
-        self.pairs = int(env("BENCH_PAIRS", "3"))
-        self.runtime = int(env("BENCH_RUNTIME", "3" if q else "5"))
+        self.pairs = int(env("BENCH_PAIRS", "3" if q else "4"))
+        self.db_pairs = int(env("BENCH_DB_PAIRS", "3"))
+        self.runtime = int(env("BENCH_RUNTIME", "3"))
         self.ramp = int(env("BENCH_RAMP", "0"))
         # ablation: "on" = null-co, every queue count; "1q" = null-co, 1 queue; "off"
         self.ablation = env("BENCH_ABLATION", "1q" if q else "on")
@@ -130,8 +131,8 @@ class Config:
         self.cpus = int(env("BENCH_CPUS", "2"))
         self.mem = env("BENCH_MEM", "1G")
         self.disk_mb = int(env("BENCH_DISK_MB", "512"))
-        self.db_num = int(env("BENCH_DB_NUM", "30000"))
-        self.db_reads = int(env("BENCH_DB_READS", "4000"))
+        self.db_num = int(env("BENCH_DB_NUM", "10000"))
+        self.db_reads = int(env("BENCH_DB_READS", "2000"))
         self.out = env("BENCH_OUT", os.path.join(TOP, "BENCHMARKS.md"))
         self.command = env("BENCH_COMMAND", "bench/bench.py")
         self.run_id = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -153,30 +154,36 @@ class Config:
 
 HOOK = r"""#!/bin/bash
 # hook.sh pre|post RUN SLOT [KNOBS [SCHED [drop]]]
-set -eu
-. %(top)s/tests/harness/guest-lib.sh
-. /tmp/bench-env.sh
+# The snapshots use shell builtins only (no fork): the counting window is
+# from the "pre" snapshot to the "post" one, and should hold little but I/O.
 phase=$1 id=$2 slot=$3 knobs=${4:--} sched=${5:--} drop=${6:-}
+. /tmp/bench-env.sh
 d=${DISK[$slot]}
 
+snap() {	# snap FILE
+	local up stat irq blk pv=()
+	read -r up < /proc/uptime
+	read -r stat < /proc/stat
+	mapfile -t irq < /proc/interrupts
+	read -r blk < "/sys/block/$d/stat"
+	[ -e "/sys/block/$d/pvblk/stats" ] && mapfile -t pv < "/sys/block/$d/pvblk/stats"
+	printf '%%s\n' "@time $up" "@stat" "$stat" "@irq" "${irq[@]}" "@blk" "$blk" > "$1"
+	[ ${#pv[@]} -gt 0 ] && printf '%%s\n' "@pv" "${pv[@]}" >> "$1"
+	return 0
+}
+
 mark() {	# the host cuts the trace log, then lets us go on
-	pv_signal "m-$1"
-	pv_wait "k-$1" 300
+	local i=0
+	: > "/pvtest/m-$1"
+	while [ ! -e "/pvtest/k-$1" ]; do
+		i=$((i + 1))
+		if [ $i -gt 10000 ]; then echo "hook: no answer from the host to $1" >&2; exit 1; fi
+		sleep 0.02
+	done
 	rm -f "/pvtest/m-$1"
 }
 
-snap() {	# snap FILE
-	{
-		echo "@time $(cat /proc/uptime)"
-		echo "@stat"; head -n1 /proc/stat
-		echo "@irq"; cat /proc/interrupts
-		echo "@blk"; cat "/sys/block/$d/stat"
-		if [ -e "/sys/block/$d/pvblk/stats" ]; then
-			echo "@pv"; cat "/sys/block/$d/pvblk/stats"
-		fi
-	} > "$1"
-}
-
+set -eu
 case $phase in
 pre)
 	if [ -d "/sys/block/$d/pvblk" ]; then
@@ -260,10 +267,12 @@ for f in /pvtest/plan/*; do sed -f /tmp/subst.sed "$f" > /tmp/plan/${f##*/}; don
 { uname -a; nproc; cat /proc/cmdline; grep -m1 'model name' /proc/cpuinfo; } > /pvtest/guest-info
 
 # Warm-up: one short run per disk, not measured.
+warm=""
 for slot in %(pv_slots)s %(vd_slots)s; do
-	fio --name=warm --filename=/dev/${DISK[$slot]} --ioengine=io_uring --direct=1 \
-	    --rw=randread --bs=4k --iodepth=8 --time_based --runtime=1 > /dev/null
+	warm="$warm --name=warm$slot --filename=/dev/${DISK[$slot]}"
 done
+fio --ioengine=io_uring --direct=1 --rw=randread --bs=4k --iodepth=8 --time_based \
+    --runtime=1 --stonewall $warm > /dev/null
 
 # Which trace vdev is which disk: %(cal)d direct 4k reads at queue depth 1.
 for slot in %(pv_slots)s %(vd_slots)s; do
@@ -338,6 +347,17 @@ def db_script(cfg, rid, slot, wl):
 
 MKFS = ("mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=0,lazy_journal_init=0 @DEV_0x%(s)x@\n"
         "mkdir -p @MNT_0x%(s)x@\nmount -o noatime @DEV_0x%(s)x@ @MNT_0x%(s)x@\n")
+
+
+def proc_cpu(pid):
+    """utime + stime of a process, all its threads (also exited ones), in
+    clock ticks."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            f = f.read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 # ---------------------------------------------------------------- trace log
@@ -487,6 +507,7 @@ class Boot:
         self.groups = []         # {"id", "kind": fio|db|mkfs, "runs": [run]}
         self.qsd = None
         self.marks = {}
+        self.host_cpu = {}       # mark -> (CPU ticks of QEMU + qsd, wall time)
         self.results = []
         self.vdev = {}
 
@@ -530,7 +551,7 @@ class Boot:
         if db_wls:
             group("mkfs", [], "".join(MKFS % {"s": slot} for slot in self.slots()))
             for q, pv, vd in self.pairs:
-                for r in range(cfg.pairs):
+                for r in range(cfg.db_pairs):
                     for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk")):
                         for wl in db_wls:
                             group("db", [run(q, slot, drv, wl, rnd=r)])
@@ -538,7 +559,7 @@ class Boot:
     def write_plan(self, vm):
         os.makedirs(vm.path("plan"))
         with open(vm.path("hook.sh"), "w") as f:
-            f.write(HOOK % {"top": TOP})
+            f.write(HOOK % {})
         with open(vm.path("plan/groups"), "w") as f:
             f.write("\n".join(g["id"] for g in self.groups) + "\n")
         for g in self.groups:
@@ -675,6 +696,8 @@ class Boot:
                     if f.startswith("m-") and f[2:] not in self.marks:
                         name = f[2:]
                         self.marks[name] = tc.update() if tc else {}
+                        self.host_cpu[name] = (proc_cpu(vm.proc.pid) +
+                                               (proc_cpu(self.qsd.pid) if self.qsd else 0), time.time())
                         vm.signal("k-" + name)
                         if name.startswith("cal-") and len(self.marks) == 2 * len(self.slots()):
                             self.vdev_of_slot()
@@ -788,6 +811,11 @@ class Boot:
             m["kicks"] = m["kick_req"] = None
         if pre["pv"]:
             m["pv"] = pv_delta(pre["pv"], post["pv"])
+        ha, hb = self.host_cpu.get(r["id"] + "-a"), self.host_cpu.get(r["id"] + "-b")
+        if ha and hb:
+            ticks = hb[0] - ha[0]
+            m["host_cpu_us_req"] = ticks * 1e6 / USER_HZ / reqs if reqs else None
+            m["host_cpu_util"] = ticks / USER_HZ / (hb[1] - ha[1])
 
     def progress(self, r, nruns, t0):
         m = r.get("m")
@@ -800,9 +828,10 @@ class Boot:
         unit = (FIO_WORKLOADS.get(r["wl"]) or DB_WORKLOADS[r["wl"]])[1]
         kr = "%.3f" % m["kick_req"] if m.get("kick_req") is not None else "n/a"
         print("  [%d/%d %4.0fs] %s: %.0f %s p50 %.0fus p99 %.0fus kicks/req %s irq/req %.3f "
-              "cpu %.1fus/req"
+              "cpu %.1fus/req host %.1fus/req (%.2f cores)"
               % (self.ndone, nruns, el, tag, m["perf"], unit, m["p50"], m["p99"], kr,
-                 m["irq_req"] or 0, m["cpu_us_req"] or 0), flush=True)
+                 m["irq_req"] or 0, m["cpu_us_req"] or 0, m.get("host_cpu_us_req") or 0,
+                 m.get("host_cpu_util") or 0), flush=True)
 
 
 # ---------------------------------------------------------------- report
@@ -869,10 +898,11 @@ def f_num(x, unit=None):
 
 
 def f_ratio(t):
-    med_, lo, hi = t
+    med_ = t[0]
     if med_ is None:
         return "n/a"
-    return "**%.2f**" % med_ if (med_ < 0.95 or med_ >= 1.2) else "%.2f" % med_
+    r = round(med_, 2)
+    return "**%.2f**" % r if (r < 0.95 or r >= 1.2) else "%.2f" % r
 
 
 def f_range(t):
@@ -886,42 +916,69 @@ def f_per(x):
     return "n/a" if x is None else "%.3f" % x
 
 
+def f_pct(x):
+    return "n/a" if x is None else ("%.1f" % x if x >= 0.1 or x == 0 else "%.2f" % x)
+
+
 WL_ORDER = {w: i for i, w in enumerate(ALL_WORKLOADS)}
 BK_ORDER = {b: i for i, b in enumerate(BACKENDS)}
+
+
+def wl_title(wl):
+    return (FIO_WORKLOADS.get(wl) or DB_WORKLOADS[wl])[0]
+
+
+def wl_unit(wl):
+    return (FIO_WORKLOADS.get(wl) or DB_WORKLOADS[wl])[1]
+
+
+def own(pv_runs, num, den, scale=1.0):
+    return pv_metric(pv_runs, lambda p: scale * p[num] / p[den])
 
 
 def main_tables(results, kver):
     rs = [r for r in results if r["kver"] == kver]
     S = summarize(rs, "main", lambda r: (r["backend"], r["q"], r["wl"]))
     keys = sorted(S, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]]))
-    perf = ["| backend | queues | workload | unit | pvblk | virtio_blk | ratio | (range) "
+    perf = ["| backend | queues | workload | unit | pvblk | virtio_blk | ratio | ratio range "
             "| p50 µs pv | p50 µs vb | p50 ratio | p99 µs pv | p99 µs vb | p99 ratio |",
             "|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
-    note = ["| backend | queues | workload | kicks/req pv | kicks/req vb | irqs/req pv | irqs/req vb "
-            "| CPU µs/req pv | CPU µs/req vb | CPU ratio | pvblk's own: kicks/req | irqs/req "
-            "| polled % | req/batch | req/irq-or-poll pass |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    cost = ["| backend | queues | workload | kicks/req pv | kicks/req vb | irqs/req pv | irqs/req vb "
+            "| guest CPU µs/req pv | vb | ratio | host CPU µs/req pv | vb | ratio | ratio range |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    owns = ["| backend | queues | workload | kicks/req | same as trace | irqs/req | empty irqs % "
+            "| polled % | poll windows/irq | moderated/irq | req/batch | req/pass |",
+            "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for k in keys:
         by = S[k]
         pv, vb = by.get("pvblk", {}), by.get("virtio_blk", {})
-        title, unit = (FIO_WORKLOADS.get(k[2]) or DB_WORKLOADS[k[2]])[:2]
-        perf.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            k[0], k[1], title, unit, f_num(metric_med(pv, "perf"), unit), f_num(metric_med(vb, "perf"), unit),
+        unit = wl_unit(k[2])
+        head = "| %s | %d | %s |" % (k[0], k[1], wl_title(k[2]))
+        perf.append(head + " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            unit, f_num(metric_med(pv, "perf"), unit), f_num(metric_med(vb, "perf"), unit),
             f_ratio(pair_ratio(pv, vb, "perf")), f_range(pair_ratio(pv, vb, "perf")),
             f_num(metric_med(pv, "p50")), f_num(metric_med(vb, "p50")), f_ratio(pair_ratio(pv, vb, "p50")),
             f_num(metric_med(pv, "p99")), f_num(metric_med(vb, "p99")), f_ratio(pair_ratio(pv, vb, "p99"))))
-        note.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            k[0], k[1], title,
+        cost.append(head + " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             f_per(metric_med(pv, "kick_req")), f_per(metric_med(vb, "kick_req")),
             f_per(metric_med(pv, "irq_req")), f_per(metric_med(vb, "irq_req")),
             f_num(metric_med(pv, "cpu_us_req")), f_num(metric_med(vb, "cpu_us_req")),
             f_ratio(pair_ratio(pv, vb, "cpu_us_req")),
-            f_per(pv_metric(pv, lambda p: p["kicks"] / p["requests"])),
-            f_per(pv_metric(pv, lambda p: p["irqs"] / p["requests"])),
-            f_num(pv_metric(pv, lambda p: 100.0 * p["polled"] / p["completions"])),
-            f_num(pv_metric(pv, lambda p: p["requests"] / p["batches"])),
-            f_num(pv_metric(pv, lambda p: p["completions"] / p["cbatches"]))))
-    return perf, note, S
+            f_num(metric_med(pv, "host_cpu_us_req")), f_num(metric_med(vb, "host_cpu_us_req")),
+            f_ratio(pair_ratio(pv, vb, "host_cpu_us_req")), f_range(pair_ratio(pv, vb, "host_cpu_us_req"))))
+        same = [m["kicks"] == m["pv"]["kicks"] for m in pv.values()
+                if m.get("kicks") is not None and m.get("pv")]
+        owns.append(head + " %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            f_per(own(pv, "kicks", "requests")),
+            ("yes, %d of %d runs" % (sum(same), len(same)) if all(same) else
+             "**no**, %d of %d runs" % (sum(same), len(same))) if same else "n/a",
+            f_per(own(pv, "irqs", "requests")),
+            f_pct(pv_metric(pv, lambda p: 100.0 * p["irqs_empty"] / p["irqs"] if p["irqs"] else 0.0)),
+            f_pct(own(pv, "polled", "completions", 100.0)),
+            f_num(pv_metric(pv, lambda p: p["poll_windows"] / p["irqs"] if p["irqs"] else 0.0)),
+            f_num(pv_metric(pv, lambda p: p["moderated"] / p["irqs"] if p["irqs"] else 0.0)),
+            f_num(own(pv, "requests", "batches")), f_num(own(pv, "completions", "cbatches"))))
+    return perf, cost, owns, S
 
 
 def ablation_table(results, kver, table="ablation"):
@@ -935,25 +992,26 @@ def ablation_table(results, kver, table="ablation"):
         lines.append("%s, %d queue%s, %s:" % (bk, q, "s" if q > 1 else "", FIO_WORKLOADS[ABLATION_WL][0]))
         lines.append("")
         lines.append("| pvblk setting | IOPS | vs pvblk default | vs virtio_blk | p50 µs | p99 µs "
-                     "| kicks/req (trace) | irqs/req | CPU µs/req | polled % | req/batch "
-                     "| req/irq-or-poll pass |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                     "| kicks/req | irqs/req | guest CPU µs/req | host CPU µs/req | host CPU vs default "
+                     "| polled % | req/batch | req/pass |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for vname in ["virtio_blk"] + [v for v, _ in ABLATION]:
             runs = by.get(vname)
             if not runs:
                 continue
             ispv = vname != "virtio_blk"
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 vname if ispv else "*virtio_blk*",
                 f_num(metric_med(runs, "perf")),
                 f_ratio(pair_ratio(runs, base, "perf")) if ispv else "",
                 f_ratio(pair_ratio(runs, vb, "perf")) if ispv else "",
                 f_num(metric_med(runs, "p50")), f_num(metric_med(runs, "p99")),
                 f_per(metric_med(runs, "kick_req")), f_per(metric_med(runs, "irq_req")),
-                f_num(metric_med(runs, "cpu_us_req")),
-                f_num(pv_metric(runs, lambda p: 100.0 * p["polled"] / p["completions"])) if ispv else "",
-                f_num(pv_metric(runs, lambda p: p["requests"] / p["batches"])) if ispv else "",
-                f_num(pv_metric(runs, lambda p: p["completions"] / p["cbatches"])) if ispv else ""))
+                f_num(metric_med(runs, "cpu_us_req")), f_num(metric_med(runs, "host_cpu_us_req")),
+                f_ratio(pair_ratio(runs, base, "host_cpu_us_req")),
+                f_pct(own(runs, "polled", "completions", 100.0)) if ispv else "",
+                f_num(own(runs, "requests", "batches")) if ispv else "",
+                f_num(own(runs, "completions", "cbatches")) if ispv else ""))
     return lines
 
 
@@ -965,16 +1023,20 @@ def sched_table(results, kver, sched):
         pv, vb = S[(bk, q)].get("pvblk", {}), S[(bk, q)].get("virtio_blk", {})
         lines += ["", "%s, %d queue%s, %s, scheduler %s on both disks:" % (
             bk, q, "s" if q > 1 else "", FIO_WORKLOADS[ABLATION_WL][0], sched), "",
-            "| driver | IOPS | ratio | p50 µs | p99 µs | kicks/req (trace) | irqs/req | CPU µs/req | req/batch (pvblk's) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| driver | IOPS | ratio | ratio range | p50 µs | p99 µs | kicks/req | irqs/req | guest CPU µs/req "
+            "| host CPU µs/req | host CPU ratio | req/batch (pvblk's) |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for name, runs in (("pvblk", pv), ("virtio_blk", vb)):
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            ispv = name == "pvblk"
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 name, f_num(metric_med(runs, "perf")),
-                f_ratio(pair_ratio(pv, vb, "perf")) if name == "pvblk" else "",
+                f_ratio(pair_ratio(pv, vb, "perf")) if ispv else "",
+                f_range(pair_ratio(pv, vb, "perf")) if ispv else "",
                 f_num(metric_med(runs, "p50")), f_num(metric_med(runs, "p99")),
                 f_per(metric_med(runs, "kick_req")), f_per(metric_med(runs, "irq_req")),
-                f_num(metric_med(runs, "cpu_us_req")),
-                f_num(pv_metric(runs, lambda p: p["requests"] / p["batches"])) if name == "pvblk" else ""))
+                f_num(metric_med(runs, "cpu_us_req")), f_num(metric_med(runs, "host_cpu_us_req")),
+                f_ratio(pair_ratio(pv, vb, "host_cpu_us_req")) if ispv else "",
+                f_num(own(runs, "requests", "batches")) if ispv else ""))
     return lines
 
 
@@ -1016,6 +1078,21 @@ ANALYSIS_BEGIN = "<!-- analysis: written by hand from the numbers above; kept by
 ANALYSIS_END = "<!-- end of analysis -->"
 
 
+def placement(boots):
+    """' Interrupt vCPUs: ...' from the guests' setup tables."""
+    seen = {}
+    for b in boots:
+        for line in (b["guest"].get("setup") or "").splitlines()[1:]:
+            f = line.split()
+            if len(f) >= 6:
+                seen.setdefault((f[3], int(f[4])), set()).add(f[5])
+    if not seen:
+        return ""
+    return " Queue interrupts were on vCPU(s): " + "; ".join(
+        "%s %dq: %s" % (drv, q, " / ".join(sorted(c))) for (drv, q), c in sorted(seen.items())) + \
+        " (per boot, queue order)."
+
+
 def write_report(cfg, results, boots, meta):
     old = ""
     if os.path.exists(cfg.out):
@@ -1033,7 +1110,7 @@ def write_report(cfg, results, boots, meta):
     L.append("")
     L.append("## Setup")
     L.append("")
-    L.append("- Command: `%s`%s" % (cfg.command, (" with " + ", ".join("`%s=%s`" % kv for kv in meta["env"]))
+    L.append("- Command: `%s`%s" % (meta.get("command", cfg.command), (" with " + ", ".join("`%s=%s`" % tuple(kv) for kv in meta["env"]))
                                     if meta["env"] else ""))
     L.append("- Host: %s, %d CPUs, Linux %s; no KVM: QEMU TCG (`-accel tcg,thread=single`); "
              "load average %s at the start, %s at the end (the machine is shared)."
@@ -1063,41 +1140,62 @@ def write_report(cfg, results, boots, meta):
                  "`db_bench %s`, then `db_bench %s`. A fresh database each round; page cache dropped "
                  "before each step; the counting window is the db_bench process."
                  % (meta["db_bench"], db_args(cfg, "db-fill"), db_args(cfg, "db-read")))
-    L.append("- Order: for each workload, %d rounds of pvblk then virtio_blk (A B A B …); every number "
-             "is the median of the %d runs, every ratio the median of the %d per-round pvblk/virtio_blk "
-             "ratios, with their range. Ratios ≥ 1.20 or < 0.95 are in bold." % (cfg.pairs, cfg.pairs, cfg.pairs))
-    L.append("- Placement: %s" % ("with one queue, fio (or db_bench) runs pinned (`taskset`) to the vCPU "
-                                   "that takes the queue's interrupt, the same for both drivers; with two "
-                                   "queues it is not pinned (each vCPU has its own queue and interrupt)."
-                                   if cfg.pin == "irq" else "fio is not pinned."))
+    L.append("- Order: for each workload, %d rounds (db_bench: %d) of pvblk then virtio_blk (A B A B …); "
+             "every number is the median of a row's runs, every ratio the median of the per-round "
+             "pvblk/virtio_blk ratios (so it need not equal the ratio of the two medians), with their "
+             "range. Ratios ≥ 1.20 or < 0.95 are in bold." % (cfg.pairs, getattr(cfg, "db_pairs", cfg.pairs)))
+    L.append("- Placement: %s%s" % ("with one queue, the workload runs pinned (fio `cpus_allowed`, "
+                                     "`taskset` for db_bench) to the vCPU that takes the queue's interrupt, "
+                                     "the same rule for both drivers; with two queues it is not pinned "
+                                     "(each vCPU has its own queue and interrupt)."
+                                     if cfg.pin == "irq" else "the workload is not pinned.",
+                                     placement(boots)))
     L.append("- Counting, independent of the driver under test: **kicks** are QEMU's "
-             "`virtio_queue_notify` trace events of the disk's vdev (`-trace events=FILE,file=LOG`; the "
-             "host cuts the log at a handshake before and after each run, the disk idle meanwhile; a "
-             "calibration of 256 queue-depth-1 reads maps each vdev to its disk). With vhost-user-blk the "
-             "guest's kicks go to qemu-storage-daemon through an ioeventfd that QEMU never sees, and "
-             "qemu-storage-daemon has no trace event for them: kicks are n/a there (pvblk's own count is "
-             "in the cross-check columns). **Interrupts**: the guest's /proc/interrupts lines "
-             "`virtioN-req.*` of the disk, all CPUs. **Requests**: the disk's /sys/block/DISK/stat "
+             "`virtio_queue_notify` trace events of the disk's vdev (`-trace events=FILE,file=LOG`, the "
+             "log on tmpfs; the host cuts it at the handshakes before and after each run, the disk idle "
+             "meanwhile; %d queue-depth-1 reads per disk at boot map each vdev to its disk: the vdev that "
+             "kicks in that disk's window and in no other disk's). With vhost-user-blk the guest's kicks "
+             "go to qemu-storage-daemon through an ioeventfd that QEMU's virtio code never sees (checked: "
+             "no trace line for those disks), and qemu-storage-daemon has no trace event for them (its "
+             "`-T help` lists none for vhost-user or virtqueues): kicks are n/a there and pvblk's own count "
+             "is in the cross-check columns. **Interrupts**: the guest's /proc/interrupts lines "
+             "`virtioN-req.*` of the disk, all vCPUs. **Requests**: the disk's /sys/block/DISK/stat "
              "(reads + writes + discards + flushes completed). **CPU**: non-idle time of all vCPUs from "
-             "/proc/stat over the run, per request. Counters cover the whole run (ramp included); "
-             "IOPS, MB/s and latencies are fio's (ramp excluded), latency is fio's completion latency "
-             "(clat) percentiles; for db_bench, ops/s and its per-operation P50/P99.")
+             "/proc/stat over the run, per request (for db_bench, per block request of the run, so it "
+             "mostly shows how few requests RocksDB sends). **Latency**: fio's total latency (`lat`, "
+             "submission to completion) percentiles: under TCG with null-co a request is often complete "
+             "before the submitting `io_uring_enter()` returns, so `clat` (measured from that return; kept "
+             "in the raw data) misses most of it; for db_bench, its per-operation P50/P99."
+             % Boot.CAL_READS)
     L.append("- pvblk's own counters (`/sys/block/DISK/pvblk/stats`, summed over queues) are a cross-check "
              "only: *polled %* = completions found by polling, *req/batch* = requests per kick or suppressed "
              "kick, *req/irq-or-poll pass* = completions per pass that retired some.")
     L.append("- Raw data of this run: `build/bench/%s/results.json` (not committed)." % cfg.run_id)
     L.append("")
     for kver in cfg.kernels:
-        perf, note, S = main_tables(results, kver)
+        perf, cost, owns, S = main_tables(results, kver)
         L.append("## Results, %s" % kver)
         L.append("")
         L.append("### Throughput and latency")
         L.append("")
         L += perf
         L.append("")
-        L.append("### Notifications and CPU per request")
+        L.append("### Cost per request: notifications and CPU")
         L.append("")
-        L += note
+        L.append("Kicks from QEMU's trace, interrupts from the guest's /proc/interrupts, guest CPU from the "
+                 "guest's /proc/stat, host CPU from the host's /proc/PID/stat of QEMU (and "
+                 "qemu-storage-daemon): all of the emulation, so the cost of a request to the machine, "
+                 "which the load of other guests on the machine changes much less than IOPS.")
+        L.append("")
+        L += cost
+        L.append("")
+        L.append("### pvblk's own counters (cross-check)")
+        L.append("")
+        L.append("From /sys/block/DISK/pvblk/stats, summed over the queues, medians of the pvblk runs of the "
+                 "row. *same as trace*: pvblk's kick count equals QEMU's exactly. *req/pass*: completions per "
+                 "interrupt or poll pass that retired some.")
+        L.append("")
+        L += owns
         L.append("")
         ab = ablation_table(results, kver)
         if ab:
@@ -1167,11 +1265,26 @@ def driver_desc(kvers, work):
     return desc, kos
 
 
+def rerender(path):
+    """BENCH_REPORT=build/bench/RUN/results.json: write the report again
+    from a run's raw data (after a change to the report's format)."""
+    d = json.load(open(path))
+    cfg = Config()
+    for k, v in d["config"].items():
+        if k not in ("out", "command"):
+            setattr(cfg, k, v)
+    write_report(cfg, d["results"], d["boots"], d["meta"])
+    print("bench: wrote %s from %s" % (cfg.out, path))
+
+
 def main():
+    if os.environ.get("BENCH_REPORT"):
+        return rerender(os.environ["BENCH_REPORT"])
     cfg = Config()
     os.makedirs(cfg.work, exist_ok=True)
     os.makedirs(cfg.shm, exist_ok=True)
     meta = {
+        "command": cfg.command,
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "env": sorted((k, v) for k, v in os.environ.items()
                       if k.startswith("BENCH_") and k not in ("BENCH_COMMAND", "BENCH_OUT")),

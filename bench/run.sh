@@ -14,9 +14,10 @@
 #   --queues N,..      BENCH_QUEUES     1,2
 #   --workloads W,..   BENCH_WORKLOADS  rr4k-qd1,rr4k-qd32-b1,rr4k-qd32-b16,
 #                                       rw4k-qd32,sr256k-qd8,db-fill,db-read
-#   --pairs N          BENCH_PAIRS      A/B pairs per row (3)
-#   --runtime S        BENCH_RUNTIME    seconds per fio run (5; quick 3), plus
-#                      BENCH_RAMP       ramp seconds (1)
+#   --pairs N          BENCH_PAIRS      A/B pairs per fio row (4; quick 3)
+#                      BENCH_DB_PAIRS   A/B pairs per db_bench row (3)
+#   --runtime S        BENCH_RUNTIME    seconds per fio run (3), plus
+#                      BENCH_RAMP       fio ramp seconds (0)
 #   --ablation M       BENCH_ABLATION   on (null-co, every queue count) | 1q | off
 #   --sched-row S      BENCH_SCHED_ROW  extra qd32/batch 16 row with scheduler S
 #                                       on both disks (mq-deadline; "" = none)
@@ -24,7 +25,9 @@
 # Also: BENCH_SCHED (scheduler of every run, none), BENCH_PIN (irq: with one
 # queue, pin the workload to the vCPU of the queue's interrupt; none),
 # BENCH_TRACE (1: count kicks with QEMU's trace), BENCH_CPUS (2), BENCH_MEM
-# (1G), BENCH_DISK_MB (512), BENCH_DB_NUM (30000 keys), BENCH_DB_READS (4000).
+# (1G), BENCH_DISK_MB (512), BENCH_DB_NUM (10000 keys), BENCH_DB_READS (2000).
+# BENCH_REPORT=build/bench/<run-id>/results.json writes the report again from
+# that run's raw data, without running anything.
 #
 # Needs `make deps kernels driver` and rocksdb-tools (db_bench). Raw data and
 # per-run files go to build/bench/<run-id>/ and build/test-runs/<kver>/pvbench-*.
