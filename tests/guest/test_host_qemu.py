@@ -288,6 +288,8 @@ def test_host_qemu(ctx):
         orig = threads(a, mon_a)
         orig_poll = polls(mon_a)
         env.start_daemon()
+        # (a VM still connecting is n/a in the reply, and tuned when it connects)
+        wait_for(lambda: "vm vm1: QMP connected" in env.logtext(), what="vm1 connected")
         rc, out = env.adm("profile", "hosttest")
         assert rc == 0, out
         # the reply waits for the VMs: their items are in it, the pinning done
