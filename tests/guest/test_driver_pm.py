@@ -19,9 +19,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 from vm import _first_splat  # noqa: E402
 
 PM_SCRIPT = r"""
-set -e
+# Runs from tmpfs with busybox only; reports through the kernel log, which
+# reaches the serial console whatever state the tty is in.
 D=$1
-fail() { echo "PVBLK-PM-FAIL: $*"; echo o > /proc/sysrq-trigger; sleep 30; }
+say() { echo "$*" > /dev/kmsg; echo "$*"; }
+fail() { say "PVBLK-PM-FAIL: $*"; echo o > /proc/sysrq-trigger; sleep 30; exit 1; }
+trap 'fail "pm script ended early"' EXIT
 sum() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) s += a[2] } } END { print s + 0 }' /sys/block/$D/pvblk/stats; }
 # four writers, 16 MiB each, busy across the sleep cycle
 for i in 0 1 2 3; do
@@ -29,9 +32,11 @@ for i in 0 1 2 3; do
 done
 sleep 1
 before=$(sum requests)
-echo devices > /sys/power/pm_test
+say "pvblk-pm: $before requests before the sleep cycle"
+echo devices > /sys/power/pm_test || fail "pm_test"
 echo freeze > /sys/power/state || fail "freeze cycle failed"
 echo none > /sys/power/pm_test
+say "pvblk-pm: resumed, waiting for the writers"
 wait
 for i in 0 1 2 3; do [ ! -e /tmp/dd$i.fail ] || fail "writer $i: $(cat /tmp/dd$i.err)"; done
 for i in 0 1 2 3; do
@@ -41,7 +46,8 @@ done
 after=$(sum requests)
 [ "$after" -gt "$before" ] || fail "requests went from $before to $after"
 [ "$(sum requests)" -eq "$(sum completions)" ] || fail "requests != completions"
-echo "PVBLK-PM-OK before=$before after=$after"
+trap - EXIT
+say "PVBLK-PM-OK before=$before after=$after"
 echo o > /proc/sysrq-trigger
 sleep 30
 """
