@@ -114,6 +114,8 @@ class Config:
         self.queues = [int(x) for x in csv(env("BENCH_QUEUES", "1" if q else "1,2"))]
         self.workloads = csv(env("BENCH_WORKLOADS",
                                  "rr4k-qd1,rr4k-qd32-b1,rr4k-qd32-b16" if q else ",".join(ALL_WORKLOADS)))
+        if self.workloads == ["none"]:     # only the ablation / scheduler rows
+            self.workloads = []
         for w in self.workloads:
             if w not in ALL_WORKLOADS:
                 sys.exit("bench: unknown workload %r (have: %s)" % (w, ", ".join(ALL_WORKLOADS)))
@@ -123,6 +125,10 @@ class Config:
         self.ramp = int(env("BENCH_RAMP", "0"))
         # ablation: "on" = null-co, every queue count; "1q" = null-co, 1 queue; "off"
         self.ablation = env("BENCH_ABLATION", "1q" if q else "on")
+        self.ablation_wls = csv(env("BENCH_ABLATION_WLS", ABLATION_WL))
+        for w in self.ablation_wls:
+            if w not in FIO_WORKLOADS:
+                sys.exit("bench: unknown ablation workload %r" % w)
         # extra row: qd32/batch 16 with an I/O scheduler on both disks
         self.sched_row = env("BENCH_SCHED_ROW", "" if q else "mq-deadline")
         self.sched = env("BENCH_SCHED", "none")
@@ -539,15 +545,16 @@ class Boot:
                               for r in range(cfg.pairs)
                               for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk"))])
             if self.backend == "null" and (cfg.ablation == "on" or (cfg.ablation == "1q" and q == 1)):
-                runs = []
-                for r in range(cfg.pairs):
-                    runs.append(run(q, vd, "virtio_blk", ABLATION_WL, rnd=r, variant="virtio_blk",
-                                    table="ablation"))
-                    for vname, knobs in ABLATION:
-                        ks = ",".join("%s=%s" % kv for kv in knobs.items()) or "-"
-                        runs.append(run(q, pv, "pvblk", ABLATION_WL, knobs=ks, rnd=r, variant=vname,
+                for awl in cfg.ablation_wls:
+                    runs = []
+                    for r in range(cfg.pairs):
+                        runs.append(run(q, vd, "virtio_blk", awl, rnd=r, variant="virtio_blk",
                                         table="ablation"))
-                group("fio", runs)
+                        for vname, knobs in ABLATION:
+                            ks = ",".join("%s=%s" % kv for kv in knobs.items()) or "-"
+                            runs.append(run(q, pv, "pvblk", awl, knobs=ks, rnd=r, variant=vname,
+                                            table="ablation"))
+                    group("fio", runs)
         if db_wls:
             group("mkfs", [], "".join(MKFS % {"s": slot} for slot in self.slots()))
             for q, pv, vd in self.pairs:
@@ -983,17 +990,18 @@ def main_tables(results, kver):
 
 def ablation_table(results, kver, table="ablation"):
     rs = [r for r in results if r["kver"] == kver]
-    S = summarize(rs, table, lambda r: (r["backend"], r["q"]))
+    S = summarize(rs, table, lambda r: (r["backend"], r["q"], r["wl"]))
     lines = []
-    for (bk, q) in sorted(S):
-        by = S[(bk, q)]
+    for (bk, q, wl) in sorted(S, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]])):
+        by = S[(bk, q, wl)]
         base, vb = by.get("default", {}), by.get("virtio_blk", {})
         lines.append("")
-        lines.append("%s, %d queue%s, %s:" % (bk, q, "s" if q > 1 else "", FIO_WORKLOADS[ABLATION_WL][0]))
+        lines.append("%s, %d queue%s, %s:" % (bk, q, "s" if q > 1 else "", FIO_WORKLOADS[wl][0]))
         lines.append("")
-        lines.append("| pvblk setting | IOPS | vs pvblk default | vs virtio_blk | p50 µs | p99 µs "
+        lines.append("| pvblk setting | %s | vs pvblk default | vs virtio_blk | p50 µs | p99 µs "
                      "| kicks/req | irqs/req | guest CPU µs/req | host CPU µs/req | host CPU vs default "
                      "| polled % | req/batch | req/pass |")
+        lines[-1] = lines[-1].replace("%s", "MB/s" if FIO_WORKLOADS[wl][1] == "MB/s" else "IOPS", 1)
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for vname in ["virtio_blk"] + [v for v, _ in ABLATION]:
             runs = by.get(vname)
@@ -1308,9 +1316,10 @@ def main():
         for kver in cfg.kernels:
             for backend in cfg.backends:
                 b = Boot(cfg, kver, backend, kos[kver])
-                if backend == "null" and not any(w in FIO_WORKLOADS for w in cfg.workloads) \
-                        and cfg.ablation == "off" and not cfg.sched_row:
+                b.plan()
+                if not any(g["runs"] for g in b.groups):
                     continue
+                b.groups = []
                 results += b.run()
                 boots.append({"kver": kver, "backend": backend, "qemu": b.qemu_cmd,
                               "qsd": getattr(b, "qsd_cmd", None), "guest": b.guest_info,

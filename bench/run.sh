@@ -14,11 +14,13 @@
 #   --queues N,..      BENCH_QUEUES     1,2
 #   --workloads W,..   BENCH_WORKLOADS  rr4k-qd1,rr4k-qd32-b1,rr4k-qd32-b16,
 #                                       rw4k-qd32,sr256k-qd8,db-fill,db-read
+#                                       (none: only the ablation and scheduler rows)
 #   --pairs N          BENCH_PAIRS      A/B pairs per fio row (4; quick 3)
 #                      BENCH_DB_PAIRS   A/B pairs per db_bench row (3)
 #   --runtime S        BENCH_RUNTIME    seconds per fio run (3), plus
 #                      BENCH_RAMP       fio ramp seconds (0)
 #   --ablation M       BENCH_ABLATION   on (null-co, every queue count) | 1q | off
+#                      BENCH_ABLATION_WLS  workloads of the ablation (rr4k-qd32-b16)
 #   --sched-row S      BENCH_SCHED_ROW  extra qd32/batch 16 row with scheduler S
 #                                       on both disks (mq-deadline; "" = none)
 #   --out FILE         BENCH_OUT        report (BENCHMARKS.md)
