@@ -11,7 +11,7 @@ set -euo pipefail
 PKGS=(
 	build-essential bc kmod cpio xz-utils zstd pkg-config
 	python3 busybox-static qemu-system-x86 qemu-utils e2fsprogs fio
-	sparse dkms linux-source-6.1
+	sparse dkms linux-source-6.1 rocksdb-tools
 	libudev-dev libsystemd-dev libiniparser-dev libjson-c-dev libcmocka-dev
 	udev systemd dbus
 )
