@@ -134,6 +134,7 @@ class Config:
         self.sched = env("BENCH_SCHED", "none")
         self.pin = env("BENCH_PIN", "irq")          # irq | none
         self.trace = env("BENCH_TRACE", "1") != "0"
+        self.stall_secs = int(env("BENCH_STALL_SECS", "60"))
         self.cpus = int(env("BENCH_CPUS", "2"))
         self.mem = env("BENCH_MEM", "1G")
         self.disk_mb = int(env("BENCH_DISK_MB", "512"))
@@ -282,11 +283,46 @@ fio --ioengine=io_uring --direct=1 --rw=randread --bs=4k --iodepth=8 --time_base
 
 # Which trace vdev is which disk: %(cal)d direct 4k reads at queue depth 1.
 for slot in %(pv_slots)s %(vd_slots)s; do
-	pv_signal m-cal-$slot-a; pv_wait k-cal-$slot-a 300
+	pv_signal m-cal-$slot-a; pv_wait k-cal-$slot-a 300; rm -f /pvtest/m-cal-$slot-a
 	dd if=/dev/${DISK[$slot]} of=/dev/null bs=4k count=%(cal)d iflag=direct status=none
-	pv_signal m-cal-$slot-b; pv_wait k-cal-$slot-b 300
+	pv_signal m-cal-$slot-b; pv_wait k-cal-$slot-b 300; rm -f /pvtest/m-cal-$slot-b
 done
 echo "setup done"
+
+# Stall watcher: when the host sees a run make no progress, it asks for the
+# guest's view of the disk (the workload itself is stuck in the foreground).
+stall_diag() {	# stall_diag DISK
+	local d=$1 f p
+	echo "=== $d, uptime $(cat /proc/uptime)"
+	if [ -d /sys/block/$d/pvblk ]; then
+		echo "--- pvblk stats"; cat /sys/block/$d/pvblk/stats
+		for f in poll_max_usecs irq_moderation batch_kicks; do echo "$f=$(cat /sys/block/$d/pvblk/$f)"; done
+	fi
+	echo "--- inflight, stat"; cat /sys/block/$d/inflight /sys/block/$d/stat
+	echo "--- interrupts"; grep -E 'CPU|virtio' /proc/interrupts
+	echo "--- softirqs"; grep -E 'CPU|IRQ_POLL|BLOCK' /proc/softirqs
+	echo "--- blk-mq debugfs"
+	for f in /sys/kernel/debug/block/$d/hctx*/state /sys/kernel/debug/block/$d/hctx*/busy \
+	         /sys/kernel/debug/block/$d/hctx*/dispatch /sys/kernel/debug/block/$d/hctx*/tags; do
+		[ -r "$f" ] && { echo "# $f"; cat "$f"; }
+	done
+	echo "--- workload stacks"
+	for p in $(pgrep -x fio; pgrep -x db_bench); do echo "# $p $(cat /proc/$p/comm)"; cat /proc/$p/stack; done
+}
+(
+	set +e
+	while sleep 1; do
+		for f in /pvtest/stall-req-*; do
+			[ -e "$f" ] || continue
+			slot=${f##*-}
+			{ stall_diag ${DISK[$slot]}; sleep 5; stall_diag ${DISK[$slot]}; } > /pvtest/stall-diag 2>&1
+			echo w > /proc/sysrq-trigger 2>/dev/null || true
+			rm -f "$f"; : > /pvtest/stall-done
+		done
+	done
+) > /dev/null 2>&1 &
+WATCH=$!
+trap 'kill $WATCH 2> /dev/null' EXIT
 
 cd /tmp/fio
 for g in $(cat /tmp/plan/groups); do
@@ -713,6 +749,7 @@ class Boot:
                         self.collect(by_id[f[5:]], t0, nruns)
                 if not alive:
                     break
+                self.check_stall(vm)
                 time.sleep(0.03)
             res = vm.wait(check=False)
         finally:
@@ -738,6 +775,60 @@ class Boot:
                 if "m" not in r:
                     raise RuntimeError("run %s (group %s) has no result: %s" % (r["id"], g["id"], r.get("err")))
         return self.results
+
+    def check_stall(self, vm):
+        """A run whose I/O has not ended long after its runtime: the driver
+        (or the device) lost requests. Collect both sides' view and stop."""
+        open_runs = [n[:-2] for n in self.marks if n.endswith("-a") and not n.startswith("cal-")
+                     and n[:-2] + "-b" not in self.marks]
+        if not open_runs:
+            return
+        rid = open_runs[-1]
+        run = next((r for g in self.groups for r in g["runs"] if r["id"] == rid), None)
+        if run is None:
+            return
+        grace = self.cfg.stall_secs
+        limit = (self.cfg.runtime + self.cfg.ramp + grace) if run["wl"] in FIO_WORKLOADS else 900 + grace
+        started = self.host_cpu[rid + "-a"][1]
+        if time.time() - started < limit:
+            return
+        out = ["run %s: %s, %d queue(s), %s, %s%s: no end of I/O %d s after it started" % (
+            rid, self.backend, run["q"], wl_title(run["wl"]), run["driver"],
+            " (%s)" % run["variant"] if run["variant"] else "", time.time() - started), ""]
+        path = "/machine/peripheral/b%x-dev/virtio-backend" % run["slot"]
+        out.append("--- QEMU's view of the device's virtqueues (%s)" % path)
+        for q in range(run["q"]):
+            try:
+                st = vm.qmp("x-query-virtio-queue-status", path=path, queue=q)
+                line = ("queue %d: last_avail_idx %d, shadow_avail_idx %d, used_idx %d, inuse %d, "
+                        "signalled_used %d" % (q, st["last-avail-idx"], st["shadow-avail-idx"],
+                                               st["used-idx"], st["inuse"], st["signalled-used"]))
+                words = {}
+                num = st["vring-num"]
+                for what, addr in (("avail.idx", st["vring-avail"] + 2),
+                                   ("used_event", st["vring-avail"] + 4 + 2 * num),
+                                   ("used.idx", st["vring-used"] + 2),
+                                   ("avail_event", st["vring-used"] + 4 + 8 * num)):
+                    txt = vm.qmp("human-monitor-command", **{"command-line": "xp /1hx %d" % addr})
+                    words[what] = int(txt.split()[-1], 16)
+                line += "; in guest memory: " + ", ".join("%s %d" % kv for kv in words.items())
+                out.append(line)
+            except Exception as e:
+                out.append("queue %d: %s" % (q, e))
+        vm.signal("stall-req-0x%x" % run["slot"])
+        deadline = time.time() + 60
+        while time.time() < deadline and not os.path.exists(vm.path("stall-done")) and vm.running():
+            time.sleep(0.5)
+        out += ["", "--- the guest's view (twice, 5 s apart)", (open(vm.path("stall-diag")).read()
+                if os.path.exists(vm.path("stall-diag")) else "(no answer from the guest)")]
+        time.sleep(2)
+        report = os.path.join(self.cfg.work, "stall-%s-%s-%s.txt" % (self.kver, self.backend, rid))
+        with open(report, "w") as f:
+            f.write("\n".join(out) + "\n")
+        vm.kill()
+        raise RuntimeError("%s stalled: %s\n%s\nfull diagnostics: %s (guest console: %s)"
+                           % (run["driver"], out[0], "\n".join(out[3:3 + run["q"]]), report,
+                              vm.path("console")))
 
     def vdev_of_slot(self):
         """Map each disk's slot to its trace vdev from the calibration reads:

@@ -28,6 +28,9 @@
 # queue, pin the workload to the vCPU of the queue's interrupt; none),
 # BENCH_TRACE (1: count kicks with QEMU's trace), BENCH_CPUS (2), BENCH_MEM
 # (1G), BENCH_DISK_MB (512), BENCH_DB_NUM (10000 keys), BENCH_DB_READS (2000).
+# BENCH_STALL_SECS (60): a run whose I/O has not ended this long after its
+# runtime is a stall: the QEMU and guest views of the disk go to
+# build/bench/<run-id>/stall-*.txt and the benchmark stops with an error.
 # BENCH_REPORT=build/bench/<run-id>/results.json writes the report again from
 # that run's raw data, without running anything.
 #
