@@ -34,6 +34,9 @@
 # BENCH_REPORT=build/bench/<run-id>/results.json writes the report again from
 # that run's raw data, without running anything.
 #
+# bench/stall_repro.py reproduces the pvblk stall the benchmark found (fio in a
+# loop on a 2-queue null-co disk) and collects both sides' view when it hits.
+#
 # Needs `make deps kernels driver` and rocksdb-tools (db_bench). Raw data and
 # per-run files go to build/bench/<run-id>/ and build/test-runs/<kver>/pvbench-*.
 set -euo pipefail
