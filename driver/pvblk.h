@@ -7,6 +7,7 @@
  *   pvblk_submit.c   request setup and the three submission paths
  *   pvblk_complete.c interrupt and poll-queue completion
  *   pvblk_sysfs.c    serial, cache_type, per-queue stats and tunables
+ *   pvblk_debugfs.c  fault injection for the tests
  *   pvblk_compat.h   every kernel-version difference
  */
 #ifndef PVBLK_H
@@ -62,6 +63,10 @@ struct pvblk_vq_stats {
 	u64 cbatch_hist[PVBLK_HIST_BUCKETS];
 	u64 poll_windows;	/* times completion polling started */
 	u64 moderated;		/* interrupts re-armed with a deferred threshold */
+	u64 timeouts;		/* blk-mq timeouts of this queue's requests */
+	u64 timeout_reaped;	/* completions no interrupt reported, found
+				 * by the timeout handler (lost interrupts)
+				 */
 };
 
 struct pvblk_vq {
@@ -106,6 +111,13 @@ struct pvblk_dev {
 	bool batch_kicks;
 	bool irq_moderation;
 	unsigned int poll_max_usecs;
+
+	/*
+	 * Fault injection (debugfs, pvblk_debugfs.c): the next @lose_irqs
+	 * virtqueue interrupts are ignored, as if they never came.
+	 */
+	atomic_t lose_irqs;
+	struct dentry *debugfs;
 };
 
 /* The per-request driver data that blk-mq allocates behind each request. */
@@ -144,6 +156,13 @@ void pvblk_polling_init(struct pvblk_dev *pv);
 void pvblk_polling_stop(struct pvblk_dev *pv);
 void pvblk_request_done(struct request *req);
 int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob);
+enum blk_eh_timer_return pvblk_timeout(struct request *req);
+
+/* pvblk_debugfs.c */
+void pvblk_debugfs_init(void);
+void pvblk_debugfs_exit(void);
+void pvblk_debugfs_add(struct pvblk_dev *pv);
+void pvblk_debugfs_remove(struct pvblk_dev *pv);
 
 /* pvblk_sysfs.c */
 extern const struct attribute_group *pvblk_attr_groups[];

@@ -4,18 +4,23 @@
  * completion polling, blk-mq's ->complete() and the poll-queue ->poll().
  *
  * Completion is NAPI-style. An interrupt disables the queue's callbacks and
- * retires what is done; then, unless poll_max_usecs is 0, an irq_poll
- * handler (softirq) keeps polling the used ring while completions keep
- * coming, and re-arms the interrupt only when a polling window passes with
- * nothing found. The window adapts the way QEMU's AioContext polling does:
- * it grows (doubling from 4 us, up to poll_max_usecs) when polling finds
- * completions or when an interrupt follows soon after re-arming, and it
- * halves when a window runs out empty.
+ * retires what is done. Then, unless poll_max_usecs is 0, the polling window
+ * is closed or nothing is left in flight, an irq_poll handler (softirq)
+ * keeps polling the used ring while completions keep coming and requests
+ * are out, and re-arms the interrupt when a window passes with nothing
+ * found; in those other cases the interrupt handler re-arms at once, with
+ * no softirq. The window adapts the way QEMU's AioContext polling does: it
+ * grows (doubling from 4 us, up to poll_max_usecs) when polling finds
+ * completions or when an interrupt follows soon after re-arming with
+ * requests out, and it halves (to closed, below 4 us) when a window runs
+ * out empty.
  *
  * With irq_moderation on, a re-armed interrupt is deferred until 3/4 of the
  * requests in flight are done (virtqueue_enable_cb_delayed()) whenever
  * enough are out for that to save interrupts.
  */
+#include <linux/bitops.h>
+#include <linux/device.h>
 #include <linux/ktime.h>
 
 #include "pvblk.h"
@@ -59,12 +64,34 @@ static void pvblk_count_retired(struct pvblk_vq *pvq, unsigned int n,
 		WRITE_ONCE(pvq->stats.cbatch_max, n);
 }
 
+static void pvblk_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *req;
+
+	rq_list_for_each(&iob->req_list, req) {
+		pvblk_unmap_data(req, blk_mq_rq_to_pdu(req));
+		pvblk_cleanup_cmd(req);
+	}
+	blk_mq_end_request_batch(iob);
+}
+
+/* Run the completions pvblk_reap() gathered, outside the queue lock. */
+static void pvblk_finish_batch(struct io_comp_batch *iob)
+{
+	if (iob->complete)
+		iob->complete(iob);
+}
+
 /*
  * Pull every finished request off the used ring. Called with pvq->lock
  * held; each request goes to blk-mq exactly once, because a buffer is
- * returned by virtqueue_get_buf() only once.
+ * returned by virtqueue_get_buf() only once. Requests that can end on this
+ * CPU are gathered in @iob, when there is one, and end together (one tag
+ * release, one queue reference drop) once the caller has dropped the lock;
+ * the rest go to their submitting CPU or end here, one by one.
  */
-static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled)
+static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
+			       struct io_comp_batch *iob)
 {
 	struct pvblk_req *vbr;
 	unsigned int found = 0;
@@ -73,9 +100,14 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled)
 	while ((vbr = virtqueue_get_buf(pvq->vq, &len)) != NULL) {
 		struct request *req = blk_mq_rq_from_pdu(vbr);
 
-		if (likely(!blk_should_fake_timeout(req->q)))
-			blk_mq_complete_request(req);
 		found++;
+		if (unlikely(blk_should_fake_timeout(req->q)))
+			continue;
+		if (!blk_mq_complete_request_remote(req) &&
+		    !blk_mq_add_to_batch(req, iob,
+					 vbr->status != VIRTIO_BLK_S_OK,
+					 pvblk_complete_batch))
+			pvblk_request_done(req);
 	}
 	if (found)
 		pvblk_count_retired(pvq, found, polled);
@@ -91,6 +123,20 @@ static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq)
 		return virtqueue_enable_cb_delayed(pvq->vq);
 	}
 	return virtqueue_enable_cb(pvq->vq);
+}
+
+/*
+ * Re-arm the interrupt, retiring what slipped in meanwhile; returns how many
+ * requests that retired.
+ */
+static unsigned int pvblk_rearm(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+				struct io_comp_batch *iob)
+{
+	unsigned int found = 0;
+
+	while (!pvblk_arm_irq(pv, pvq))
+		found += pvblk_reap(pvq, false, iob);
+	return found;
 }
 
 static void pvblk_window_grow(struct pvblk_vq *pvq, u64 max_ns)
@@ -119,86 +165,122 @@ static void pvblk_room_again(struct pvblk_dev *pv, unsigned int found)
 		blk_mq_start_stopped_hw_queues(pv->disk->queue, true);
 }
 
+/* Fault injection (debugfs lose_irqs): drop this interrupt on the floor. */
+static bool pvblk_lose_irq(struct pvblk_dev *pv)
+{
+	return IS_ENABLED(CONFIG_DEBUG_FS) &&
+	       atomic_read(&pv->lose_irqs) > 0 &&
+	       atomic_dec_if_positive(&pv->lose_irqs) >= 0;
+}
+
+/*
+ * After re-arming: remember when, if requests were out. An interrupt soon
+ * after that is a completion a longer polling window would have caught; with
+ * nothing in flight there was nothing polling could have found.
+ */
+static void pvblk_note_armed(struct pvblk_vq *pvq, u64 now)
+{
+	pvq->armed_ns = pvq->inflight ? now : 0;
+}
+
 /* The virtqueue callback: the device raised an interrupt for this queue. */
 void pvblk_vq_done(struct virtqueue *vq)
 {
 	struct pvblk_dev *pv = vq->vdev->priv;
 	struct pvblk_vq *pvq = &pv->vqs[vq->index];
 	u64 max_ns = pvblk_poll_max_ns(pv);
-	unsigned int found = 0;
+	DEFINE_IO_COMP_BATCH(iob);
+	unsigned int found;
 	unsigned long flags;
 	bool poll = false;
+	u64 now = 0;
+
+	if (unlikely(pvblk_lose_irq(pv)))
+		return;
 
 	spin_lock_irqsave(&pvq->lock, flags);
 	pvblk_stat_add(pvq, irqs, 1);
 	virtqueue_disable_cb(vq);
 
 	if (max_ns) {
-		u64 now = ktime_get_ns();
-
+		now = ktime_get_ns();
 		/* A short wait after re-arming: a longer window catches it. */
 		if (pvq->armed_ns && now - pvq->armed_ns <= max_ns)
 			pvblk_window_grow(pvq, max_ns);
 		pvq->armed_ns = 0;
-		pvq->last_found_ns = now;
 	}
 
-	do {
-		found += pvblk_reap(pvq, false);
-		if (unlikely(virtqueue_is_broken(vq)))
-			break;
-		if (max_ns) {
+	found = pvblk_reap(pvq, false, &iob);
+	if (likely(!virtqueue_is_broken(vq))) {
+		/*
+		 * Hand the queue to the poller only while the window is open
+		 * and requests are still out: a closed window means polling
+		 * has not been finding anything, and nothing can complete on
+		 * an empty queue. Otherwise re-arm here, with no softirq.
+		 */
+		poll = max_ns && pvq->poll_ns && pvq->inflight;
+		if (poll) {
 			/* Leave callbacks off: the poller takes over. */
-			poll = true;
-			break;
+			pvq->last_found_ns = now;
+			pvblk_stat_add(pvq, poll_windows, 1);
+		} else {
+			found += pvblk_rearm(pv, pvq, &iob);
+			if (max_ns)
+				pvblk_note_armed(pvq, now);
 		}
-	} while (!pvblk_arm_irq(pv, pvq));
+	}
 
 	if (!found)
 		pvblk_stat_add(pvq, irqs_empty, 1);
-	if (poll)
-		pvblk_stat_add(pvq, poll_windows, 1);
 	spin_unlock_irqrestore(&pvq->lock, flags);
 
+	pvblk_finish_batch(&iob);
 	if (poll)
 		irq_poll_sched(&pvq->iop);
 	pvblk_room_again(pv, found);
 }
 
 /*
- * irq_poll handler (softirq): poll the used ring while the window lasts.
- * Returning @budget keeps the poller scheduled; returning less means it
- * completed and the interrupt is armed again.
+ * irq_poll handler (softirq): poll the used ring while the window lasts and
+ * requests are out. Returning @budget keeps the poller scheduled; returning
+ * less means it completed and the interrupt is armed again.
  */
 static int pvblk_iopoll(struct irq_poll *iop, int budget)
 {
 	struct pvblk_vq *pvq = container_of(iop, struct pvblk_vq, iop);
 	struct pvblk_dev *pv = pvq->vq->vdev->priv;
 	u64 max_ns = pvblk_poll_max_ns(pv);
+	DEFINE_IO_COMP_BATCH(iob);
 	unsigned int found;
 	unsigned long flags;
 	u64 now;
 
 	spin_lock_irqsave(&pvq->lock, flags);
-	found = pvblk_reap(pvq, true);
+	found = pvblk_reap(pvq, true, &iob);
 	now = ktime_get_ns();
 	if (found) {
 		pvq->last_found_ns = now;
 		pvblk_window_grow(pvq, max_ns);
 	}
 
-	if (likely(!virtqueue_is_broken(pvq->vq)) &&
-	    (found || now - pvq->last_found_ns < min(pvq->poll_ns, max_ns))) {
+	if (likely(!virtqueue_is_broken(pvq->vq)) && pvq->inflight &&
+	    now - pvq->last_found_ns < min(pvq->poll_ns, max_ns)) {
 		spin_unlock_irqrestore(&pvq->lock, flags);
+		pvblk_finish_batch(&iob);
 		pvblk_room_again(pv, found);
 		return budget;
 	}
 
-	/* The window ran out empty: back to interrupts. */
-	pvblk_window_shrink(pvq);
+	/*
+	 * Back to interrupts. With requests still out the window ran out
+	 * empty (or polling was turned off): shrink it. With none out there
+	 * was nothing left to find, which says nothing about the window.
+	 */
+	if (pvq->inflight)
+		pvblk_window_shrink(pvq);
 	irq_poll_complete(iop);
 	if (pvblk_arm_irq(pv, pvq)) {
-		pvq->armed_ns = now;
+		pvblk_note_armed(pvq, now);
 	} else {
 		/* Completions slipped in before the interrupt was armed. */
 		virtqueue_disable_cb(pvq->vq);
@@ -206,8 +288,53 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 		irq_poll_sched(iop);
 	}
 	spin_unlock_irqrestore(&pvq->lock, flags);
+	pvblk_finish_batch(&iob);
 	pvblk_room_again(pv, found);
 	return 0;
+}
+
+/*
+ * blk-mq ->timeout(). virtio cannot abort a request, so one the device still
+ * holds just gets more time. One the device has finished while no interrupt
+ * came would wait for ever, though: with EVENT_IDX the device notifies only
+ * when it passes used_event, so a single lost notification stops the queue.
+ * (QEMU 7.2's single-threaded TCG loses them: it drops the guest's memory
+ * barriers, so the guest and QEMU's I/O thread can both miss the other's
+ * index update.) So retire what the used ring holds, point used_event at
+ * the present again, and say so.
+ */
+enum blk_eh_timer_return pvblk_timeout(struct request *req)
+{
+	struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
+	struct pvblk_dev *pv = req->q->queuedata;
+	unsigned int found;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	pvblk_stat_add(pvq, timeouts, 1);
+	found = pvblk_reap(pvq, false, NULL);
+	/*
+	 * A queue with an interrupt whose poller is not running has
+	 * callbacks on: re-arm them so the device notifies again. (Poll
+	 * queues have no callback; a running poller re-arms when it stops.)
+	 */
+	if (pvq->vq->callback && !virtqueue_is_broken(pvq->vq) &&
+	    !test_bit(IRQ_POLL_F_SCHED, &pvq->iop.state))
+		found += pvblk_rearm(pv, pvq, NULL);
+	if (found)
+		pvblk_stat_add(pvq, timeout_reaped, found);
+	spin_unlock_irqrestore(&pvq->lock, flags);
+
+	if (found) {
+		dev_warn_ratelimited(disk_to_dev(pv->disk),
+				     "%s: %u completions had no interrupt; retired on timeout\n",
+				     pvq->name, found);
+		pvblk_room_again(pv, found);
+	}
+	/* Found above: blk-mq completes it, the timer has nothing to do. */
+	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
+		return BLK_EH_DONE;
+	return BLK_EH_RESET_TIMER;
 }
 
 void pvblk_polling_init(struct pvblk_dev *pv)
@@ -228,41 +355,18 @@ void pvblk_polling_stop(struct pvblk_dev *pv)
 		irq_poll_disable(&pv->vqs[i].iop);
 }
 
-static void pvblk_complete_batch(struct io_comp_batch *iob)
-{
-	struct request *req;
-
-	rq_list_for_each(&iob->req_list, req) {
-		pvblk_unmap_data(req, blk_mq_rq_to_pdu(req));
-		pvblk_cleanup_cmd(req);
-	}
-	blk_mq_end_request_batch(iob);
-}
-
 /* blk-mq ->poll() for the poll queues (no interrupt; io_uring IOPOLL). */
 int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 {
 	struct pvblk_vq *pvq = pvblk_hctx_vq(hctx);
-	struct pvblk_req *vbr;
 	unsigned long flags;
-	unsigned int len;
-	int found = 0;
+	unsigned int found;
 
 	spin_lock_irqsave(&pvq->lock, flags);
-	while ((vbr = virtqueue_get_buf(pvq->vq, &len)) != NULL) {
-		struct request *req = blk_mq_rq_from_pdu(vbr);
-
-		found++;
-		if (!blk_mq_complete_request_remote(req) &&
-		    !blk_mq_add_to_batch(req, iob,
-					 vbr->status != VIRTIO_BLK_S_OK,
-					 pvblk_complete_batch))
-			pvblk_request_done(req);
-	}
-	if (found)
-		pvblk_count_retired(pvq, found, true);
+	found = pvblk_reap(pvq, true, iob);
 	spin_unlock_irqrestore(&pvq->lock, flags);
 
+	/* blk-mq ends the requests in @iob after we return. */
 	pvblk_room_again(pvq->vq->vdev->priv, found);
 	return found;
 }

@@ -428,6 +428,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	err = device_add_disk(&vdev->dev, disk, pvblk_attr_groups);
 	if (err)
 		goto out_reset;
+	pvblk_debugfs_add(pv);
 	return 0;
 
 out_reset:
@@ -455,6 +456,7 @@ static void pvblk_remove(struct virtio_device *vdev)
 	/* The core stopped config interrupts before calling us. */
 	flush_work(&pv->config_work);
 
+	pvblk_debugfs_remove(pv);
 	del_gendisk(pv->disk);
 	/* Nothing is in flight now; no poller may touch the queue again. */
 	pvblk_polling_stop(pv);
@@ -552,12 +554,14 @@ static int __init pvblk_init(void)
 		goto out_destroy_wq;
 	}
 
+	pvblk_debugfs_init();
 	err = register_virtio_driver(&pvblk_driver);
 	if (err)
-		goto out_unregister_blkdev;
+		goto out_debugfs;
 	return 0;
 
-out_unregister_blkdev:
+out_debugfs:
+	pvblk_debugfs_exit();
 	unregister_blkdev(pvblk_major, PVBLK_NAME);
 out_destroy_wq:
 	destroy_workqueue(pvblk_wq);
@@ -567,6 +571,7 @@ out_destroy_wq:
 static void __exit pvblk_exit(void)
 {
 	unregister_virtio_driver(&pvblk_driver);
+	pvblk_debugfs_exit();
 	unregister_blkdev(pvblk_major, PVBLK_NAME);
 	destroy_workqueue(pvblk_wq);
 }

@@ -432,4 +432,5 @@ const struct blk_mq_ops pvblk_mq_ops = {
 	.complete	= pvblk_request_done,
 	.map_queues	= pvblk_map_queues,
 	.poll		= pvblk_poll,
+	.timeout	= pvblk_timeout,
 };

@@ -152,7 +152,7 @@ static const struct attribute_group pvblk_disk_group = {
  * /sys/block/<disk>/pvblk/stats: one line per queue. A binary attribute,
  * so that a device with many queues is not cut at a page.
  */
-#define PVBLK_STATS_LINE_MAX	640
+#define PVBLK_STATS_LINE_MAX	1024
 
 static size_t pvblk_emit_hist(char *buf, size_t size, const char *key,
 			      const u64 *hist)
@@ -184,6 +184,9 @@ static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
 			 READ_ONCE(s->cbatches), READ_ONCE(s->cbatch_max),
 			 READ_ONCE(s->poll_windows), READ_ONCE(s->moderated),
 			 READ_ONCE(pvq->poll_ns));
+	len += scnprintf(buf + len, size - len,
+			 " timeouts=%llu timeout_reaped=%llu",
+			 READ_ONCE(s->timeouts), READ_ONCE(s->timeout_reaped));
 	len += pvblk_emit_hist(buf + len, size - len, "batch_hist",
 			       s->batch_hist);
 	len += pvblk_emit_hist(buf + len, size - len, "cbatch_hist",
