@@ -14,6 +14,7 @@ PKGS=(
 	sparse dkms linux-source-6.1 rocksdb-tools
 	libudev-dev libsystemd-dev libiniparser-dev libjson-c-dev libcmocka-dev
 	udev systemd dbus
+	libvirt-clients	# virt-xml-validate and libvirt's schemas: the libvirt-xml test
 )
 
 # Metapackages naming the test kernels (see DESIGN.md).

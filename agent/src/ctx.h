@@ -16,7 +16,16 @@
 struct pvt_ctx {
 	char *root;			/* "/" or a directory */
 	struct pvt_strv profile_dirs;	/* highest priority first */
+	/*
+	 * Threads that write block devices' nodes concurrently, one device
+	 * per thread at a time (a device's own nodes stay in plan order):
+	 * 0 is PVT_WRITERS_DEFAULT, 1 writes everything from the caller's
+	 * thread.
+	 */
+	unsigned writers;
 };
+
+#define PVT_WRITERS_DEFAULT 16
 
 /* @root NULL: $PVTUNE_ROOT, else "/". */
 void pvt_ctx_init(struct pvt_ctx *ctx, const char *root);

@@ -21,6 +21,7 @@ struct daemon_config {
 	char *default_profile;		/* applied when none is active; NULL: none */
 	char *qmp_sockets;		/* host mode: blank-separated globs; "": off */
 	int qmp_timeout_ms;		/* QMP greeting and each command */
+	unsigned writers;		/* threads writing block devices' nodes */
 };
 
 struct host;

@@ -23,8 +23,8 @@ static int check_keys(const struct pvt_linemap *m, const char *file, struct pvt_
 					x->line, x->section);
 		if (x->key && strcmp(x->key, "rollback") && strcmp(x->key, "udev_buffer_size") &&
 		    strcmp(x->key, "default_profile") && strcmp(x->key, "qmp_sockets") &&
-		    strcmp(x->key, "qmp_timeout_ms"))
-			return pvt_errf(e, "%s:%d: unknown key '%s' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms)",
+		    strcmp(x->key, "qmp_timeout_ms") && strcmp(x->key, "writers"))
+			return pvt_errf(e, "%s:%d: unknown key '%s' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms writers)",
 					file, x->line, x->key);
 	}
 	return 0;
@@ -41,7 +41,7 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 
 	*cfg = (struct daemon_config){ .rollback_on_exit = true, .udev_buffer_size = 1 << 20,
 				       .qmp_sockets = pvt_xstrdup(PVT_DEFAULT_QMP_SOCKETS),
-				       .qmp_timeout_ms = 5000 };
+				       .qmp_timeout_ms = 5000, .writers = PVT_WRITERS_DEFAULT };
 	if (!pvt_exists(ctx->root, path)) {
 		free(file);
 		return 0;
@@ -99,6 +99,17 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 			goto out;
 		}
 		cfg->qmp_timeout_ms = (int)n;
+	}
+	v = iniparser_getstring(d, "daemon:writers", NULL);
+	if (v) {
+		int64_t n;
+
+		if (!pvt_parse_i64(v, &n) || n < 1 || n > 64) {
+			pvt_errf(e, "%s:%d: bad value '%s' for writers (1 to 64)", file,
+				 pvt_linemap_line(&m, "daemon", "writers"), v);
+			goto out;
+		}
+		cfg->writers = (unsigned)n;
 	}
 	ret = 0;
 out:

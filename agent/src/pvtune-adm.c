@@ -226,6 +226,22 @@ static int cmd_info(struct adm *a, const char *name)
 	return 0;
 }
 
+/* libvirt-xml: $PVTUNE_LIBVIRT_VERSION, else virsh/libvirtd --version, else unknown (0). */
+static int libvirt_version(struct pvt_libvirt_ver *lv, struct pvt_err *e)
+{
+	const char *v = getenv("PVTUNE_LIBVIRT_VERSION");
+
+	if (v && *v) {
+		lv->version = pvt_version_parse(v);
+		lv->source = "PVTUNE_LIBVIRT_VERSION";
+		if (!lv->version)
+			return pvt_errf(e, "PVTUNE_LIBVIRT_VERSION=%s: not a version (e.g. 9.0.0)", v);
+		return 0;
+	}
+	lv->version = pvt_libvirt_local_version(&lv->source);
+	return 0;
+}
+
 /* qemu-args, libvirt-xml: read the profile here (no daemon needed). */
 static int cmd_qemu(const struct adm *a, const char *cmd, const char *root, const char *name)
 {
@@ -259,7 +275,15 @@ static int cmd_qemu(const struct adm *a, const char *cmd, const char *root, cons
 
 		out = pvt_qemu_args(p.name, &c, ver, online);
 	} else {
-		out = pvt_libvirt_xml(p.name, &c, online);
+		struct pvt_libvirt_ver lv;
+
+		if (libvirt_version(&lv, &e) < 0) {
+			free(online);
+			pvt_profile_free(&p);
+			pvt_ctx_free(&ctx);
+			return fail(a, e.msg);
+		}
+		out = pvt_libvirt_xml(p.name, &c, &lv, online);
 	}
 	if (a->json) {
 		struct json_object *o = json_object_new_object();

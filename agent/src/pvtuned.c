@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,12 @@ int main(int argc, char **argv)
 	struct pvt_err e;
 	int c, ret = 1;
 
+	/*
+	 * The engine's writer threads allocate a few strings each: one malloc
+	 * arena for all keeps them from leaving an arena per thread resident.
+	 */
+	mallopt(M_ARENA_MAX, 1);
+
 	while ((c = getopt_long(argc, argv, "r:c:Uh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
@@ -199,6 +206,7 @@ int main(int argc, char **argv)
 		sd_notifyf(0, "STATUS=bad configuration: %s", e.msg);
 		goto out;
 	}
+	d.ctx.writers = d.cfg.writers;
 	if (setup(&d, udev) < 0)
 		goto out;
 	apply_active(&d);

@@ -113,55 +113,170 @@ char *pvt_qemu_args(const char *profile, const struct pvt_qemu_cfg *c, int ver,
 	return b.s;
 }
 
-char *pvt_libvirt_xml(const char *profile, const struct pvt_qemu_cfg *c, const char *online_cpus)
-{
-	struct buf b = {0};
-	char aio[16];
-	char *io = pvt_qemu_io_cpus(c, online_cpus);
-	int n = c->iothreads_per_disk;
+/* libvirt versions (major*10000+minor*100+micro) where the XML grew what we print. */
+#define LV_POLL		90400	/* <iothread><poll max grow shrink/>: libvirt 9.4.0 */
+#define LV_DISK_IOTHREADS 100000	/* <driver queues><iothreads>: libvirt 10.0.0, QEMU 9.0 */
 
-	aio_mode(c, aio);
-	bprintf(&b, "<!-- %s: libvirt domain XML for one virtio-blk disk -->\n", profile);
-	bprintf(&b, "<iothreads>%d</iothreads>\n<iothreadids>\n", n);
+static bool any_poll(const struct pvt_qemu_cfg *c)
+{
+	return c->poll_max_ns >= 0 || c->poll_grow >= 0 || c->poll_shrink >= 0;
+}
+
+static void lv_header(struct buf *b, const char *profile, const struct pvt_libvirt_ver *lv)
+{
+	int v = lv->version ? lv->version : PVT_LIBVIRT_OLDEST;
+
+	bprintf(b, "<!-- %s: libvirt domain XML for one virtio-blk disk (iothreads, iothreadids, "
+		    "cputune, cpu: under <domain>; disk: under <devices>) -->\n", profile);
+	if (lv->version)
+		bprintf(b, "<!-- for libvirt %d.%d.%d (%s) -->\n", v / 10000, v / 100 % 100, v % 100,
+			lv->source ? lv->source : "given");
+	else
+		bprintf(b, "<!-- libvirt version unknown (no PVTUNE_LIBVIRT_VERSION, virsh or libvirtd): "
+			    "assuming %d.%d.%d, the oldest supported -->\n", v / 10000, v / 100 % 100, v % 100);
+}
+
+static void lv_iothreads(struct buf *b, const struct pvt_qemu_cfg *c, int n, bool poll)
+{
+	bprintf(b, "<iothreads>%d</iothreads>\n<iothreadids>\n", n);
 	for (int i = 1; i <= n; i++) {
-		bprintf(&b, "  <iothread id=\"%d\"", i);
-		if (c->poll_max_ns >= 0 || c->poll_grow >= 0 || c->poll_shrink >= 0) {
-			bprintf(&b, ">\n    <poll");	/* libvirt 9.4.0 */
-			poll_opts(&b, c, " ", " max=\"%lld\"", " grow=\"%lld\"", " shrink=\"%lld\"");
-			bprintf(&b, "/>\n  </iothread>\n");
+		bprintf(b, "  <iothread id=\"%d\"", i);
+		if (poll) {
+			bprintf(b, ">\n    <poll");
+			poll_opts(b, c, " ", " max=\"%lld\"", " grow=\"%lld\"", " shrink=\"%lld\"");
+			bprintf(b, "/>\n  </iothread>\n");
 		} else {
-			bprintf(&b, "/>\n");
+			bprintf(b, "/>\n");
 		}
 	}
-	bprintf(&b, "</iothreadids>\n<cputune>\n");
+	bprintf(b, "</iothreadids>\n");
+}
+
+/*
+ * Polling without <poll>: the live equivalent, virsh iothreadset (libvirt
+ * 4.10). Its options start with "--", which an XML comment may not hold, so
+ * the command is the text of an element in <metadata>.
+ */
+static void lv_live_poll(struct buf *b, const struct pvt_qemu_cfg *c, int n, int ver)
+{
+	bprintf(b, "<!-- libvirt %d.%d has no <poll> in <iothread> (libvirt 9.4.0): pvtuned's host mode "
+		    "sets polling over QMP, or run the command below on the running domain -->\n<metadata>\n",
+		ver / 10000, ver / 100 % 100);
+	for (int i = 1; i <= n; i++) {
+		bprintf(b, "  <pvtune:iothreadset xmlns:pvtune=\"%s\">virsh iothreadset DOMAIN %d", PVT_LIBVIRT_NS, i);
+		poll_opts(b, c, " ", " --poll-max-ns %lld", " --poll-grow %lld", " --poll-shrink %lld");
+		bprintf(b, "</pvtune:iothreadset>\n");
+	}
+	bprintf(b, "</metadata>\n");
+}
+
+static void lv_cputune(struct buf *b, const struct pvt_qemu_cfg *c, int n, const char *io)
+{
+	bprintf(b, "<cputune>\n");
 	if (c->vcpu_set) {
 		char *v = pvt_cpulist_format(&c->vcpu_cpus);
 
-		bprintf(&b, "  <vcpupin vcpu=\"0\" cpuset=\"%s\"/>  <!-- one per vCPU -->\n", v);
+		bprintf(b, "  <vcpupin vcpu=\"0\" cpuset=\"%s\"/>  <!-- one per vCPU -->\n", v);
 		free(v);
 	}
 	for (int i = 1; i <= n; i++) {
 		if (io)
-			bprintf(&b, "  <iothreadpin iothread=\"%d\" cpuset=\"%s\"/>\n", i, io);
+			bprintf(b, "  <iothreadpin iothread=\"%d\" cpuset=\"%s\"/>\n", i, io);
 		else if (c->io_auto)
-			bprintf(&b, "  <!-- iothreadpin iothread=\"%d\": host CPUs that run no vCPU (set vcpu_cpus to compute them) -->\n", i);
+			bprintf(b, "  <!-- iothreadpin iothread=\"%d\": host CPUs that run no vCPU (set vcpu_cpus to compute them) -->\n", i);
 	}
-	bprintf(&b, "</cputune>\n");
-	bprintf(&b, "<cpu mode=\"host-passthrough\">\n  <feature policy=\"require\" name=\"x2apic\"/>\n</cpu>\n");
-	bprintf(&b, "<disk type=\"file\" device=\"disk\">\n");
+	bprintf(b, "</cputune>\n");
+}
+
+static void lv_disk(struct buf *b, const char *aio, int n)
+{
+	bprintf(b, "<disk type=\"file\" device=\"disk\">\n");
 	if (n > 1) {
-		bprintf(&b, "  <driver name=\"qemu\" type=\"raw\" cache=\"none\" io=\"%s\" queues=\"%d\">\n"
-			    "    <iothreads>", aio, n);	/* libvirt 10.0 / QEMU 9.0 */
+		bprintf(b, "  <driver name=\"qemu\" type=\"raw\" cache=\"none\" io=\"%s\" queues=\"%d\">\n"
+			   "    <iothreads>", aio, n);
 		for (int i = 1; i <= n; i++)
-			bprintf(&b, "<iothread id=\"%d\"/>", i);
-		bprintf(&b, "</iothreads>\n  </driver>\n");
+			bprintf(b, "<iothread id=\"%d\"/>", i);
+		bprintf(b, "</iothreads>\n  </driver>\n");
 	} else {
-		bprintf(&b, "  <driver name=\"qemu\" type=\"raw\" cache=\"none\" io=\"%s\" iothread=\"1\"/>\n", aio);
+		bprintf(b, "  <driver name=\"qemu\" type=\"raw\" cache=\"none\" io=\"%s\" iothread=\"1\"/>\n", aio);
 	}
-	bprintf(&b, "  <source file=\"DISK.img\"/>\n  <target dev=\"vda\" bus=\"virtio\"/>\n</disk>\n");
+	bprintf(b, "  <source file=\"/var/lib/libvirt/images/DISK.img\"/>\n  <target dev=\"vda\" bus=\"virtio\"/>\n</disk>\n");
+}
+
+char *pvt_libvirt_xml(const char *profile, const struct pvt_qemu_cfg *c,
+		      const struct pvt_libvirt_ver *lv, const char *online_cpus)
+{
+	struct buf b = {0};
+	char aio[16];
+	char *io = pvt_qemu_io_cpus(c, online_cpus);
+	int ver = lv->version ? lv->version : PVT_LIBVIRT_OLDEST;
+	int n = c->iothreads_per_disk;
+	bool poll = any_poll(c) && ver >= LV_POLL;
+
+	aio_mode(c, aio);
+	lv_header(&b, profile, lv);
+	if (n > 1 && ver < LV_DISK_IOTHREADS) {
+		bprintf(&b, "<!-- libvirt %d.%d has no <iothreads> in a disk's <driver> (libvirt 10.0.0, QEMU 9.0): "
+			    "one iothread for the disk -->\n", ver / 10000, ver / 100 % 100);
+		n = 1;
+	}
+	lv_iothreads(&b, c, n, poll);
+	if (any_poll(c) && !poll)
+		lv_live_poll(&b, c, n, ver);
+	lv_cputune(&b, c, n, io);
+	bprintf(&b, "<cpu mode=\"host-passthrough\">\n  <feature policy=\"require\" name=\"x2apic\"/>\n</cpu>\n");
+	lv_disk(&b, aio, n);
 	bprintf(&b, "<!-- pvtuned host mode: a QMP socket under /run/pvtune/qmp/ (qemu:commandline) -->\n");
 	free(io);
 	return b.s;
+}
+
+int pvt_version_parse(const char *s)
+{
+	int ma, mi, mu = 0, n = 0;
+
+	if (!s)
+		return 0;
+	s += strcspn(s, "0123456789");
+	if (sscanf(s, "%d.%d%n", &ma, &mi, &n) != 2 || ma < 0 || mi < 0 || mi > 99 || ma > 999)
+		return 0;
+	if (s[n] == '.' && (sscanf(s + n, ".%d", &mu) != 1 || mu < 0 || mu > 99))
+		return 0;
+	return ma * 10000 + mi * 100 + mu;
+}
+
+/* The version in the first line that CMD prints, or 0. */
+static int probe_version(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char line[256];
+	int v = 0;
+
+	if (!p)
+		return 0;
+	if (fgets(line, sizeof(line), p))
+		v = pvt_version_parse(line);
+	pclose(p);
+	return v;
+}
+
+int pvt_libvirt_local_version(const char **source)
+{
+	static const char *const cmds[][2] = {
+		{ "virsh --version 2>/dev/null", "virsh --version" },
+		{ "libvirtd --version 2>/dev/null", "libvirtd --version" },
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		int v = probe_version(cmds[i][0]);
+
+		if (v) {
+			*source = cmds[i][1];
+			return v;
+		}
+	}
+	*source = NULL;
+	return 0;
 }
 
 int pvt_qemu_local_version(void)
