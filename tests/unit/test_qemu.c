@@ -116,13 +116,75 @@ static void test_args(void **state)
 	s = pvt_qemu_args("p", &c, 90000, "0-7");
 	assert_non_null(strstr(s, "\"iothread-vq-mapping\":[{\"iothread\":\"io0\"},{\"iothread\":\"io1\"}]"));
 	free(s);
-	s = pvt_libvirt_xml("p", &c, "0-7");
+	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 100000, "test" }, "0-7");
+	assert_non_null(strstr(s, "<!-- for libvirt 10.0.0 (test) -->"));
 	assert_non_null(strstr(s, "<iothreads>2</iothreads>"));
 	assert_non_null(strstr(s, "<poll max=\"65536\"/>"));
 	assert_non_null(strstr(s, "<iothreadpin iothread=\"2\" cpuset=\"4-7\"/>"));
 	assert_non_null(strstr(s, "<vcpupin vcpu=\"0\" cpuset=\"0-3\"/>"));
 	assert_non_null(strstr(s, "cache=\"none\" io=\"native\" queues=\"2\""));
 	assert_non_null(strstr(s, "name=\"x2apic\""));
+	free(s);
+}
+
+static void test_version_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(pvt_version_parse("9.0.0\n"), 90000);
+	assert_int_equal(pvt_version_parse("9.4"), 90400);
+	assert_int_equal(pvt_version_parse("libvirtd (libvirt) 10.10.1"), 101001);
+	assert_int_equal(pvt_version_parse("QEMU emulator version 7.2.19 (Debian)"), 70219);
+	assert_int_equal(pvt_version_parse("9"), 0);
+	assert_int_equal(pvt_version_parse("nine"), 0);
+	assert_int_equal(pvt_version_parse("9.x"), 0);
+	assert_int_equal(pvt_version_parse(""), 0);
+	assert_int_equal(pvt_version_parse(NULL), 0);
+}
+
+/* One iothread with polling, as pvblk-host; the element switches at 9.4.0. */
+static char *lv_xml(struct pvt_qemu_cfg *c, int version)
+{
+	pvt_qemu_cfg_init(c);
+	c->poll_max_ns = 32768;
+	c->poll_grow = 0;
+	c->poll_shrink = 0;
+	return pvt_libvirt_xml("p", c, &(struct pvt_libvirt_ver){ version, "test" }, "0-3");
+}
+
+static void test_libvirt_versions(void **state)
+{
+	struct pvt_qemu_cfg c;
+	char *s;
+
+	(void)state;
+	s = lv_xml(&c, 90400);
+	assert_non_null(strstr(s, "<iothread id=\"1\">\n    <poll max=\"32768\" grow=\"0\" shrink=\"0\"/>\n  </iothread>\n"));
+	assert_null(strstr(s, "iothreadset"));
+	assert_null(strstr(s, "<metadata>"));
+	free(s);
+	s = lv_xml(&c, 90300);
+	assert_null(strstr(s, "<poll "));
+	assert_non_null(strstr(s, "  <iothread id=\"1\"/>\n"));
+	assert_non_null(strstr(s, "libvirt 9.3 has no <poll> in <iothread> (libvirt 9.4.0)"));
+	assert_non_null(strstr(s, ">virsh iothreadset DOMAIN 1 --poll-max-ns 32768 --poll-grow 0 --poll-shrink 0</pvtune:iothreadset>"));
+	free(s);
+	s = lv_xml(&c, 0);	/* unknown: the oldest, 9.0.0 */
+	assert_non_null(strstr(s, "libvirt version unknown"));
+	assert_non_null(strstr(s, "assuming 9.0.0, the oldest supported"));
+	assert_null(strstr(s, "<poll "));
+	assert_non_null(strstr(s, "virsh iothreadset DOMAIN 1 --poll-max-ns 32768"));
+	free(s);
+	pvt_qemu_cfg_init(&c);	/* no polling asked: neither <poll> nor iothreadset */
+	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 90000, "test" }, "0-3");
+	assert_null(strstr(s, "iothreadset"));
+	assert_null(strstr(s, "<poll "));
+	free(s);
+	c.iothreads_per_disk = 2;	/* several iothreads per disk need 10.0.0 */
+	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 90400, "test" }, "0-3");
+	assert_non_null(strstr(s, "no <iothreads> in a disk's <driver> (libvirt 10.0.0, QEMU 9.0)"));
+	assert_non_null(strstr(s, "<iothreads>1</iothreads>"));
+	assert_non_null(strstr(s, "iothread=\"1\"/>"));
+	assert_null(strstr(s, "queues="));
 	free(s);
 }
 
@@ -488,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_unit_errors),
 		cmocka_unit_test(test_unit_parse),
 		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_version_parse),
+		cmocka_unit_test(test_libvirt_versions),
 		cmocka_unit_test_setup_teardown(test_tune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_numa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dies_mid_job, setup, teardown),

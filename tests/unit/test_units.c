@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,6 +375,123 @@ static void test_forget_and_per_device_rollback(void **state)
 	assert_string_equal(t->store.e[0].path, "/proc/sys/vm/swappiness");
 }
 
+/* One tree of @n disks (every third one pvblk, every fourth running none). */
+static char *many_disks(size_t n)
+{
+	char *root = fake_new();
+
+	fake_system(root);
+	for (size_t i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), i % 3 == 2 ? "pvd%zu" : "vd%zu", i);
+		fake_disk(root, name, i % 4 == 3 ? "[none] mq-deadline" : "mq-deadline [none]");
+		if (i % 3 == 2)
+			fake_pvblk(root, name);
+	}
+	/* a node that cannot be read: its item fails, the rest goes on */
+	fake_remove(root, "/sys/block/vd4/queue/rq_affinity");
+	fake_mkdir(root, "/sys/block/vd4/queue/rq_affinity");
+	return root;
+}
+
+static void assert_same_report(const struct pvt_report *a, const struct pvt_report *b)
+{
+#define SAME(f) do { \
+	if (a->r[i].f || b->r[i].f) { \
+		assert_non_null(a->r[i].f); \
+		assert_non_null(b->r[i].f); \
+		assert_string_equal(a->r[i].f, b->r[i].f); \
+	} \
+} while (0)
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		SAME(unit);
+		SAME(device);
+		SAME(key);
+		SAME(path);
+		SAME(expected);
+		SAME(actual);
+		assert_int_equal(a->r[i].st, b->r[i].st);
+	}
+#undef SAME
+}
+
+/*
+ * Concurrent writers (more disks than threads) give what one writer gives:
+ * the same report in plan order, the same store in the same order, the same
+ * values, and the same rollback.
+ */
+static void test_concurrent_writers(void **state)
+{
+	static const char profile[] = "[disk]\ndevices=vd* pvd*\nelevator=mq-deadline\n"
+				      "readahead=1024\nnr_requests=32\nrq_affinity=2\n"
+				      "add_random=0\n[pvblk]\ndevices=pvd*\nbatch_kicks=1\n"
+				      "[vm]\nswappiness=30\n";
+	const size_t n = 3 * PVT_WRITERS_DEFAULT / 2;
+	struct {
+		char *root;
+		struct pvt_ctx ctx;
+		struct pvt_store store;
+		struct pvt_plan plan;
+		struct pvt_report rep;
+	} w[2] = {0};
+	struct pvt_profile p;
+	struct pvt_err e;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		w[k].root = many_disks(n);
+		fake_ctx(&w[k].ctx, w[k].root);
+		w[k].ctx.writers = k == 0 ? 1 : 0;	/* one writer; the default */
+		fake_profile(w[k].root, "p", profile);
+		assert_int_equal(pvt_profile_load(&w[k].ctx, "p", &p, &e), 0);
+		assert_int_equal(pvt_engine_plan(&w[k].ctx, &p, NULL, &w[k].plan, &e), 0);
+		pvt_profile_free(&p);
+		/* vd4's rq_affinity fails, nothing else */
+		assert_int_equal(pvt_engine_apply(&w[k].ctx, &w[k].store, &w[k].plan, &w[k].rep), 1);
+	}
+	assert_same_report(&w[0].rep, &w[1].rep);
+	assert_int_equal(w[0].store.n, w[1].store.n);
+	for (size_t i = 0; i < w[0].store.n; i++) {
+		assert_string_equal(w[0].store.e[i].path, w[1].store.e[i].path);
+		assert_string_equal(w[0].store.e[i].value, w[1].store.e[i].value);
+	}
+	for (size_t d = 0; d < n; d++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), d % 3 == 2 ? "/sys/block/pvd%zu/queue/%s" :
+			 "/sys/block/vd%zu/queue/%s", d, "scheduler");
+		assert_file(w[1].root, path, "mq-deadline");
+		snprintf(path, sizeof(path), d % 3 == 2 ? "/sys/block/pvd%zu/queue/%s" :
+			 "/sys/block/vd%zu/queue/%s", d, "nr_requests");
+		assert_file(w[1].root, path, "32");
+		if (d % 3 == 2) {
+			snprintf(path, sizeof(path), "/sys/block/pvd%zu/pvblk/batch_kicks", d);
+			assert_file(w[1].root, path, "1");
+		}
+	}
+	assert_file(w[1].root, "/sys/block/vd4/queue/read_ahead_kb", "1024");
+	assert_file(w[1].root, "/proc/sys/vm/swappiness", "30");
+	for (int k = 0; k < 2; k++) {
+		pvt_report_free(&w[k].rep);
+		assert_int_equal(pvt_engine_rollback(&w[k].ctx, &w[k].store, NULL, NULL, &w[k].rep), 0);
+		assert_int_equal(w[k].store.n, 0);
+	}
+	assert_same_report(&w[0].rep, &w[1].rep);
+	assert_file(w[1].root, "/sys/block/vd3/queue/scheduler", "none");
+	assert_file(w[1].root, "/sys/block/vd0/queue/nr_requests", "256");
+	assert_file(w[1].root, "/sys/block/pvd2/pvblk/batch_kicks", "0");
+	assert_file(w[1].root, "/proc/sys/vm/swappiness", "60");
+	for (int k = 0; k < 2; k++) {
+		pvt_plan_free(&w[k].plan);
+		pvt_report_free(&w[k].rep);
+		pvt_store_free(&w[k].store);
+		pvt_ctx_free(&w[k].ctx);
+		fake_free(w[k].root);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -383,6 +501,7 @@ int main(void)
 		T(test_disk_order_and_rollback_order), T(test_pvblk), T(test_irq_spread),
 		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_instances), T(test_enabled),
 		T(test_x2apic), T(test_forget_and_per_device_rollback),
+		cmocka_unit_test(test_concurrent_writers),
 	};
 
 	return cmocka_run_group_tests_name("units", tests, NULL, NULL);

@@ -34,8 +34,8 @@ expect_out "no profile is active" "verify says why"
 
 run "${A[@]}" profile pvblk-guest
 expect_rc 0 "profile pvblk-guest"
-expect_out "disk   pvda           elevator         expected mq-deadline  actual none         changed" "profile prints each change"
-expect_file "$R" /sys/block/pvda/queue/scheduler mq-deadline "pvblk disk gets mq-deadline"
+expect_out "disk   vda            elevator         expected none         actual mq-deadline  changed" "profile prints each change"
+expect_file "$R" /sys/block/vda/queue/scheduler none "virtio disk gets none"
 expect_file "$R" /sys/block/pvda/pvblk/batch_kicks 1 "pvblk tunable set"
 expect_file "$R" /sys/block/vda/queue/add_random 0 "virtio disk tuned"
 expect_file "$R" /sys/block/vda/pvblk/batch_kicks "" "virtio disk has no pvblk tunables"
@@ -78,7 +78,7 @@ fi
 
 run "${A[@]}" off
 expect_rc 0 "off"
-expect_file "$R" /sys/block/pvda/queue/scheduler none "off restores the scheduler"
+expect_file "$R" /sys/block/vda/queue/scheduler mq-deadline "off restores the scheduler"
 expect_file "$R" /sys/block/pvda/pvblk/batch_kicks 0 "off restores pvblk tunables"
 expect_file "$R" /sys/block/vda/queue/add_random 1 "off restores add_random"
 expect_file "$R" /proc/sys/vm/swappiness 60 "off restores swappiness"
@@ -135,14 +135,58 @@ expect_rc 2 "--root needs --no-daemon"
 # qemu-args / libvirt-xml: from the profile files, no daemon needed
 PVTUNE_QEMU_VERSION=7.2 run "$ADM" --root "$R" qemu-args pvblk-host
 expect_rc 0 "qemu-args pvblk-host"
-expect_out "-object iothread,id=io0,poll-max-ns=65536,poll-grow=0,poll-shrink=0" "qemu-args: iothread with polling"
+expect_out "-object iothread,id=io0,poll-max-ns=32768,poll-grow=0,poll-shrink=0" "qemu-args: iothread with polling"
 expect_out "cache.direct=on,aio=native" "qemu-args: cache=none and aio=native"
 expect_out "-device virtio-blk-pci,drive=disk0,iothread=io0" "qemu-args: the disk on the iothread"
 expect_out "-cpu host,+x2apic" "qemu-args: x2apic"
-run "${A[@]}" libvirt-xml pvblk-host
-expect_rc 0 "libvirt-xml pvblk-host"
+# libvirt-xml, checked against libvirt's own schemas (virt-xml-validate, from
+# libvirt-clients, which `make deps` installs: missing is a failure, not a skip)
+if ! command -v virt-xml-validate >/dev/null; then
+	bad "virt-xml-validate not found: install libvirt-clients (make deps)"
+fi
+# as_domain: the fragment on stdin in a minimal <domain>, its <disk> under <devices>
+as_domain() {
+	awk 'BEGIN { print "<domain type=\"kvm\">"; print "<name>pvtune-test</name>";
+		     print "<memory unit=\"MiB\">256</memory>"; print "<vcpu>1</vcpu>";
+		     print "<os><type arch=\"x86_64\">hvm</type></os>" }
+	     /^<disk / { d = 1 }
+	     d { dev = dev $0 "\n"; if ($0 ~ /^<\/disk>/) d = 0; next }
+	     { print }
+	     END { print "<devices>"; printf "%s", dev; print "</devices>"; print "</domain>" }'
+}
+# validate NAME XML: virt-xml-validate FILE domain
+validate() {
+	local f="$R/domain.xml" v
+	as_domain <<<"$2" >"$f"
+	if v=$(virt-xml-validate "$f" domain 2>&1); then ok "$1"; else bad "$1" "$v" "$(cat "$f")"; fi
+}
+# Debian 12's libvirt 9.0: no <poll> (9.4.0); the live command instead
+PVTUNE_LIBVIRT_VERSION=9.0 run "${A[@]}" libvirt-xml pvblk-host
+expect_rc 0 "libvirt-xml pvblk-host for libvirt 9.0"
+expect_out '<!-- for libvirt 9.0.0 (PVTUNE_LIBVIRT_VERSION) -->' "libvirt-xml: says which libvirt and why"
 expect_out '<driver name="qemu" type="raw" cache="none" io="native" iothread="1"/>' "libvirt-xml: disk driver"
-expect_out '<poll max="65536" grow="0" shrink="0"/>' "libvirt-xml: iothread polling"
+expect_no_out '<poll ' "libvirt-xml 9.0: no <poll>"
+expect_out 'virsh iothreadset DOMAIN 1 --poll-max-ns 32768 --poll-grow 0 --poll-shrink 0' "libvirt-xml 9.0: polling with virsh iothreadset"
+validate "libvirt-xml 9.0 validates against libvirt's schemas" "$out"
+# a libvirt with <poll>: its text (the schemas here are 9.0's), the rest validated
+PVTUNE_LIBVIRT_VERSION=9.4.0 run "${A[@]}" libvirt-xml pvblk-host
+expect_rc 0 "libvirt-xml pvblk-host for libvirt 9.4.0"
+expect_out '<poll max="32768" grow="0" shrink="0"/>' "libvirt-xml 9.4: iothread polling"
+expect_no_out 'iothreadset' "libvirt-xml 9.4: no virsh command"
+validate "libvirt-xml 9.4 without <poll> validates against 9.0's schemas" "$(grep -v '<poll ' <<<"$out")"
+PVTUNE_LIBVIRT_VERSION=nine run "${A[@]}" libvirt-xml pvblk-host
+expect_rc 1 "libvirt-xml with a bad PVTUNE_LIBVIRT_VERSION"
+expect_out "PVTUNE_LIBVIRT_VERSION=nine: not a version" "libvirt-xml names the bad version"
+# probed: virsh --version first; neither virsh nor libvirtd: the oldest, said so
+mkdir -p "$R/bin" "$R/nobin"
+printf '#!/bin/sh\necho 10.0.0\n' >"$R/bin/virsh"
+chmod +x "$R/bin/virsh"
+PVTUNE_LIBVIRT_VERSION= PATH="$R/bin:$PATH" run "${A[@]}" libvirt-xml pvblk-host
+expect_out '<!-- for libvirt 10.0.0 (virsh --version) -->' "libvirt-xml: version from virsh --version"
+expect_out '<poll max="32768"' "libvirt-xml: probed 10.0 has <poll>"
+PVTUNE_LIBVIRT_VERSION= PATH="$R/nobin" run "${A[@]}" libvirt-xml pvblk-host
+expect_out 'libvirt version unknown (no PVTUNE_LIBVIRT_VERSION, virsh or libvirtd): assuming 9.0.0' "libvirt-xml: unknown version assumes the oldest"
+validate "libvirt-xml of an unknown version validates" "$out"
 run "${A[@]}" --json qemu-args pvblk-host
 if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["profile"]=="pvblk-host" and "-object iothread" in d["qemu-args"]' <<<"$out"; then
 	ok "qemu-args --json"

@@ -92,7 +92,7 @@ fi
 
 run "$ADM" profile pvblk-guest
 expect_rc 0 "root: profile pvblk-guest through the daemon"
-expect_file "$R" /sys/block/pvda/queue/scheduler mq-deadline "daemon applied the scheduler"
+expect_file "$R" /sys/block/vda/queue/scheduler none "daemon applied the scheduler"
 expect_file "$R" /sys/block/pvdb/pvblk/batch_kicks 1 "daemon applied pvblk tunables"
 expect_file "$R" /proc/sys/vm/swappiness 30 "daemon applied vm"
 if [ -e "$T/signals" ]; then
@@ -129,19 +129,21 @@ grep -q "saved originals from an earlier run" "$T/pvtuned.log" && ok "restart fi
 expect_file "$R" /proc/sys/vm/swappiness 30 "restart re-applies the active profile"
 run "$ADM" off
 expect_rc 0 "off after restart"
-expect_file "$R" /sys/block/pvda/queue/scheduler none "off restores the scheduler after a crash"
+expect_file "$R" /sys/block/vda/queue/scheduler mq-deadline "off restores the scheduler after a crash"
 expect_file "$R" /sys/block/pvdb/pvblk/batch_kicks 0 "off restores pvblk tunables after a crash"
 expect_file "$R" /proc/sys/vm/swappiness 60 "off restores swappiness after a crash"
 expect_file "$R" /sys/block/vda/queue/add_random 1 "off restores add_random after a crash"
 
 # --no-daemon while pvtuned runs: the daemon sees the originals it saved
+# (a fake node holds what was last written: give vda the kernel's list back)
+echo "[mq-deadline] kyber bfq none" >"$R/sys/block/vda/queue/scheduler"
 run "$ADM" --no-daemon --root "$R" profile pvblk-guest
 expect_rc 0 "--no-daemon profile beside the daemon"
 expect_file "$R" /proc/sys/vm/swappiness 30 "--no-daemon applied"
 run "$ADM" off
 expect_rc 0 "off through the daemon"
 expect_file "$R" /proc/sys/vm/swappiness 60 "daemon restores what --no-daemon changed"
-expect_file "$R" /sys/block/pvda/queue/scheduler none "daemon restores the scheduler --no-daemon set"
+expect_file "$R" /sys/block/vda/queue/scheduler mq-deadline "daemon restores the scheduler --no-daemon set"
 
 # rollback on exit (the default): SIGTERM restores, the profile stays active
 run "$ADM" profile pvblk-guest
@@ -171,9 +173,13 @@ printf '[daemon]\nqmp_sockets = /run/pvtune/qmp/*.sock\nqmp_timeout_ms = 5\n' >"
 run "$PVTUNED" --root "$R"
 expect_rc 1 "bad qmp_timeout_ms refused"
 expect_out "pvtuned.conf:3: bad value '5' for qmp_timeout_ms (10 to 600000)" "qmp_timeout_ms error names file and line"
+printf '[daemon]\nrollback = auto\nwriters = 0\n' >"$R/etc/pvtune/pvtuned.conf"
+run "$PVTUNED" --root "$R"
+expect_rc 1 "bad writers refused"
+expect_out "pvtuned.conf:3: bad value '0' for writers (1 to 64)" "writers error names file and line"
 printf '[daemon]\nqmp_socket = x\n' >"$R/etc/pvtune/pvtuned.conf"
 run "$PVTUNED" --root "$R"
 expect_rc 1 "unknown key refused"
-expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms)" "unknown key listed with the known ones"
+expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms writers)" "unknown key listed with the known ones"
 
 summary
