@@ -13,7 +13,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
 KVER ?= $(shell uname -r)
 DKMS_SRC := /usr/src/pvblk-$(VERSION)
 
-.PHONY: all deps kernels driver agent check demo bench clean \
+.PHONY: all deps kernels driver agent check demo bench bench-host clean \
 	dkms-add dkms-build dkms-install dkms-remove
 
 all: driver agent
@@ -39,6 +39,28 @@ demo: deps kernels driver
 
 bench: deps kernels driver
 	@bench/run.sh
+
+# Host side: QEMU's defaults against the pvblk-host profile applied by
+# pvtuned, and a poll_max_ns sweep (bench/host_bench.py; section "host" of
+# BENCHMARKS.md), under the lock that keeps measurements from overlapping.
+bench-host: deps kernels driver agent
+	@flock -x /tmp/pvblk-measure.lock env HOSTBENCH_COMMAND="make bench-host" bench/host_bench.py
+
+# The guest agent: pvtuned against Debian's tuned applying an equivalent
+# profile to 16 disks in one guest (agent/tools/bench_agent.py; section
+# "agent" of BENCHMARKS.md). BENCH_AGENT_ARGS: e.g. --runs 7. The lock keeps
+# measurements on a shared machine from overlapping (it may wait).
+.PHONY: bench-agent
+bench-agent: deps kernels driver agent
+	@flock -x /tmp/pvblk-measure.lock python3 agent/tools/bench_agent.py $(BENCH_AGENT_ARGS)
+
+# The guest profiles' values (tuned-profiles/pvblk-guest*): each knob they
+# set, value against value, in one guest (bench/profile_bench.py; section
+# "profiles" of BENCHMARKS.md). BENCH_PROFILES_ENV: e.g. PB_PAIRS=5. The lock
+# keeps measurements on a shared machine from overlapping (it may wait).
+.PHONY: bench-profiles
+bench-profiles: deps kernels driver
+	@flock -x /tmp/pvblk-measure.lock env $(BENCH_PROFILES_ENV) bench/profile_bench.py
 
 # dkms: install the driver from this tree for the running kernel, or for
 # KVER=<version>. `make dkms-install` adds and builds as needed.

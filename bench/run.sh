@@ -26,6 +26,10 @@
 #   --out FILE         BENCH_OUT        report (BENCHMARKS.md)
 # Also: BENCH_SCHED (scheduler of every run, none), BENCH_PIN (irq: with one
 # queue, pin the workload to the vCPU of the queue's interrupt; none),
+# BENCH_TCG (multi: one host thread per vCPU; single loses virtqueue
+# notifications in QEMU 7.2, see README "Lost interrupts"), BENCH_APPEND
+# (guest kernel parameters; isolcpus=managed_irq,0 puts a 1-queue disk's
+# interrupt on vCPU 1 for both drivers),
 # BENCH_TRACE (1: count kicks with QEMU's trace), BENCH_CPUS (2), BENCH_MEM
 # (1G), BENCH_DISK_MB (512), BENCH_DB_NUM (10000 keys), BENCH_DB_READS (2000).
 # BENCH_STALL_SECS (60): a run whose I/O has not ended this long after its

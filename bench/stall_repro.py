@@ -12,7 +12,8 @@ QEMU's (virtqueue state, ring indices in guest memory), then stop.
 
 Environment: N (runs, 60), TUNE (pvblk tunables k=v,k=v), DRIVER (pvblk |
 virtio_blk), KVER (prefix; newest test kernel), QUEUES (2), BATCH (fio
-iodepth_batch_submit, 1), RUNTIME (3 s). Output: the guest run directory
+iodepth_batch_submit, 1), RUNTIME (3 s), TCG (single | multi: QEMU's
+TCG threading; single is where the stall was found). Output: the guest run directory
 build/test-runs/<kver>/pvbench-stall<TAG>/ (diag1, diag2, fio-stacks,
 qemu-state, console); exit status 1 if it stalled.
 """
@@ -89,14 +90,15 @@ def main():
     queues = int(os.environ.get("QUEUES", "2"))
     runtime = int(os.environ.get("RUNTIME", "3"))
     vm = VM(kver=kver, name="pvbench-stall" + os.environ.get("TAG", ""), cpus=2,
-            timeout=n * (runtime + 10) + 600, xtrace=False)
+            timeout=n * (runtime + 10) + 600, xtrace=False,
+            tcg_thread=os.environ.get("TCG", "single"))
     vm.extra += disk("pv", 0x10, null_size_mb=1024, dev={"num-queues": queues})
     vm.script = GUEST % {"ko": ko, "top": TOP, "n": n, "runtime": runtime,
                          "batch": int(os.environ.get("BATCH", "1")),
                          "tune": os.environ.get("TUNE", "").replace(",", " "),
                          "driver": os.environ.get("DRIVER", "pvblk")}
-    print("stall_repro: %s, %d runs of %d s, %d queue(s), %s %s; log: %s"
-          % (kver, n, runtime, queues, os.environ.get("DRIVER", "pvblk"),
+    print("stall_repro: %s, TCG %s, %d runs of %d s, %d queue(s), %s %s; log: %s"
+          % (kver, vm.tcg_thread, n, runtime, queues, os.environ.get("DRIVER", "pvblk"),
              os.environ.get("TUNE", "defaults"), vm.path("script.log")), flush=True)
     stalled = False
     with vm:
