@@ -51,13 +51,10 @@ void pvblk_request_done(struct request *req)
 	blk_mq_end_request(req, pvblk_result(vbr->status));
 }
 
-static void pvblk_count_retired(struct pvblk_vq *pvq, unsigned int n,
-				bool polled)
+/* The batch's statistics; each request was counted as it was retired. */
+static void pvblk_count_batch(struct pvblk_vq *pvq, unsigned int n)
 {
 	pvq->inflight -= n;
-	pvblk_stat_add(pvq, completions, n);
-	if (polled)
-		pvblk_stat_add(pvq, polled, n);
 	pvblk_stat_add(pvq, cbatches, 1);
 	pvblk_stat_add(pvq, cbatch_hist[pvblk_hist_bucket(n)], 1);
 	if (n > pvq->stats.cbatch_max)
@@ -100,7 +97,14 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
 	while ((vbr = virtqueue_get_buf(pvq->vq, &len)) != NULL) {
 		struct request *req = blk_mq_rq_from_pdu(vbr);
 
+		/*
+		 * Count before the request ends: its submitter may read the
+		 * statistics as soon as it has its completion.
+		 */
 		found++;
+		pvblk_stat_add(pvq, completions, 1);
+		if (polled)
+			pvblk_stat_add(pvq, polled, 1);
 		if (unlikely(blk_should_fake_timeout(req->q)))
 			continue;
 		if (!blk_mq_complete_request_remote(req) &&
@@ -110,7 +114,7 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
 			pvblk_request_done(req);
 	}
 	if (found)
-		pvblk_count_retired(pvq, found, polled);
+		pvblk_count_batch(pvq, found);
 	return found;
 }
 

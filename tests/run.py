@@ -29,7 +29,8 @@ import pvtest  # noqa: E402
 import vm as vmmod  # noqa: E402
 
 DEFAULT_TEST_TIMEOUT = 900
-CONSOLE_TAIL = 60
+SCRIPT_TAIL = 60
+CONSOLE_TAIL = 25
 
 
 class TestTimeout(Exception):
@@ -136,17 +137,19 @@ def report_failure(ctx, err, mod, out):
                 pass
         if v.result is not None and not v.result.ok and not isinstance(e, vmmod.GuestError):
             out.append("    guest: %s" % v.result.reason)
-        console = ""
-        try:
-            with open(v.path("console"), errors="replace") as f:
-                console = f.read()
-        except OSError:
-            pass
-        lines = tail(console, CONSOLE_TAIL)
-        if lines:
-            out.append("    --- last %d console lines of %s ---" % (len(lines), v.name))
-            out.extend("    " + l for l in lines)
-            out.append("    ---")
+        # The script's log is on the shared directory and complete; the
+        # console loses what the guest's UART had not sent at power-off.
+        # Show the script's end, then the console's (kernel messages).
+        for fname, n in (("script.log", SCRIPT_TAIL), ("console", CONSOLE_TAIL)):
+            try:
+                with open(v.path(fname), errors="replace") as f:
+                    lines = tail(f.read(), n)
+            except OSError:
+                lines = []
+            if lines:
+                out.append("    --- last %d lines of %s of %s ---" % (len(lines), fname, v.name))
+                out.extend("    " + l for l in lines)
+                out.append("    ---")
         for other in vms[:-1]:
             out.append("    other VM of this test: %s" % os.path.relpath(other.run_dir, TOP))
         out.append("    logs: %s/ (console, script.log, dmesg, qemu.cmd, qemu.log)"
