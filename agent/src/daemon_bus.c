@@ -4,8 +4,10 @@
  * callers whose effective uid is 0, from the sender's credentials.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "adm.h"
 #include "daemon.h"
@@ -13,6 +15,15 @@
 #include "ops.h"
 
 #define ERR_FAILED PVT_BUS_IFACE ".Error.Failed"
+
+/* Microseconds of CLOCK_MONOTONIC: how long an operation took, for the log. */
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static int require_root(sd_bus_message *m, sd_bus_error *err)
 {
@@ -124,13 +135,34 @@ static int m_recommend(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	return r;
 }
 
+/*
+ * After a profile switch or off (@name NULL), once the caller has its
+ * answer: each changed item and the outcome to the journal (a line per
+ * node, so after the reply, not in the caller's wait), then the
+ * ProfileChanged signal.
+ */
+static void after_change(struct daemon *d, const char *name, int r,
+			 const struct pvt_report *rep, uint64_t usec)
+{
+	daemon_log_report(name ? name : "off", rep);
+	if (name)
+		pvt_log(LOG_INFO, "profile %s applied%s in %.1f ms", name,
+			r ? " with failures" : "", (double)usec / 1000.0);
+	else
+		pvt_log(LOG_INFO, "tuning off, originals restored%s in %.1f ms",
+			r ? " with failures" : "", (double)usec / 1000.0);
+	daemon_bus_emit_changed(d, name ? name : "", r == 0,
+				!r ? "" : name ? "some items failed" : "some originals not restored");
+}
+
 static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
 	struct daemon *d = userdata;
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
+	uint64_t t0, t1;
 	const char *name;
-	int r;
+	int r, q;
 
 	r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
@@ -138,23 +170,21 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	r = require_root(m, err);
 	if (r < 0)
 		return r;
+	t0 = mono_usec();
 	r = pvt_op_profile(&d->ctx, daemon_store(d), name, &rep, &e);
+	t1 = mono_usec();
 	if (r < 0) {
 		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 		pvt_report_free(&rep);
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
 	}
-	daemon_log_report(name, &rep);
-	pvt_log(LOG_INFO, "profile %s applied%s", name, r ? " with failures" : "");
-	daemon_bus_emit_changed(d, name, r == 0, r ? "some items failed" : "");
 	/* with VMs, the reply waits for their [qemu] */
-	if (daemon_host_profile(d, m, r, &rep)) {
-		pvt_report_free(&rep);
-		return 1;
-	}
-	r = daemon_bus_reply_report(m, r, &rep, NULL);
+	q = daemon_host_profile(d, m, r, &rep);
+	if (q == 0)
+		q = daemon_bus_reply_report(m, r, &rep, NULL);
+	after_change(d, name, r, &rep, t1 - t0);
 	pvt_report_free(&rep);
-	return r;
+	return q;
 }
 
 static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
@@ -162,25 +192,24 @@ static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	struct daemon *d = userdata;
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
-	int r = require_root(m, err);
+	int r = require_root(m, err), q;
+	uint64_t t0, t1;
 
 	if (r < 0)
 		return r;
+	t0 = mono_usec();
 	r = pvt_op_off(&d->ctx, daemon_store(d), &rep, &e);
+	t1 = mono_usec();
 	if (r < 0) {
 		pvt_report_free(&rep);
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
 	}
-	daemon_log_report("off", &rep);
-	pvt_log(LOG_INFO, "tuning off, originals restored%s", r ? " with failures" : "");
-	daemon_bus_emit_changed(d, "", r == 0, r ? "some originals not restored" : "");
-	if (daemon_host_off(d, m, r, &rep)) {
-		pvt_report_free(&rep);
-		return 1;
-	}
-	r = daemon_bus_reply_report(m, r, &rep, NULL);
+	q = daemon_host_off(d, m, r, &rep);
+	if (q == 0)
+		q = daemon_bus_reply_report(m, r, &rep, NULL);
+	after_change(d, NULL, r, &rep, t1 - t0);
 	pvt_report_free(&rep);
-	return r;
+	return q;
 }
 
 static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
