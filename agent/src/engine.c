@@ -304,7 +304,8 @@ static bool satisfied(const struct pvt_item *it, const char *cur, bool *kept)
  * cannot be persisted.
  */
 static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
-			   const struct pvt_plan *plan, bool *unread, struct pvt_err *e)
+			   const struct pvt_plan *plan, bool *unread, struct outcome *out,
+			   struct pvt_err *e)
 {
 	size_t before = s->n;
 
@@ -319,7 +320,8 @@ static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
 			continue;
 		}
 		pvt_store_add(s, it->path, cur, it->unit, it->device);
-		free(cur);
+		/* the writer compares with this value; it need not read again */
+		out[i].actual = cur;
 	}
 	if (s->n == before)
 		return 0;
@@ -361,7 +363,7 @@ static void apply_one(void *arg, size_t i)
 
 	if (it->check || j->unread[i])
 		return;		/* reported by the caller */
-	if (pvt_read_current(j->ctx, it->path, it->cmp, &o->actual, &e) < 0) {
+	if (!o->actual && pvt_read_current(j->ctx, it->path, it->cmp, &o->actual, &e) < 0) {
 		o->actual = NULL;
 		o->st = PVT_ST_FAILED;
 		o->note = pvt_xstrdup(e.msg);
@@ -405,15 +407,17 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 	struct apply_job job = { .ctx = ctx, .plan = plan, .unread = unread, .out = out };
 	struct pool pool = { .fn = apply_one, .arg = &job };
 	struct pvt_strv written = {0};
-	size_t failed = 0, first, *rest, nrest;
+	size_t failed = 0, first, *rest, nrest, dropped = 0, nfixed = s->fixed.n;
 	struct pvt_err e;
 	long added;
 
-	added = save_originals(ctx, s, plan, unread, &e);
+	added = save_originals(ctx, s, plan, unread, out, &e);
 	if (added < 0) {
-		for (size_t i = 0; i < plan->n; i++)
+		for (size_t i = 0; i < plan->n; i++) {
 			if (!plan->it[i].check)
 				add_result(rep, &plan->it[i], NULL, PVT_ST_FAILED, e.msg);
+			outcome_free(&out[i]);
+		}
 		free(out);
 		free(unread);
 		return plan->n;
@@ -442,10 +446,14 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 		outcome_free(&out[i]);
 	}
 	/* keep only the originals of what was written */
-	for (size_t i = s->n; i > first; i--)
-		if (!pvt_strv_contains(&written, s->e[i - 1].path))
+	for (size_t i = s->n; i > first; i--) {
+		if (!pvt_strv_contains(&written, s->e[i - 1].path)) {
 			pvt_store_remove(s, i - 1);
-	if (added || s->fixed.n)
+			dropped++;
+		}
+	}
+	/* the first persist holds every original written; again only if less is left */
+	if (dropped || s->fixed.n != nfixed)
 		pvt_store_persist(ctx, s, NULL);
 	pool_free(&pool);
 	pvt_strv_free(&written);
