@@ -1,5 +1,6 @@
 /* daemon_config.c: /etc/pvtune/pvtuned.conf. */
 #include <iniparser.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,29 @@ static int check_keys(const struct pvt_linemap *m, const char *file, struct pvt_
 	return 0;
 }
 
+/*
+ * [daemon] KEY, an integer from LO to HI (@unit, e.g. "bytes, ", leads the
+ * range in the error). Returns 1 with *n set, 0 if the key is absent, -1 with
+ * an error naming the file and line if the value is bad.
+ */
+static int int_key(dictionary *d, const struct pvt_linemap *m, const char *file,
+		   const char *key, const char *unit, int64_t lo, int64_t hi, int64_t *n,
+		   struct pvt_err *e)
+{
+	char full[64];
+	const char *v;
+
+	snprintf(full, sizeof(full), "daemon:%s", key);
+	v = iniparser_getstring(d, full, NULL);
+	if (!v)
+		return 0;
+	if (!pvt_parse_i64(v, n) || *n < lo || *n > hi)
+		return pvt_errf(e, "%s:%d: bad value '%s' for %s (%s%lld to %lld)", file,
+				pvt_linemap_line(m, "daemon", key), v, key, unit, (long long)lo,
+				(long long)hi);
+	return 1;
+}
+
 int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemon_config *cfg,
 		       struct pvt_err *e)
 {
@@ -37,7 +61,8 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 	struct pvt_linemap m = {0};
 	dictionary *d = NULL;
 	const char *v;
-	int ret = -1;
+	int64_t n;
+	int ret = -1, r;
 
 	*cfg = (struct daemon_config){ .rollback_on_exit = true, .udev_buffer_size = 1 << 20,
 				       .qmp_sockets = pvt_xstrdup(PVT_DEFAULT_QMP_SOCKETS),
@@ -64,17 +89,11 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 			 pvt_linemap_line(&m, "daemon", "rollback"), v);
 		goto out;
 	}
-	v = iniparser_getstring(d, "daemon:udev_buffer_size", NULL);
-	if (v) {
-		int64_t n;
-
-		if (!pvt_parse_i64(v, &n) || n < 65536 || n > (1 << 28)) {
-			pvt_errf(e, "%s:%d: bad value '%s' for udev_buffer_size (bytes, 65536 to 268435456)",
-				 file, pvt_linemap_line(&m, "daemon", "udev_buffer_size"), v);
-			goto out;
-		}
+	r = int_key(d, &m, file, "udev_buffer_size", "bytes, ", 65536, 1 << 28, &n, e);
+	if (r < 0)
+		goto out;
+	if (r > 0)
 		cfg->udev_buffer_size = (int)n;
-	}
 	v = iniparser_getstring(d, "daemon:default_profile", "");
 	if (*v) {
 		if (pvt_profile_name_check(v, e) < 0) {
@@ -89,28 +108,16 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 		free(cfg->qmp_sockets);
 		cfg->qmp_sockets = pvt_xstrdup(v);
 	}
-	v = iniparser_getstring(d, "daemon:qmp_timeout_ms", NULL);
-	if (v) {
-		int64_t n;
-
-		if (!pvt_parse_i64(v, &n) || n < 10 || n > 600000) {
-			pvt_errf(e, "%s:%d: bad value '%s' for qmp_timeout_ms (10 to 600000)", file,
-				 pvt_linemap_line(&m, "daemon", "qmp_timeout_ms"), v);
-			goto out;
-		}
+	r = int_key(d, &m, file, "qmp_timeout_ms", "", 10, 600000, &n, e);
+	if (r < 0)
+		goto out;
+	if (r > 0)
 		cfg->qmp_timeout_ms = (int)n;
-	}
-	v = iniparser_getstring(d, "daemon:writers", NULL);
-	if (v) {
-		int64_t n;
-
-		if (!pvt_parse_i64(v, &n) || n < 1 || n > 64) {
-			pvt_errf(e, "%s:%d: bad value '%s' for writers (1 to 64)", file,
-				 pvt_linemap_line(&m, "daemon", "writers"), v);
-			goto out;
-		}
+	r = int_key(d, &m, file, "writers", "", 1, 64, &n, e);
+	if (r < 0)
+		goto out;
+	if (r > 0)
 		cfg->writers = (unsigned)n;
-	}
 	ret = 0;
 out:
 	if (d)
