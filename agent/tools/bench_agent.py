@@ -953,7 +953,8 @@ def goals_and_analysis(vals, runs):
         L.append("- **pvtuned's apply, split.** Of `pvtune-adm profile`'s %s ms, pvtuned's own "
                  "operation (plan, originals saved, writes, store; from its log line) takes %s "
                  "ms; the other %s ms are pvtune-adm's start-up, the bus (the call, the sender's "
-                 "credentials, the reply with the report) and the journal lines."
+                 "credentials, the reply with the report) and the bench's check that every "
+                 "value is in place (pvtuned writes its journal lines after the reply)."
                  % (fmt(P_a), fmt(D_a), fmt(P_a - D_a)))
     X_l, X_t = med(vals, "libfloor.exec_ms"), med(vals, "true.exec_ms")
     if A_p and X_l and X_t:
