@@ -504,7 +504,8 @@ def host_meta():
         "qemu": (sh("qemu-system-x86_64", "--version").splitlines() or [""])[0],
         "other_qemus_at_start": len(procs),
         "commit": sh("git", "rev-parse", "--short", "HEAD"),
-        "agent_dirty": bool(sh("git", "status", "--porcelain", "--", "agent/src", "agent/Makefile",
+        "agent_dirty": bool(sh("git", "status", "--porcelain", "--", "agent/lib", "agent/daemon",
+                               "agent/adm", "agent/Makefile",
                                "tuned-profiles")),
     }
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fake.h"
-#include "util.h"
+#include "util/util.h"
 
 char *fake_new(void)
 {

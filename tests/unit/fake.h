@@ -2,7 +2,7 @@
 #ifndef PVT_FAKE_H
 #define PVT_FAKE_H
 
-#include "ctx.h"
+#include "util/ctx.h"
 
 /* A fresh tree; fake_free removes it. */
 char *fake_new(void);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run-all.sh BUILDDIR TEST...: run the cmocka test binaries and the CLI test
-# scripts, then print one summary line over all of them.
+# run-all.sh BUILDDIR TEST...: run the cmocka test binaries (TEST is a path
+# under tests/unit/ without .c, e.g. lib/units/test_units) and the shell tests
+# (daemon/test-*.sh, adm/test-*.sh), then print one summary line over all of them.
 set -u
 dir=$1
 shift
@@ -31,12 +32,12 @@ for t in "$@"; do
 	cat "$out"
 	count "$t" "$out" "$rc"
 done
-for s in "$here"/cli/test-*.sh; do
-	echo "== $(basename "$s")"
+for s in "$here"/*/test-*.sh; do
+	echo "== ${s#$here/}"
 	bash "$s" >"$out" 2>&1
 	rc=$?
 	cat "$out"
-	count "$(basename "$s")" "$out" "$rc"
+	count "${s#$here/}" "$out" "$rc"
 done
 rm -f "$out"
 echo "=================================================="

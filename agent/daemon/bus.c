@@ -1,0 +1,324 @@
+/*
+ * daemon_bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
+ * /org/pvblk/pvtune1. Methods that change anything (Profile, Off) accept only
+ * callers whose effective uid is 0, from the sender's credentials.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../adm/adm.h"
+#include "daemon.h"
+#include "log.h"
+#include "ops/ops.h"
+
+#define ERR_FAILED PVT_BUS_IFACE ".Error.Failed"
+
+/* Microseconds of CLOCK_MONOTONIC: how long an operation took, for the log. */
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int require_root(sd_bus_message *m, sd_bus_error *err)
+{
+	sd_bus_creds *c = NULL;
+	uid_t uid = (uid_t)-1;
+	int r;
+
+	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID |
+				      SD_BUS_CREDS_AUGMENT, &c);
+	if (r < 0)
+		return sd_bus_error_set_errnof(err, r, "cannot read the caller's credentials");
+	if (sd_bus_creds_get_euid(c, &uid) < 0 && sd_bus_creds_get_uid(c, &uid) < 0)
+		uid = (uid_t)-1;
+	sd_bus_creds_unref(c);
+	if (uid != 0) {
+		pvt_log(LOG_NOTICE, "denied %s from %s (uid %d)", sd_bus_message_get_member(m),
+			sd_bus_message_get_sender(m), (int)uid);
+		return sd_bus_error_setf(err, SD_BUS_ERROR_ACCESS_DENIED,
+					 "only root may call %s", sd_bus_message_get_member(m));
+	}
+	return 0;
+}
+
+int daemon_bus_reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
+			    const char *msg)
+{
+	sd_bus_message *reply = NULL;
+	int q;
+
+	q = sd_bus_message_new_method_return(m, &reply);
+	if (q < 0)
+		return q;
+	q = sd_bus_message_append(reply, "bs", r == 0, msg ? msg : "");
+	if (q >= 0)
+		q = sd_bus_message_open_container(reply, 'a', "(ssssssss)");
+	for (size_t i = 0; q >= 0 && i < rep->n; i++) {
+		const struct pvt_result *x = &rep->r[i];
+
+#define S(f) (x->f ? x->f : "")
+		q = sd_bus_message_append(reply, "(ssssssss)", S(unit), S(device), S(key),
+					  S(path), S(expected), S(actual),
+					  pvt_status_name(x->st), S(note));
+#undef S
+	}
+	if (q >= 0)
+		q = sd_bus_message_close_container(reply);
+	if (q >= 0)
+		q = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	return q;
+}
+
+static int m_list(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct daemon *d = userdata;
+	struct pvt_strv names = {0};
+	sd_bus_message *reply = NULL;
+	int r;
+
+	(void)err;
+	pvt_profile_list(&d->ctx, &names);
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(ss)");
+	for (size_t i = 0; r >= 0 && i < names.n; i++) {
+		struct pvt_profile p;
+		struct pvt_err e;
+
+		if (pvt_profile_load(&d->ctx, names.v[i], &p, &e) == 0) {
+			r = sd_bus_message_append(reply, "(ss)", names.v[i], p.summary);
+			pvt_profile_free(&p);
+		} else {
+			char *s = pvt_xasprintf("(broken: %s)", e.msg);
+
+			r = sd_bus_message_append(reply, "(ss)", names.v[i], s);
+			free(s);
+		}
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	pvt_strv_free(&names);
+	return r;
+}
+
+static int m_active(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct daemon *d = userdata;
+	char *name = pvt_active_get(&d->ctx);
+	int r;
+
+	(void)err;
+	r = sd_bus_reply_method_return(m, "s", name ? name : "");
+	free(name);
+	return r;
+}
+
+static int m_recommend(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct daemon *d = userdata;
+	char *name = pvt_op_recommend(&d->ctx);
+	int r;
+
+	(void)err;
+	r = sd_bus_reply_method_return(m, "s", name);
+	free(name);
+	return r;
+}
+
+/*
+ * After a profile switch or off (@name NULL), once the caller has its
+ * answer: each changed item and the outcome to the journal (a line per
+ * node, so after the reply, not in the caller's wait), then the
+ * ProfileChanged signal.
+ */
+static void after_change(struct daemon *d, const char *name, int r,
+			 const struct pvt_report *rep, uint64_t usec)
+{
+	daemon_log_report(name ? name : "off", rep);
+	if (name)
+		pvt_log(LOG_INFO, "profile %s applied%s in %.1f ms", name,
+			r ? " with failures" : "", (double)usec / 1000.0);
+	else
+		pvt_log(LOG_INFO, "tuning off, originals restored%s in %.1f ms",
+			r ? " with failures" : "", (double)usec / 1000.0);
+	daemon_bus_emit_changed(d, name ? name : "", r == 0,
+				!r ? "" : name ? "some items failed" : "some originals not restored");
+}
+
+static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct daemon *d = userdata;
+	struct pvt_report rep = {0};
+	struct pvt_err e = {{0}};
+	uint64_t t0, t1;
+	const char *name;
+	int r, q;
+
+	r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	r = require_root(m, err);
+	if (r < 0)
+		return r;
+	t0 = mono_usec();
+	r = pvt_op_profile(&d->ctx, daemon_store(d), name, &rep, &e);
+	t1 = mono_usec();
+	if (r < 0) {
+		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
+		pvt_report_free(&rep);
+		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+	}
+	/* with VMs, the reply waits for their [qemu] */
+	q = daemon_host_profile(d, m, r, &rep);
+	if (q == 0)
+		q = daemon_bus_reply_report(m, r, &rep, NULL);
+	after_change(d, name, r, &rep, t1 - t0);
+	pvt_report_free(&rep);
+	return q;
+}
+
+static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct daemon *d = userdata;
+	struct pvt_report rep = {0};
+	struct pvt_err e = {{0}};
+	int r = require_root(m, err), q;
+	uint64_t t0, t1;
+
+	if (r < 0)
+		return r;
+	t0 = mono_usec();
+	r = pvt_op_off(&d->ctx, daemon_store(d), &rep, &e);
+	t1 = mono_usec();
+	if (r < 0) {
+		pvt_report_free(&rep);
+		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+	}
+	q = daemon_host_off(d, m, r, &rep);
+	if (q == 0)
+		q = daemon_bus_reply_report(m, r, &rep, NULL);
+	after_change(d, NULL, r, &rep, t1 - t0);
+	pvt_report_free(&rep);
+	return q;
+}
+
+static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct daemon *d = userdata;
+	struct pvt_report rep = {0};
+	struct pvt_err e = {{0}};
+	int r = pvt_op_verify(&d->ctx, daemon_store(d), &rep, &e);
+
+	if (r < 0) {
+		pvt_report_free(&rep);
+		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+	}
+	/* with VMs, the reply waits for their verification */
+	if (daemon_host_verify(d, m, r, &rep)) {
+		pvt_report_free(&rep);
+		return 1;
+	}
+	r = daemon_bus_reply_report(m, r, &rep, NULL);
+	pvt_report_free(&rep);
+	return r;
+}
+
+static int m_info(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct daemon *d = userdata;
+	sd_bus_message *reply = NULL;
+	struct pvt_profile p;
+	struct pvt_err e;
+	const char *name;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	if (pvt_profile_load(&d->ctx, name, &p, &e) < 0)
+		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_append(reply, "sss", p.name, p.summary, p.description);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(reply, p.chain.v ? p.chain.v : (char *[]){ NULL });
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(sss)");
+	for (size_t i = 0; r >= 0 && i < p.nsec; i++)
+		for (size_t k = 0; r >= 0 && k < p.sec[i].nopt; k++)
+			r = sd_bus_message_append(reply, "(sss)", p.sec[i].name,
+						  p.sec[i].opt[k].key, p.sec[i].opt[k].value);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	pvt_profile_free(&p);
+	return r;
+}
+
+#define REPORT "bsa(ssssssss)"
+
+static const sd_bus_vtable vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ss)", profiles),
+				m_list, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Active", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", name),
+				m_active, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Profile", SD_BUS_ARGS("s", name),
+				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
+				m_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Off", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
+				m_off, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
+				m_verify, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Recommend", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", name),
+				m_recommend, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ProfileInfo", SD_BUS_ARGS("s", name),
+				SD_BUS_RESULT("s", name, "s", summary, "s", description,
+					      "as", chain, "a(sss)", options),
+				m_info, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("ProfileChanged",
+				SD_BUS_ARGS("s", name, "b", ok, "s", message), 0),
+	SD_BUS_VTABLE_END
+};
+
+void daemon_bus_emit_changed(struct daemon *d, const char *name, bool ok, const char *msg)
+{
+	int r = sd_bus_emit_signal(d->bus, PVT_BUS_PATH, PVT_BUS_IFACE, "ProfileChanged", "sbs",
+				   name, ok, msg);
+
+	if (r < 0)
+		pvt_log(LOG_WARNING, "cannot emit ProfileChanged: %s", strerror(-r));
+}
+
+int daemon_bus_start(struct daemon *d, struct pvt_err *e)
+{
+	int r = sd_bus_open_system(&d->bus);
+
+	if (r < 0)
+		return pvt_errf(e, "cannot connect to the system bus: %s", strerror(-r));
+	r = sd_bus_add_object_vtable(d->bus, NULL, PVT_BUS_PATH, PVT_BUS_IFACE, vtable, d);
+	if (r < 0)
+		return pvt_errf(e, "cannot register %s: %s", PVT_BUS_PATH, strerror(-r));
+	r = sd_bus_request_name(d->bus, PVT_BUS_NAME, 0);
+	if (r < 0)
+		return pvt_errf(e, "cannot own %s on the system bus: %s (is another pvtuned running, and is the D-Bus policy installed?)",
+				PVT_BUS_NAME, strerror(-r));
+	r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
+		return pvt_errf(e, "cannot attach the bus to the event loop: %s", strerror(-r));
+	return 0;
+}

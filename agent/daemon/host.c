@@ -1,0 +1,589 @@
+/*
+ * daemon_host.c: pvtuned's host mode. QMP sockets matching the configured
+ * globs (default /run/pvtune/qmp/ *.sock) are found at start and watched
+ * with inotify on their directories; each VM is connected as its socket
+ * appears and the active profile's [qemu] section applied. A VM that exits
+ * is forgotten; one that restarts (a new socket) is tuned again. Profile
+ * switches restore the originals first, `off` restores them, and Verify
+ * checks every connected VM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "ops/ops.h"
+#include "qemu/tune.h"
+
+#define RETRY_USEC (200 * 1000)
+#define RETRIES 25		/* a socket bound but not yet listening: 5 s */
+
+enum { WANT_NONE, WANT_APPLY, WANT_RESTORE_APPLY, WANT_RESTORE };
+
+struct vm {
+	struct vm *next;
+	struct daemon *d;
+	char *sock;		/* real path */
+	char *name;		/* socket basename without .sock */
+	char *save_path;	/* logical: /run/pvtune/qemu/NAME.json */
+	struct pvt_qmp *q;
+	struct pvt_qemu_saved saved;
+	sd_event_source *retry;
+	int tries;
+	bool busy;
+	int want;
+	bool verify;			/* a Verify asked */
+	struct host_wait *waiter;	/* a D-Bus call waiting for this VM */
+};
+
+struct host_watch {
+	char *dir;		/* real directory */
+	char *pattern;		/* basename glob */
+	int wd;
+};
+
+struct host {
+	struct vm *vms;
+	struct host_watch *w;
+	size_t nw;
+	int ifd;
+	sd_event_source *isrc;
+	bool exiting;		/* restoring before pvtuned exits */
+	sd_event_source *exit_timer;
+};
+
+struct host_wait {
+	sd_bus_message *m;
+	struct pvt_report rep;
+	int guest_r;
+	int waiting;
+	size_t bad;
+};
+
+static void vm_connect(struct vm *v);
+static void vm_kick(struct vm *v);
+static void wait_reply(struct host_wait *hv);
+
+/* The VM has nothing more to do: a call waiting for it gets its items. */
+static void vm_settled(struct vm *v)
+{
+	struct host_wait *hv = v->waiter;
+
+	if (!hv || v->busy)
+		return;
+	v->waiter = NULL;
+	if (--hv->waiting == 0)
+		wait_reply(hv);
+}
+static void exit_if_idle(struct daemon *d);
+
+static struct host *H(struct daemon *d)
+{
+	return d->host;
+}
+
+static void vm_free(struct vm *v)
+{
+	pvt_qmp_free(v->q);
+	sd_event_source_disable_unref(v->retry);
+	pvt_qemu_saved_free(&v->saved);
+	free(v->sock);
+	free(v->name);
+	free(v->save_path);
+	free(v);
+}
+
+static void vm_remove(struct vm *v, bool forget_saved)
+{
+	struct vm **pp;
+
+	for (pp = &H(v->d)->vms; *pp && *pp != v; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = v->next;
+	if (v->waiter) {
+		pvt_report_add(&v->waiter->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_NA,
+			       "VM replaced or forgotten meanwhile");
+		v->busy = false;
+		vm_settled(v);
+	}
+	if (forget_saved) {
+		char *p = pvt_rooted(v->d->ctx.root, v->save_path);
+
+		unlink(p);
+		free(p);
+	}
+	vm_free(v);
+}
+
+static int active_cfg(struct daemon *d, struct pvt_qemu_cfg *cfg, char **name)
+{
+	struct pvt_profile p;
+	struct pvt_err e;
+	int r;
+
+	*name = pvt_active_get(&d->ctx);
+	pvt_qemu_cfg_init(cfg);
+	if (!*name)
+		return 0;
+	if (pvt_profile_load(&d->ctx, *name, &p, &e) < 0) {
+		pvt_log(LOG_ERR, "host mode: profile %s: %s", *name, e.msg);
+		return -1;
+	}
+	r = pvt_qemu_cfg_parse(pvt_profile_section(&p, "qemu"), cfg, &e);
+	if (r < 0)
+		pvt_log(LOG_ERR, "host mode: profile %s: %s", *name, e.msg);
+	pvt_profile_free(&p);
+	return r;
+}
+
+static void wait_reply(struct host_wait *hv)
+{
+	int r = hv->guest_r < 0 ? -1 : (hv->guest_r || hv->bad) ? 1 : 0;
+
+	daemon_bus_reply_report(hv->m, r, &hv->rep, NULL);
+	sd_bus_message_unref(hv->m);
+	pvt_report_free(&hv->rep);
+	free(hv);
+}
+
+static void on_done(void *userdata, const struct pvt_report *rep, size_t bad, int mode)
+{
+	struct vm *v = userdata;
+	const char *what = mode == PVT_QEMU_APPLY ? "applied" :
+			   mode == PVT_QEMU_VERIFY ? "verified" : "restored";
+	char *tag = pvt_xasprintf("vm %s", v->name);
+
+	daemon_log_report(tag, rep);
+	pvt_log(bad ? LOG_WARNING : LOG_INFO, "vm %s: %s (%zu items, %zu failed or mismatching)",
+		v->name, what, rep->n, bad);
+	free(tag);
+	if (v->waiter) {
+		struct host_wait *hv = v->waiter;
+
+		for (size_t i = 0; i < rep->n; i++) {
+			const struct pvt_result *x = &rep->r[i];
+
+			pvt_report_add(&hv->rep, x->unit, x->device, x->key, x->path, x->expected,
+				       x->actual, x->st, x->note);
+		}
+		/* Profile and Off fail on failures; a check that mismatches fails Verify only */
+		hv->bad += mode == PVT_QEMU_VERIFY ? bad : pvt_report_count(rep, PVT_ST_FAILED);
+	}
+	v->busy = false;
+	if (pvt_qmp_closed(v->q))
+		return;		/* on_state removes the VM */
+	vm_kick(v);
+	vm_settled(v);
+	exit_if_idle(v->d);
+}
+
+static void done_apply(void *u, const struct pvt_report *r, size_t b) { on_done(u, r, b, PVT_QEMU_APPLY); }
+static void done_verify(void *u, const struct pvt_report *r, size_t b) { on_done(u, r, b, PVT_QEMU_VERIFY); }
+static void done_restore(void *u, const struct pvt_report *r, size_t b) { on_done(u, r, b, PVT_QEMU_RESTORE); }
+
+/* Start the next wanted job, if idle and connected. */
+static void vm_kick(struct vm *v)
+{
+	struct pvt_qemu_cfg cfg;
+	char *name = NULL;
+
+	if (v->busy || !v->q || !pvt_qmp_ready(v->q))
+		return;
+	if (v->verify) {
+		v->verify = false;
+		if (active_cfg(v->d, &cfg, &name) < 0)
+			pvt_qemu_cfg_init(&cfg);
+		v->busy = true;
+		pvt_qemu_run(v->q, v->d->ctx.root, v->name, PVT_QEMU_VERIFY, &cfg, &v->saved,
+			     v->save_path, done_verify, v);
+	} else if (v->want == WANT_RESTORE || v->want == WANT_RESTORE_APPLY) {
+		v->want = v->want == WANT_RESTORE ? WANT_NONE : WANT_APPLY;
+		if (!v->saved.naff && !v->saved.npoll) {
+			vm_kick(v);
+			return;
+		}
+		pvt_qemu_cfg_init(&cfg);
+		v->busy = true;
+		pvt_qemu_run(v->q, v->d->ctx.root, v->name, PVT_QEMU_RESTORE, &cfg, &v->saved,
+			     v->save_path, done_restore, v);
+	} else if (v->want == WANT_APPLY) {
+		v->want = WANT_NONE;
+		if (active_cfg(v->d, &cfg, &name) < 0 || !pvt_qemu_cfg_any(&cfg)) {
+			if (!name)
+				pvt_log(LOG_INFO, "vm %s: no active profile", v->name);
+			free(name);
+			return;
+		}
+		pvt_log(LOG_INFO, "vm %s: applying [qemu] of %s (pid %d)", v->name, name,
+			(int)pvt_qmp_peer_pid(v->q));
+		v->busy = true;
+		pvt_qemu_run(v->q, v->d->ctx.root, v->name, PVT_QEMU_APPLY, &cfg, &v->saved,
+			     v->save_path, done_apply, v);
+	}
+	free(name);
+}
+
+static void on_state(struct pvt_qmp *q, const char *why, void *userdata)
+{
+	struct vm *v = userdata;
+
+	(void)q;
+	if (!why) {
+		pvt_log(LOG_INFO, "vm %s: QMP connected (pid %d, QEMU %d)", v->name,
+			(int)pvt_qmp_peer_pid(v->q), pvt_qmp_version(v->q));
+		vm_kick(v);
+		return;
+	}
+	pvt_log(LOG_NOTICE, "vm %s: %s; forgetting it until its socket reappears", v->name, why);
+	if (v->waiter) {
+		pvt_report_add(&v->waiter->rep, "qemu", v->name, "qmp", NULL, NULL, NULL,
+			       PVT_ST_FAILED, why);
+		v->waiter->bad++;
+		v->busy = false;
+		vm_settled(v);
+	}
+	/*
+	 * A running job has already finished: the client answers every pending
+	 * command with the error before telling us. The process is gone (or its
+	 * QMP is): its threads' originals mean nothing any more.
+	 */
+	{
+		struct daemon *d = v->d;
+
+		vm_remove(v, true);
+		exit_if_idle(d);
+	}
+}
+
+static void on_event(struct pvt_qmp *q, const char *ev, json_object *data, void *userdata)
+{
+	struct vm *v = userdata;
+
+	(void)q, (void)data;
+	pvt_log(LOG_DEBUG, "vm %s: event %s", v->name, ev);
+}
+
+static const struct pvt_qmp_ops ops = { .state = on_state, .event = on_event };
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct vm *v = userdata;
+
+	(void)s, (void)usec;
+	v->retry = sd_event_source_disable_unref(v->retry);
+	vm_connect(v);
+	return 0;
+}
+
+static void vm_connect(struct vm *v)
+{
+	struct pvt_err e;
+
+	if (pvt_qmp_connect(v->d->event, v->sock, v->d->cfg.qmp_timeout_ms * 1000ULL, &ops, v,
+			    &v->q, &e) == 0)
+		return;
+	v->q = NULL;
+	if (++v->tries >= RETRIES) {
+		pvt_log(LOG_WARNING, "vm %s: %s; giving up until the socket changes", v->name, e.msg);
+		vm_remove(v, false);
+		return;
+	}
+	if (v->tries == 1)
+		pvt_log(LOG_DEBUG, "vm %s: %s; retrying", v->name, e.msg);
+	sd_event_add_time_relative(v->d->event, &v->retry, CLOCK_MONOTONIC, RETRY_USEC, 0,
+				   on_retry, v);
+}
+
+static struct vm *vm_find(struct daemon *d, const char *sock)
+{
+	for (struct vm *v = H(d)->vms; v; v = v->next)
+		if (strcmp(v->sock, sock) == 0)
+			return v;
+	return NULL;
+}
+
+/* @fresh: a new socket file (a new or restarted QEMU), replacing any old one. */
+static void vm_add(struct daemon *d, const char *sock, bool fresh)
+{
+	struct vm *v = vm_find(d, sock);
+	char *base, *dot;
+	struct pvt_err e;
+
+	if (v) {
+		if (!fresh && v->q && !pvt_qmp_closed(v->q))
+			return;	/* already connected or connecting */
+		vm_remove(v, fresh);
+	}
+	v = pvt_xcalloc(1, sizeof(*v));
+	v->d = d;
+	v->sock = pvt_xstrdup(sock);
+	base = strrchr(sock, '/');
+	v->name = pvt_xstrdup(base ? base + 1 : sock);
+	if ((dot = strrchr(v->name, '.')) && strcmp(dot, ".sock") == 0)
+		*dot = 0;
+	v->save_path = pvt_xasprintf(PVT_STATE_DIR "/qemu/%s.json", v->name);
+	v->want = WANT_APPLY;
+	/* originals from an earlier pvtuned, if the same process still runs */
+	if (pvt_qemu_saved_load(d->ctx.root, v->save_path, &v->saved, &e) < 0)
+		pvt_log(LOG_WARNING, "vm %s: %s", v->name, e.msg);
+	v->next = H(d)->vms;
+	H(d)->vms = v;
+	pvt_log(LOG_INFO, "vm %s: QMP socket %s", v->name, sock);
+	vm_connect(v);
+	/* a different process than the one the originals were saved from */
+	if (v->q && v->saved.pid && v->saved.pid != pvt_qmp_peer_pid(v->q))
+		pvt_qemu_saved_free(&v->saved);
+	else if (v->saved.naff || v->saved.npoll)
+		pvt_log(LOG_NOTICE, "vm %s: originals saved by an earlier run kept", v->name);
+}
+
+static void scan(struct daemon *d)
+{
+	struct host *h = H(d);
+
+	for (size_t i = 0; i < h->nw; i++) {
+		struct pvt_strv names = {0};
+
+		if (pvt_list_dir("/", h->w[i].dir, &names, NULL) < 0)
+			continue;
+		for (size_t k = 0; k < names.n; k++)
+			if (fnmatch(h->w[i].pattern, names.v[k], 0) == 0) {
+				char *p = pvt_xasprintf("%s/%s", h->w[i].dir, names.v[k]);
+
+				vm_add(d, p, false);
+				free(p);
+			}
+		pvt_strv_free(&names);
+	}
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct host *h = H(d);
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)s, (void)revents;
+	n = read(fd, buf, sizeof(buf));
+	for (char *p = buf; n > 0 && p < buf + n;) {
+		struct inotify_event *ev = (struct inotify_event *)p;
+
+		p += sizeof(*ev) + ev->len;
+		if (!ev->len)
+			continue;
+		for (size_t i = 0; i < h->nw; i++) {
+			char *path;
+			struct vm *v;
+
+			if (h->w[i].wd != ev->wd || fnmatch(h->w[i].pattern, ev->name, 0) != 0)
+				continue;
+			path = pvt_xasprintf("%s/%s", h->w[i].dir, ev->name);
+			if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) {
+				vm_add(d, path, ev->mask & (IN_CREATE | IN_MOVED_TO));
+			} else if ((ev->mask & (IN_DELETE | IN_MOVED_FROM)) && (v = vm_find(d, path)) &&
+				   (!v->q || pvt_qmp_closed(v->q))) {
+				vm_remove(v, false);
+			}
+			free(path);
+		}
+	}
+	return 0;
+}
+
+int daemon_host_start(struct daemon *d, struct pvt_err *e)
+{
+	struct host *h = pvt_xcalloc(1, sizeof(*h));
+	struct pvt_strv globs = {0};
+
+	d->host = h;
+	h->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (h->ifd < 0)
+		return pvt_errf(e, "inotify: %s", strerror(errno));
+	pvt_strv_split(&globs, d->cfg.qmp_sockets, " \t,");
+	for (size_t i = 0; i < globs.n; i++) {
+		char *real = pvt_rooted(d->ctx.root, globs.v[i]);
+		char *slash = strrchr(real, '/');
+		struct host_watch w;
+
+		if (!slash || slash == real || strpbrk(real, "*?[") < slash) {
+			pvt_log(LOG_WARNING, "qmp_sockets: '%s': only the file name may have wildcards", globs.v[i]);
+			free(real);
+			continue;
+		}
+		*slash = 0;
+		w.dir = pvt_xstrdup(real);
+		w.pattern = pvt_xstrdup(slash + 1);
+		free(real);
+		/* the default directory is ours to create; others must exist */
+		if (strcmp(globs.v[i], PVT_DEFAULT_QMP_SOCKETS) == 0)
+			pvt_mkdir_p("/", w.dir, NULL);
+		w.wd = inotify_add_watch(h->ifd, w.dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB |
+					 IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR);
+		if (w.wd < 0) {
+			pvt_log(LOG_WARNING, "host mode: cannot watch %s: %s", w.dir, strerror(errno));
+			free(w.dir);
+			free(w.pattern);
+			continue;
+		}
+		h->w = pvt_xrealloc(h->w, (h->nw + 1) * sizeof(*h->w));
+		h->w[h->nw++] = w;
+		pvt_log(LOG_INFO, "host mode: watching %s/%s", w.dir, w.pattern);
+	}
+	pvt_strv_free(&globs);
+	if (sd_event_add_io(d->event, &h->isrc, h->ifd, EPOLLIN, on_inotify, d) < 0)
+		return pvt_errf(e, "cannot watch inotify");
+	scan(d);
+	return 0;
+}
+
+static void for_each(struct daemon *d, int want)
+{
+	if (!d->host)
+		return;
+	for (struct vm *v = H(d)->vms; v; v = v->next) {
+		v->want = want;
+		vm_kick(v);
+	}
+}
+
+/*
+ * Run @want (and a verify if @verify) on every VM. With @m, the reply to it
+ * waits until every connected VM has settled, with their items after
+ * @guest's; returns 1 then, 0 when no VM is known (nothing waits).
+ */
+static int request(struct daemon *d, int want, bool verify, sd_bus_message *m, int guest_r,
+		   const struct pvt_report *guest)
+{
+	struct host_wait *hv = NULL;
+
+	if (!d->host || !H(d)->vms)
+		return 0;
+	if (m) {
+		hv = pvt_xcalloc(1, sizeof(*hv));
+		hv->m = sd_bus_message_ref(m);
+		hv->guest_r = guest_r;
+		hv->waiting = 1;	/* held while the VMs are started */
+		for (size_t i = 0; guest && i < guest->n; i++) {
+			const struct pvt_result *x = &guest->r[i];
+
+			pvt_report_add(&hv->rep, x->unit, x->device, x->key, x->path, x->expected,
+				       x->actual, x->st, x->note);
+		}
+	}
+	for (struct vm *v = H(d)->vms; v; v = v->next) {
+		if (want != WANT_NONE)
+			v->want = want;
+		if (!v->q || !pvt_qmp_ready(v->q)) {
+			if (hv)
+				pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL,
+					       PVT_ST_NA, "not connected yet (tuned when it connects)");
+			continue;
+		}
+		v->verify |= verify;
+		if (hv && !v->waiter) {
+			v->waiter = hv;
+			hv->waiting++;
+		} else if (hv) {
+			pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_NA,
+				       "busy with another request");
+		}
+	}
+	for (struct vm *v = H(d)->vms; v; v = v->next) {
+		vm_kick(v);
+		if (hv && v->waiter == hv)
+			vm_settled(v);	/* nothing to do for it */
+	}
+	if (hv && --hv->waiting == 0)
+		wait_reply(hv);
+	return hv ? 1 : 0;
+}
+
+void daemon_host_profile_changed(struct daemon *d)
+{
+	request(d, WANT_RESTORE_APPLY, false, NULL, 0, NULL);
+}
+
+int daemon_host_profile(struct daemon *d, sd_bus_message *m, int guest_r,
+			const struct pvt_report *guest)
+{
+	return request(d, WANT_RESTORE_APPLY, false, m, guest_r, guest);
+}
+
+int daemon_host_off(struct daemon *d, sd_bus_message *m, int guest_r,
+		    const struct pvt_report *guest)
+{
+	return request(d, WANT_RESTORE, false, m, guest_r, guest);
+}
+
+int daemon_host_verify(struct daemon *d, sd_bus_message *m, int guest_r,
+		       const struct pvt_report *guest)
+{
+	return request(d, WANT_NONE, true, m, guest_r, guest);
+}
+
+static void exit_if_idle(struct daemon *d)
+{
+	if (!H(d)->exiting)
+		return;
+	for (struct vm *v = H(d)->vms; v; v = v->next)
+		if (v->busy || (v->want != WANT_NONE && v->q && pvt_qmp_ready(v->q)))
+			return;
+	pvt_log(LOG_INFO, "host mode: VM originals restored");
+	H(d)->exiting = false;
+	sd_event_exit(d->event, 0);
+}
+
+static int on_exit_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s, (void)usec;
+	pvt_log(LOG_WARNING, "host mode: VMs not restored within 5 s; exiting anyway");
+	return sd_event_exit(((struct daemon *)userdata)->event, 0);
+}
+
+int daemon_host_begin_exit(struct daemon *d)
+{
+	struct host *h = H(d);
+	bool any = false;
+
+	if (!h || h->exiting)
+		return 0;
+	for (struct vm *v = h->vms; v; v = v->next)
+		any |= v->saved.naff || v->saved.npoll;
+	if (!any)
+		return 0;
+	h->exiting = true;
+	sd_event_add_time_relative(d->event, &h->exit_timer, CLOCK_MONOTONIC, 5 * 1000 * 1000, 0,
+				   on_exit_timeout, d);
+	for_each(d, WANT_RESTORE);
+	exit_if_idle(d);
+	return 1;
+}
+
+void daemon_host_stop(struct daemon *d)
+{
+	struct host *h = H(d);
+
+	if (!h)
+		return;
+	sd_event_source_disable_unref(h->exit_timer);
+	while (h->vms)
+		vm_remove(h->vms, false);
+	sd_event_source_disable_unref(h->isrc);
+	if (h->ifd >= 0)
+		close(h->ifd);
+	for (size_t i = 0; i < h->nw; i++) {
+		free(h->w[i].dir);
+		free(h->w[i].pattern);
+	}
+	free(h->w);
+	free(h);
+	d->host = NULL;
+}

@@ -1,0 +1,136 @@
+/* store.c: the rollback store, persisted as JSON. */
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/store.h"
+#include "util/util.h"
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void pvt_store_add(struct pvt_store *s, const char *path, const char *value, const char *unit,
+		const char *device)
+{
+	s->e = pvt_xrealloc(s->e, (s->n + 1) * sizeof(*s->e));
+	s->e[s->n++] = (struct pvt_saved){
+		.path = pvt_xstrdup(path), .value = pvt_xstrdup(value),
+		.unit = pvt_xstrdup(unit), .device = device ? pvt_xstrdup(device) : NULL,
+	};
+}
+
+int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_err *e)
+{
+	struct json_object *root, *entries, *fixed;
+	char *text = NULL;
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (!pvt_exists(ctx->root, PVT_STORE_FILE))
+		return 0;
+	if (pvt_read_file(ctx->root, PVT_STORE_FILE, &text, e) < 0)
+		return -1;
+	root = json_tokener_parse(text);
+	free(text);
+	if (!root || !json_object_object_get_ex(root, "saved", &entries) ||
+	    !json_object_is_type(entries, json_type_array)) {
+		pvt_errf(e, "%s: not a pvtune rollback store", PVT_STORE_FILE);
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(entries); i++) {
+		struct json_object *x = json_object_array_get_idx(entries, i);
+		const char *path = jstr(x, "path"), *value = jstr(x, "value");
+		const char *unit = jstr(x, "unit");
+
+		if (!path || !value || !unit) {
+			pvt_errf(e, "%s: entry %zu lacks path, value or unit", PVT_STORE_FILE, i);
+			pvt_store_free(s);
+			goto out;
+		}
+		pvt_store_add(s, path, value, unit, jstr(x, "device"));
+	}
+	if (json_object_object_get_ex(root, "fixed", &fixed) &&
+	    json_object_is_type(fixed, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(fixed); i++)
+			pvt_strv_push(&s->fixed,
+				      json_object_get_string(json_object_array_get_idx(fixed, i)));
+	ret = 0;
+out:
+	json_object_put(root);
+	return ret;
+}
+
+int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s, struct pvt_err *e)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *entries = json_object_new_array();
+	struct json_object *fixed = json_object_new_array();
+	int ret;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "path", json_object_new_string(s->e[i].path));
+		json_object_object_add(x, "value", json_object_new_string(s->e[i].value));
+		json_object_object_add(x, "unit", json_object_new_string(s->e[i].unit));
+		if (s->e[i].device)
+			json_object_object_add(x, "device", json_object_new_string(s->e[i].device));
+		json_object_array_add(entries, x);
+	}
+	for (size_t i = 0; i < s->fixed.n; i++)
+		json_object_array_add(fixed, json_object_new_string(s->fixed.v[i]));
+	json_object_object_add(root, "version", json_object_new_int(1));
+	json_object_object_add(root, "saved", entries);
+	json_object_object_add(root, "fixed", fixed);
+	ret = pvt_write_atomic(ctx->root, PVT_STORE_FILE,
+			       json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY), e);
+	json_object_put(root);
+	return ret;
+}
+
+const struct pvt_saved *pvt_store_find(const struct pvt_store *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->e[i].path, path) == 0)
+			return &s->e[i];
+	return NULL;
+}
+
+int pvt_store_remember(const struct pvt_ctx *ctx, struct pvt_store *s, const char *path,
+		       const char *value, const char *unit, const char *device,
+		       struct pvt_err *e)
+{
+	if (pvt_store_find(s, path))
+		return 0;	/* the first original is the one to restore */
+	pvt_store_add(s, path, value, unit, device);
+	if (pvt_store_persist(ctx, s, e) < 0) {
+		pvt_store_remove(s, s->n - 1);
+		return -1;
+	}
+	return 0;
+}
+
+void pvt_store_remove(struct pvt_store *s, size_t i)
+{
+	free(s->e[i].path);
+	free(s->e[i].value);
+	free(s->e[i].unit);
+	free(s->e[i].device);
+	memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) * sizeof(*s->e));
+	s->n--;
+}
+
+void pvt_store_free(struct pvt_store *s)
+{
+	while (s->n)
+		pvt_store_remove(s, s->n - 1);
+	free(s->e);
+	s->e = NULL;
+	pvt_strv_free(&s->fixed);
+}

@@ -1,0 +1,40 @@
+/*
+ * ops.h: the tuned-adm operations, shared by pvtuned (over D-Bus) and
+ * pvtune-adm --no-daemon. The active profile is persisted in
+ * /etc/pvtune/active_profile, the originals in the rollback store.
+ */
+#ifndef PVT_OPS_H
+#define PVT_OPS_H
+
+#include "util/ctx.h"
+#include "engine/engine.h"
+
+#define PVT_ACTIVE_FILE PVT_CONF_DIR "/active_profile"
+
+/* Active profile name, or NULL when off. */
+char *pvt_active_get(const struct pvt_ctx *ctx);
+int pvt_active_set(const struct pvt_ctx *ctx, const char *name, struct pvt_err *e);
+
+/*
+ * Switch to @name: load and plan it (any error: nothing changes), roll back
+ * what the previous profile changed, apply, persist the name. Returns 0 when
+ * every item applied, 1 when some failed (see @rep), -1 on error (@e).
+ */
+int pvt_op_profile(const struct pvt_ctx *ctx, struct pvt_store *s, const char *name,
+		   struct pvt_report *rep, struct pvt_err *e);
+/* Restore every original and forget the active profile. 0, 1 (failures) or -1. */
+int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
+	       struct pvt_err *e);
+/* Verify the active profile: 0 all match, 1 mismatches, -1 error. */
+int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
+		  struct pvt_report *rep, struct pvt_err *e);
+/* Apply the active profile (if any) to one disk that appeared. */
+int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
+		      struct pvt_report *rep, struct pvt_err *e);
+/*
+ * "pvblk-guest" when /proc/cpuinfo has the hypervisor flag, else "pvblk-host"
+ * when /dev/kvm exists, else "off" (bare metal: nothing to tune).
+ */
+char *pvt_op_recommend(const struct pvt_ctx *ctx);
+
+#endif

@@ -1,0 +1,12 @@
+/* cpuinfo.h: CPU flags from /proc/cpuinfo. */
+#ifndef PVT_CPUINFO_H
+#define PVT_CPUINFO_H
+
+#include <stdbool.h>
+
+#include "util/ctx.h"
+
+/* True if the first "flags" line of /proc/cpuinfo lists @flag. */
+bool pvt_cpuinfo_flag(const struct pvt_ctx *ctx, const char *flag);
+
+#endif

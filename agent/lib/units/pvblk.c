@@ -1,0 +1,68 @@
+/* unit_pvblk.c: [pvblk]: the driver's tunables, /sys/block/<disk>/pvblk/<name>. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "units/unit.h"
+#include "util/util.h"
+
+struct tunable {
+	const char *key;
+	int64_t min, max;
+};
+
+static const struct tunable tunables[] = {
+	{ "poll_max_usecs", 0, INT64_MAX },
+	{ "irq_moderation", 0, 1 },
+	{ "batch_kicks", 0, 1 },
+};
+
+static int pvblk_check(const char *key, const char *value, enum pvt_op op, struct pvt_err *e)
+{
+	(void)op;
+	for (size_t i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++)
+		if (strcmp(tunables[i].key, key) == 0)
+			return pvt_check_int(key, value, tunables[i].min, tunables[i].max, e);
+	return pvt_errf(e, "unknown pvblk tunable '%s' (known: devices enabled %s)", key,
+			pvt_unit_pvblk.keys);
+}
+
+static int pvblk_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
+		      const char *only, struct pvt_plan *plan, struct pvt_err *e)
+{
+	struct pvt_strv disks = {0};
+
+	(void)e;
+	pvt_disks_select(ctx, sec, only, &disks);
+	for (size_t d = 0; d < disks.n; d++) {
+		char *dir = pvt_xasprintf("/sys/block/%s/pvblk", disks.v[d]);
+		bool is_pvblk = pvt_is_dir(ctx->root, dir);
+
+		free(dir);
+		if (!is_pvblk)
+			continue;	/* only disks driven by pvblk */
+		for (size_t i = 0; i < sec->nopt; i++) {
+			const struct pvt_option *o = &sec->opt[i];
+			struct pvt_item it = { .unit = "pvblk", .device = disks.v[d], .key = o->key,
+					       .cmp = PVT_CMP_INT };
+
+			if (!strcmp(o->key, "devices") || !strcmp(o->key, "enabled"))
+				continue;
+			it.value = (char *)pvt_modifier_split(o->value, &it.op);
+			it.path = pvt_xasprintf("/sys/block/%s/pvblk/%s", disks.v[d], o->key);
+			it.origin = pvt_opt_origin(o);
+			pvt_plan_add(plan, &it);
+			free(it.path);
+			free(it.origin);
+		}
+	}
+	pvt_strv_free(&disks);
+	return 0;
+}
+
+const struct pvt_unit pvt_unit_pvblk = {
+	.name = "pvblk",
+	.keys = "poll_max_usecs irq_moderation batch_kicks",
+	.per_disk = true,
+	.check = pvblk_check,
+	.plan = pvblk_plan,
+};

@@ -1,0 +1,92 @@
+/*
+ * unit.h: a tuning unit ([disk], [pvblk], [irq], [sysctl], [vm], [cpu], [qemu]).
+ * A unit checks its section's keys and values when a profile loads, and turns
+ * the section into plan items for the devices present. The engine applies,
+ * verifies and rolls back plan items, the same way for every unit.
+ */
+#ifndef PVT_UNIT_H
+#define PVT_UNIT_H
+
+#include <stdbool.h>
+
+#include "util/ctx.h"
+#include "util/err.h"
+#include "profile/modifier.h"
+#include "profile/profile.h"
+
+/* How a file's current content compares to the wanted value. */
+enum pvt_cmp {
+	PVT_CMP_STR,		/* exact text after collapsing blanks */
+	PVT_CMP_INT,		/* integers; modifiers allowed */
+	PVT_CMP_BRACKET,	/* "a [b] c": the bracketed word is current */
+	PVT_CMP_CPULIST,	/* cpulists, "0-1" equals "0,1" */
+};
+
+struct pvt_item;
+/* A check-only item (nothing written): sets *actual, returns true if OK. */
+typedef bool (*pvt_check_fn)(const struct pvt_ctx *ctx, const struct pvt_item *it,
+			      char **actual);
+
+struct pvt_item {
+	char *unit;	/* unit name: "disk" */
+	char *device;	/* "vda", "irq24", or NULL */
+	char *key;	/* "elevator" */
+	char *path;	/* logical path written; NULL for check-only items */
+	char *value;	/* value to write (modifier removed) */
+	enum pvt_op op;
+	enum pvt_cmp cmp;
+	pvt_check_fn check;
+	bool soft;	/* a failed check is a warning, not a mismatch */
+	char *origin;	/* "FILE:LINE" of the option, for messages */
+};
+
+struct pvt_plan {
+	struct pvt_item *it;
+	size_t n;
+};
+
+void pvt_plan_add(struct pvt_plan *p, const struct pvt_item *tmpl);
+void pvt_plan_free(struct pvt_plan *p);
+
+struct pvt_unit {
+	const char *name;
+	const char *keys;	/* accepted keys, for messages */
+	bool per_disk;		/* takes devices= and is applied per block device */
+	bool on_hotplug;	/* re-planned when a disk appears (new IRQs) */
+	/* Check one key/value (modifier already split off). */
+	int (*check)(const char *key, const char *value, enum pvt_op op, struct pvt_err *e);
+	/*
+	 * Add the items of @sec to @plan. For per-disk units @disk restricts
+	 * the plan to that disk (NULL: all). Fails (nothing added) if a device
+	 * cannot take a value.
+	 */
+	int (*plan)(const struct pvt_ctx *ctx, const struct pvt_section *sec,
+		    const char *disk, struct pvt_plan *plan, struct pvt_err *e);
+};
+
+/* The unit for a section name ("irq.virtio" -> irq), or NULL. */
+const struct pvt_unit *pvt_unit_find(const char *section);
+/* Blank-separated names of all units, for messages. */
+const char *pvt_unit_names(void);
+
+/* Helpers shared by units. */
+int pvt_check_int(const char *key, const char *value, int64_t min, int64_t max,
+		  struct pvt_err *e);
+int pvt_check_no_modifier(const char *key, enum pvt_op op, struct pvt_err *e);
+/* Item template fields from an option: origin "FILE:LINE". Caller frees. */
+char *pvt_opt_origin(const struct pvt_option *o);
+/* "FILE:LINE: [section] key=value: " prefix for option @o. */
+int pvt_opt_err(struct pvt_err *e, const struct pvt_section *s, const struct pvt_option *o);
+/* Block devices under /sys/block selected by devices= (default: disks with a device link). */
+void pvt_disks_select(const struct pvt_ctx *ctx, const struct pvt_section *sec,
+		      const char *only, struct pvt_strv *out);
+
+extern const struct pvt_unit pvt_unit_disk;
+extern const struct pvt_unit pvt_unit_pvblk;
+extern const struct pvt_unit pvt_unit_irq;
+extern const struct pvt_unit pvt_unit_sysctl;
+extern const struct pvt_unit pvt_unit_vm;
+extern const struct pvt_unit pvt_unit_cpu;
+extern const struct pvt_unit pvt_unit_qemu;
+
+#endif

@@ -1,0 +1,352 @@
+/* util.c: strings, string vectors and files resolved under a root prefix. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+void *pvt_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *pvt_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *pvt_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *pvt_xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		abort();
+	return d;
+}
+
+char *pvt_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+void pvt_strv_push(struct pvt_strv *sv, const char *s)
+{
+	if (sv->n + 2 > sv->cap) {
+		sv->cap = sv->cap ? sv->cap * 2 : 8;
+		sv->v = pvt_xrealloc(sv->v, sv->cap * sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = pvt_xstrdup(s);
+	sv->v[sv->n] = NULL;
+}
+
+bool pvt_strv_contains(const struct pvt_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void pvt_strv_free(struct pvt_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+void pvt_strv_split(struct pvt_strv *sv, const char *s, const char *seps)
+{
+	char *copy = pvt_xstrdup(s), *save = NULL;
+
+	for (char *t = strtok_r(copy, seps, &save); t; t = strtok_r(NULL, seps, &save))
+		pvt_strv_push(sv, t);
+	free(copy);
+}
+
+char *pvt_strip(char *s)
+{
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+bool pvt_parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end)
+		return false;
+	*out = v;
+	return true;
+}
+
+char *pvt_words_normalize(const char *s)
+{
+	char *out = pvt_xmalloc(strlen(s) + 1), *o = out;
+	bool blank = false;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			blank = true;
+			continue;
+		}
+		if (blank && o != out)
+			*o++ = ' ';
+		blank = false;
+		*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+char *pvt_rooted(const char *root, const char *path)
+{
+	size_t rl;
+
+	if (!root || !*root || strcmp(root, "/") == 0)
+		return pvt_xstrdup(path);
+	rl = strlen(root);
+	while (rl > 1 && root[rl - 1] == '/')
+		rl--;
+	return pvt_xasprintf("%.*s%s%s", (int)rl, root, path[0] == '/' ? "" : "/", path);
+}
+
+bool pvt_exists(const char *root, const char *path)
+{
+	char *p = pvt_rooted(root, path);
+	bool r = access(p, F_OK) == 0;
+
+	free(p);
+	return r;
+}
+
+bool pvt_is_dir(const char *root, const char *path)
+{
+	char *p = pvt_rooted(root, path);
+	struct stat st;
+	bool r = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(p);
+	return r;
+}
+
+int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err *e)
+{
+	char *p = pvt_rooted(root, path);
+	size_t cap = 4096, len = 0;
+	char *buf;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		pvt_errf(e, "cannot read %s: %s", path, strerror(errno));
+		free(p);
+		return -1;
+	}
+	buf = pvt_xmalloc(cap);
+	for (;;) {
+		ssize_t r;
+
+		if (len + 1 >= cap) {
+			if (cap >= (1u << 20)) {
+				pvt_errf(e, "%s: file too large", path);
+				goto fail;
+			}
+			cap *= 2;
+			buf = pvt_xrealloc(buf, cap);
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			pvt_errf(e, "cannot read %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	while (len > 0 && isspace((unsigned char)buf[len - 1]))
+		buf[--len] = '\0';
+	close(fd);
+	free(p);
+	*out = buf;
+	return 0;
+fail:
+	close(fd);
+	free(buf);
+	free(p);
+	return -1;
+}
+
+int pvt_write_file(const char *root, const char *path, const char *value,
+		   struct pvt_err *e)
+{
+	char *p = pvt_rooted(root, path);
+	size_t len = strlen(value);
+	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t w;
+
+	int err;
+
+	free(p);
+	if (fd < 0) {
+		err = errno;
+		pvt_errf(e, "cannot open %s for writing: %s", path, strerror(err));
+		return -err;
+	}
+	w = write(fd, value, len);
+	if (w < 0 || (size_t)w != len) {
+		err = w < 0 ? errno : EIO;
+		close(fd);
+		pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(err));
+		return -err;
+	}
+	if (close(fd) < 0) {
+		err = errno;
+		pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e)
+{
+	char *p = pvt_rooted(root, path);
+
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+				pvt_errf(e, "cannot create directory %s: %s", p, strerror(errno));
+				free(p);
+				return -1;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return 0;
+}
+
+int pvt_write_atomic(const char *root, const char *path, const char *data,
+		     struct pvt_err *e)
+{
+	char *dir = pvt_xstrdup(path), *slash = strrchr(dir, '/');
+	char *p, *tmp;
+	size_t len = strlen(data);
+	int fd, ret = -1;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (pvt_mkdir_p(root, dir, e) < 0) {
+			free(dir);
+			return -1;
+		}
+	}
+	free(dir);
+	p = pvt_rooted(root, path);
+	tmp = pvt_xasprintf("%s.tmp", p);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pvt_errf(e, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+		pvt_errf(e, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, p) < 0) {
+		pvt_errf(e, "cannot rename %s to %s: %s", tmp, p, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	free(p);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pvt_list_dir(const char *root, const char *path, struct pvt_strv *out,
+		 struct pvt_err *e)
+{
+	char *p = pvt_rooted(root, path);
+	DIR *d = opendir(p);
+	struct dirent *de;
+	size_t first = out->n;
+
+	free(p);
+	if (!d)
+		return pvt_errf(e, "cannot list %s: %s", path, strerror(errno));
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			pvt_strv_push(out, de->d_name);
+	closedir(d);
+	if (out->n > first)
+		qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
+	return 0;
+}

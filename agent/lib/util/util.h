@@ -1,0 +1,57 @@
+/* util.h: strings, string vectors and files resolved under a root prefix. */
+#ifndef PVT_UTIL_H
+#define PVT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/* A growable NULL-terminated vector of owned strings. */
+struct pvt_strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+void *pvt_xmalloc(size_t n);
+void *pvt_xcalloc(size_t n, size_t size);
+void *pvt_xrealloc(void *p, size_t n);
+char *pvt_xstrdup(const char *s);
+char *pvt_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void pvt_strv_push(struct pvt_strv *sv, const char *s);
+bool pvt_strv_contains(const struct pvt_strv *sv, const char *s);
+void pvt_strv_free(struct pvt_strv *sv);
+/* Split @s on any of @seps, skipping empty fields, appending to @sv. */
+void pvt_strv_split(struct pvt_strv *sv, const char *s, const char *seps);
+
+/* Trim leading and trailing white space in place; returns @s advanced. */
+char *pvt_strip(char *s);
+/* Parse a whole decimal integer (surrounding blanks allowed). */
+bool pvt_parse_i64(const char *s, int64_t *out);
+/* Collapse runs of white space to one blank (for multi-field values). */
+char *pvt_words_normalize(const char *s);
+
+/* "@root@path" (root "/" or "" means no prefix). Caller frees. */
+char *pvt_rooted(const char *root, const char *path);
+bool pvt_exists(const char *root, const char *path);
+bool pvt_is_dir(const char *root, const char *path);
+/*
+ * Read a whole file (at most 1 MiB) with trailing white space removed.
+ * On failure sets errno-based message naming the path.
+ */
+int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err *e);
+/* Write @value to an existing file (no create). Returns 0 or -errno. */
+int pvt_write_file(const char *root, const char *path, const char *value,
+		   struct pvt_err *e);
+/* Create or replace a regular file atomically (tmp + rename), parents made. */
+int pvt_write_atomic(const char *root, const char *path, const char *data,
+		     struct pvt_err *e);
+int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e);
+/* Sorted names in a directory (no dot entries). */
+int pvt_list_dir(const char *root, const char *path, struct pvt_strv *out,
+		 struct pvt_err *e);
+
+#endif

@@ -1,0 +1,33 @@
+# assert.sh: a few assertions for the shell tests (adm/, daemon/); source it, call `summary` last.
+PASS=0
+FAIL=0
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ADM=${PVTUNE_ADM:-$top/agent/pvtune-adm}
+PVTUNED=${PVTUNED:-$top/agent/pvtuned}
+
+ok() { PASS=$((PASS + 1)); echo "ok   - $1"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL - $1"; shift; for l in "$@"; do echo "       $l"; done; }
+
+# run CMD...: sets $out (stdout+stderr) and $rc
+run() { out=$("$@" 2>&1); rc=$?; }
+
+# expect_rc WANT NAME
+expect_rc() { if [ "$rc" = "$1" ]; then ok "$2 (exit $rc)"; else bad "$2: exit $rc, want $1" "$out"; fi; }
+# expect_out TEXT NAME: output contains TEXT
+expect_out() {
+	if grep -qF -- "$1" <<<"$out"; then ok "$2"; else bad "$2: output lacks '$1'" "$out"; fi
+}
+expect_no_out() {
+	if grep -qF -- "$1" <<<"$out"; then bad "$2: output has '$1'" "$out"; else ok "$2"; fi
+}
+# expect_file ROOT PATH WANT NAME
+expect_file() {
+	local got
+	got=$(cat "$1$2" 2>/dev/null)
+	if [ "$got" = "$3" ]; then ok "$4"; else bad "$4: $2 is '$got', want '$3'"; fi
+}
+
+summary() {
+	echo "RESULT: $PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ]
+}

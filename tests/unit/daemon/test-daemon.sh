@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# test-daemon.sh: pvtuned on a private D-Bus bus (dbus-daemon with the
+# shipped policy file) against a fake tree: pvtune-adm through the daemon,
+# a non-root caller denied, ProfileChanged signal, kill -9 then restart and
+# off restores, rollback on SIGTERM.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../assert.sh"
+for tool in dbus-daemon setpriv; do
+	if ! command -v $tool >/dev/null; then
+		echo "missing $tool"
+		echo "RESULT: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+T=$(mktemp -d /tmp/pvtune-daemon.XXXXXX)
+chmod 755 "$T"
+R=$T/root
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+"$here/../mkfake.sh" "$R"
+
+cat >"$T/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>unix:path=$T/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>$top/agent/org.pvblk.pvtune1.conf</include>
+</busconfig>
+CONF
+dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile >"$T/bus.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$T/bus" ] && break; sleep 0.1; done
+chmod 777 "$T/bus"
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/bus
+
+start_daemon() {
+	"$PVTUNED" --root "$R" "$@" >>"$T/pvtuned.log" 2>&1 &
+	dpid=$!
+	pids+=($dpid)
+	for _ in $(seq 50); do
+		"$ADM" active >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+run "$ADM" active
+expect_rc 1 "no daemon yet"
+expect_out "pvtuned is not running" "clear message without the daemon"
+
+start_daemon && ok "pvtuned starts and owns org.pvblk.pvtune1" || bad "pvtuned did not start" "$(cat "$T/pvtuned.log")"
+grep -q "ready (root $R" "$T/pvtuned.log" && ok "pvtuned logs ready" || bad "no ready line" "$(cat "$T/pvtuned.log")"
+expect_file "$R" /run/pvtune/pvtuned.pid "$dpid" "pid file for the udev rules"
+
+# a non-root caller may read but not change
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" list
+expect_rc 0 "non-root may list"
+expect_out "pvblk-guest-throughput" "list over D-Bus"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" profile pvblk-guest
+expect_rc 1 "non-root profile is refused"
+expect_out "access denied: only root may call Profile" "AccessDenied for a non-root caller"
+expect_file "$R" /sys/block/pvda/queue/scheduler "[none] mq-deadline" "denied call changed nothing"
+expect_file "$R" /etc/pvtune/active_profile "" "denied call set no profile"
+
+# watch for the ProfileChanged signal
+if command -v dbus-monitor >/dev/null; then
+	dbus-monitor --address "$DBUS_SYSTEM_BUS_ADDRESS" \
+		"type='signal',interface='org.pvblk.pvtune1',member='ProfileChanged'" >"$T/signals" 2>&1 &
+	pids+=($!)
+	sleep 0.5
+fi
+
+run "$ADM" profile pvblk-guest
+expect_rc 0 "root: profile pvblk-guest through the daemon"
+expect_file "$R" /sys/block/vda/queue/scheduler none "daemon applied the scheduler"
+expect_file "$R" /sys/block/pvdb/pvblk/batch_kicks 1 "daemon applied pvblk tunables"
+expect_file "$R" /proc/sys/vm/swappiness 30 "daemon applied vm"
+if [ -e "$T/signals" ]; then
+	sleep 0.5
+	if grep -q 'string "pvblk-guest"' "$T/signals"; then ok "ProfileChanged signal emitted"; else bad "no ProfileChanged signal" "$(cat "$T/signals")"; fi
+fi
+
+run "$ADM" verify
+expect_rc 0 "verify through the daemon"
+expect_out "Verification succeeded" "verify summary through the daemon"
+echo 4 >"$R/sys/block/vda/queue/nr_requests"
+echo 2 >"$R/sys/block/vda/queue/rq_affinity"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" verify
+expect_rc 1 "verify (as non-root) fails after a manual change"
+expect_out "rq_affinity      expected 1            actual 2            MISMATCH" "mismatch shown"
+echo 1 >"$R/sys/block/vda/queue/rq_affinity"
+
+run "$ADM" profile_info pvblk-guest-throughput
+expect_out "Profile chain: pvblk-guest pvblk-guest-throughput" "profile_info through the daemon"
+run "$ADM" recommend
+expect_out "pvblk-guest" "recommend through the daemon"
+run "$ADM" profile ../x
+expect_rc 2 "bad name refused by the CLI"
+run "$ADM" profile nope
+expect_rc 1 "unknown profile refused by the daemon"
+expect_out "profile 'nope' not found" "daemon's error reaches the CLI"
+
+# kill -9 halfway: the originals are on disk; restart and off restores them
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+[ -s "$R/run/pvtune/saved.json" ] && ok "saved originals persisted" || bad "no saved.json"
+start_daemon && ok "pvtuned restarts after kill -9" || bad "restart failed" "$(tail "$T/pvtuned.log")"
+grep -q "saved originals from an earlier run" "$T/pvtuned.log" && ok "restart finds the saved originals" || bad "restart did not load the store"
+expect_file "$R" /proc/sys/vm/swappiness 30 "restart re-applies the active profile"
+run "$ADM" off
+expect_rc 0 "off after restart"
+expect_file "$R" /sys/block/vda/queue/scheduler mq-deadline "off restores the scheduler after a crash"
+expect_file "$R" /sys/block/pvdb/pvblk/batch_kicks 0 "off restores pvblk tunables after a crash"
+expect_file "$R" /proc/sys/vm/swappiness 60 "off restores swappiness after a crash"
+expect_file "$R" /sys/block/vda/queue/add_random 1 "off restores add_random after a crash"
+
+# --no-daemon while pvtuned runs: the daemon sees the originals it saved
+# (a fake node holds what was last written: give vda the kernel's list back)
+echo "[mq-deadline] kyber bfq none" >"$R/sys/block/vda/queue/scheduler"
+run "$ADM" --no-daemon --root "$R" profile pvblk-guest
+expect_rc 0 "--no-daemon profile beside the daemon"
+expect_file "$R" /proc/sys/vm/swappiness 30 "--no-daemon applied"
+run "$ADM" off
+expect_rc 0 "off through the daemon"
+expect_file "$R" /proc/sys/vm/swappiness 60 "daemon restores what --no-daemon changed"
+expect_file "$R" /sys/block/vda/queue/scheduler mq-deadline "daemon restores the scheduler --no-daemon set"
+
+# rollback on exit (the default): SIGTERM restores, the profile stays active
+run "$ADM" profile pvblk-guest
+expect_file "$R" /proc/sys/vm/swappiness 30 "profile again"
+kill -TERM "$dpid"
+wait "$dpid"
+rc=$?
+expect_rc 0 "pvtuned exits 0 on SIGTERM"
+expect_file "$R" /proc/sys/vm/swappiness 60 "SIGTERM rolls back (rollback=auto)"
+expect_file "$R" /etc/pvtune/active_profile pvblk-guest "active profile kept across the stop"
+[ -e "$R/run/pvtune/pvtuned.pid" ] && bad "pid file left after exit" || ok "pid file removed on exit"
+
+# rollback=not_on_exit leaves the tuning in place
+printf '[daemon]\nrollback = not_on_exit\n' >"$R/etc/pvtune/pvtuned.conf"
+start_daemon
+expect_file "$R" /proc/sys/vm/swappiness 30 "start re-applies the active profile"
+kill -TERM "$dpid"
+wait "$dpid"
+expect_file "$R" /proc/sys/vm/swappiness 30 "not_on_exit keeps the tuning"
+
+# a bad configuration stops the daemon with file and line
+printf '[daemon]\nrollback = sometimes\n' >"$R/etc/pvtune/pvtuned.conf"
+run "$PVTUNED" --root "$R"
+expect_rc 1 "bad pvtuned.conf refused"
+expect_out "pvtuned.conf:2: bad value 'sometimes' for rollback (accepted: auto not_on_exit)" "config error names file and line"
+printf '[daemon]\nqmp_sockets = /run/pvtune/qmp/*.sock\nqmp_timeout_ms = 5\n' >"$R/etc/pvtune/pvtuned.conf"
+run "$PVTUNED" --root "$R"
+expect_rc 1 "bad qmp_timeout_ms refused"
+expect_out "pvtuned.conf:3: bad value '5' for qmp_timeout_ms (10 to 600000)" "qmp_timeout_ms error names file and line"
+printf '[daemon]\nrollback = auto\nwriters = 0\n' >"$R/etc/pvtune/pvtuned.conf"
+run "$PVTUNED" --root "$R"
+expect_rc 1 "bad writers refused"
+expect_out "pvtuned.conf:3: bad value '0' for writers (1 to 64)" "writers error names file and line"
+printf '[daemon]\nqmp_socket = x\n' >"$R/etc/pvtune/pvtuned.conf"
+run "$PVTUNED" --root "$R"
+expect_rc 1 "unknown key refused"
+expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms writers)" "unknown key listed with the known ones"
+
+summary

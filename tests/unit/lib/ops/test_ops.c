@@ -1,0 +1,292 @@
+/*
+ * test_store.c: the rollback store (persist, reload after a crash, restore)
+ * and the operations over it: profile switch, off, bad profiles, hotplug,
+ * verify, recommend.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+#include "ops/ops.h"
+
+struct t {
+	char *root;
+	struct pvt_ctx ctx;
+	struct pvt_store store;
+	struct pvt_report rep;
+	struct pvt_err e;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	t->root = fake_new();
+	fake_system(t->root);
+	fake_disk(t->root, "vda", "[mq-deadline] none");
+	fake_disk(t->root, "pvda", "[none] mq-deadline");
+	fake_pvblk(t->root, "pvda");
+	fake_profile(t->root, "one", "[main]\nsummary=one\n[disk]\nadd_random=0\nnr_requests=64\n"
+		     "[pvblk]\nbatch_kicks=1\n[vm]\nswappiness=10\n");
+	fake_profile(t->root, "two", "[main]\nsummary=two\n[vm]\ndirty_ratio=40\n");
+	fake_ctx(&t->ctx, t->root);
+	assert_int_equal(pvt_store_load(&t->ctx, &t->store, &t->e), 0);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	pvt_report_free(&t->rep);
+	pvt_store_free(&t->store);
+	pvt_ctx_free(&t->ctx);
+	fake_free(t->root);
+	free(t);
+	return 0;
+}
+
+static void assert_originals(struct t *t)
+{
+	assert_file(t->root, "/sys/block/vda/queue/add_random", "1");
+	assert_file(t->root, "/sys/block/vda/queue/nr_requests", "256");
+	assert_file(t->root, "/sys/block/pvda/queue/add_random", "1");
+	assert_file(t->root, "/sys/block/pvda/pvblk/batch_kicks", "0");
+	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
+}
+
+static void test_persist_reload(void **state)
+{
+	struct t *t = *state;
+	struct pvt_store again;
+
+	assert_int_equal(pvt_store_remember(&t->ctx, &t->store, "/proc/sys/vm/swappiness", "60",
+					    "vm", NULL, &t->e), 0);
+	assert_int_equal(pvt_store_remember(&t->ctx, &t->store, "/sys/block/vda/queue/nr_requests",
+					    "256", "disk", "vda", &t->e), 0);
+	/* the first original wins */
+	assert_int_equal(pvt_store_remember(&t->ctx, &t->store, "/proc/sys/vm/swappiness", "10",
+					    "vm", NULL, &t->e), 0);
+	assert_int_equal(t->store.n, 2);
+	assert_true(pvt_exists(t->root, "/run/pvtune/saved.json"));
+	assert_int_equal(pvt_store_load(&t->ctx, &again, &t->e), 0);
+	assert_int_equal(again.n, 2);
+	assert_string_equal(again.e[0].path, "/proc/sys/vm/swappiness");
+	assert_string_equal(again.e[0].value, "60");
+	assert_null(again.e[0].device);
+	assert_string_equal(again.e[1].device, "vda");
+	assert_string_equal(again.e[1].unit, "disk");
+	pvt_store_free(&again);
+}
+
+static void test_corrupt_store(void **state)
+{
+	struct t *t = *state;
+	struct pvt_store s;
+
+	fake_write(t->root, "/run/pvtune/saved.json", "{ not json");
+	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "/run/pvtune/saved.json: not a pvtune rollback store"));
+	fake_write(t->root, "/run/pvtune/saved.json", "{\"saved\":[{\"path\":\"/x\"}]}");
+	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "entry 0 lacks path, value or unit"));
+}
+
+static void test_crash_then_restore(void **state)
+{
+	struct t *t = *state;
+	struct pvt_store after_crash;
+
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
+	assert_file(t->root, "/sys/block/pvda/pvblk/batch_kicks", "1");
+	/* the daemon dies: its memory is gone, the persisted store is not */
+	pvt_store_free(&t->store);
+	assert_int_equal(pvt_store_load(&t->ctx, &after_crash, &t->e), 0);
+	assert_int_equal(after_crash.n, 6);
+	/* a restarted daemon re-applies the active profile: originals are kept */
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_profile(&t->ctx, &after_crash, "one", &t->rep, &t->e), 0);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_off(&t->ctx, &after_crash, &t->rep, &t->e), 0);
+	assert_originals(t);
+	assert_int_equal(after_crash.n, 0);
+	assert_null(pvt_active_get(&t->ctx));
+	pvt_store_free(&after_crash);
+	t->store = (struct pvt_store){0};
+}
+
+static void test_switch_restores_first(void **state)
+{
+	struct t *t = *state;
+	char *active;
+
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	active = pvt_active_get(&t->ctx);
+	assert_string_equal(active, "one");
+	free(active);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "two", &t->rep, &t->e), 0);
+	/* one's changes are undone, two's applied */
+	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
+	assert_file(t->root, "/sys/block/vda/queue/add_random", "1");
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "40");
+	assert_int_equal(t->store.n, 1);
+	active = pvt_active_get(&t->ctx);
+	assert_string_equal(active, "two");
+	free(active);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_off(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_originals(t);
+}
+
+static void test_bad_profile_changes_nothing(void **state)
+{
+	struct t *t = *state;
+	char *active;
+
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	/* a bad value in the last section: nothing of it may be applied,
+	 * and the active profile must stay in place */
+	fake_profile(t->root, "bad", "[vm]\ndirty_ratio=45\n[disk]\nnr_requests=lots\n");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad", &t->rep, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "/bad/tuned.conf:4: [disk] nr_requests=lots"));
+	assert_int_equal(t->rep.n, 0);
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
+	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
+	active = pvt_active_get(&t->ctx);
+	assert_string_equal(active, "one");
+	free(active);
+	/* a device-level error (elevator not offered) changes nothing either */
+	fake_profile(t->root, "bad2", "[vm]\ndirty_ratio=45\n[disk]\nelevator=bfq\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad2", &t->rep, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "device pvda does not offer elevator 'bfq' (accepted: none mq-deadline)"));
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
+	/* a missing tunable on a pvblk disk, too */
+	fake_remove(t->root, "/sys/block/pvda/pvblk/poll_max_usecs");
+	fake_profile(t->root, "bad3", "[vm]\ndirty_ratio=45\n[pvblk]\npoll_max_usecs=9\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad3", &t->rep, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "device pvda lacks this tunable"));
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
+	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
+	/* and a bad name */
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "../one", &t->rep, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "invalid profile name"));
+}
+
+static void test_store_unwritable_changes_nothing(void **state)
+{
+	struct t *t = *state;
+
+	/* a file where the state directory should be: originals cannot be
+	 * saved, so nothing may be written */
+	fake_write(t->root, "/run/pvtune", "not a directory");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 1);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_CHANGED), 0);
+	assert_true(pvt_report_count(&t->rep, PVT_ST_FAILED) >= 5);
+	if (!strstr(t->rep.r[0].note, "run/pvtune/saved.json.tmp: Not a directory"))
+		fail_msg("note: %s", t->rep.r[0].note);
+	assert_originals(t);
+	assert_int_equal(t->store.n, 0);
+}
+
+static void test_disk_added(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	fake_disk(t->root, "pvdb", "[none] mq-deadline");
+	fake_pvblk(t->root, "pvdb");
+	/* touched by hand before the event: must stay untouched except pvdb */
+	fake_write(t->root, "/proc/sys/vm/swappiness", "33");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_disk_added(&t->ctx, &t->store, "pvdb", &t->rep, &t->e), 0);
+	assert_file(t->root, "/sys/block/pvdb/queue/nr_requests", "64");
+	assert_file(t->root, "/sys/block/pvdb/pvblk/batch_kicks", "1");
+	assert_file(t->root, "/proc/sys/vm/swappiness", "33");
+	for (size_t i = 0; i < t->rep.n; i++)
+		assert_string_equal(t->rep.r[i].device, "pvdb");
+	assert_non_null(pvt_store_find(&t->store, "/sys/block/pvdb/pvblk/batch_kicks"));
+	/* without an active profile nothing happens */
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_off(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_file(t->root, "/sys/block/pvdb/pvblk/batch_kicks", "0");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_disk_added(&t->ctx, &t->store, "pvdb", &t->rep, &t->e), 0);
+	assert_int_equal(t->rep.n, 0);
+}
+
+static void test_verify_op(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), -1);
+	assert_string_equal(t->e.msg, "no profile is active");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	fake_write(t->root, "/sys/block/vda/queue/add_random", "1");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 1);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_MISMATCH), 1);
+}
+
+static void test_recommend(void **state)
+{
+	struct t *t = *state;
+	char *r;
+
+	r = pvt_op_recommend(&t->ctx);
+	assert_string_equal(r, "pvblk-guest");
+	free(r);
+	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vmx x2apic");
+	r = pvt_op_recommend(&t->ctx);
+	assert_string_equal(r, "off");
+	free(r);
+	fake_write(t->root, "/dev/kvm", "");
+	r = pvt_op_recommend(&t->ctx);
+	assert_string_equal(r, "pvblk-host");
+	free(r);
+	/* a flag that merely contains the word does not count */
+	fake_write(t->root, "/proc/cpuinfo", "flags\t\t: fpu hypervisor_x");
+	r = pvt_op_recommend(&t->ctx);
+	assert_string_equal(r, "pvblk-host");
+	free(r);
+}
+
+static void test_active_file(void **state)
+{
+	struct t *t = *state;
+	char *a;
+
+	assert_null(pvt_active_get(&t->ctx));
+	assert_int_equal(pvt_active_set(&t->ctx, "one", &t->e), 0);
+	assert_file(t->root, "/etc/pvtune/active_profile", "one");
+	a = pvt_active_get(&t->ctx);
+	assert_string_equal(a, "one");
+	free(a);
+	/* a tampered file with a bad name is ignored */
+	fake_write(t->root, "/etc/pvtune/active_profile", "../../x");
+	assert_null(pvt_active_get(&t->ctx));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_persist_reload), T(test_corrupt_store), T(test_crash_then_restore),
+		T(test_switch_restores_first), T(test_bad_profile_changes_nothing),
+		T(test_store_unwritable_changes_nothing),
+		T(test_disk_added), T(test_verify_op), T(test_recommend), T(test_active_file),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}

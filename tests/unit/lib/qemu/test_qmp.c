@@ -1,0 +1,361 @@
+/*
+ * test_qmp.c: the QMP client against a fake server on a socketpair: the
+ * handshake, replies matched by id (also out of order), events interleaved,
+ * QMP errors, and every way a peer can go wrong: garbage, a non-object, a
+ * truncated message, EOF mid-reply, no reply (timeout), no greeting, a wrong
+ * greeting, unknown ids; a socket that does not exist.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "qemu/qmp.h"
+
+#define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}, \"capabilities\": []}}\r\n"
+
+struct t {
+	sd_event *ev;
+	struct pvt_qmp *q;
+	int srv;
+	int ready;
+	char *closed;		/* the close reason */
+	int nreplies;
+	char *reply[8];		/* "ok:<json>" or "err:<msg>" */
+	char *event;
+};
+
+static void on_state(struct pvt_qmp *q, const char *why, void *ud)
+{
+	struct t *t = ud;
+
+	(void)q;
+	if (why)
+		t->closed = strdup(why);
+	else
+		t->ready++;
+}
+
+static void on_event(struct pvt_qmp *q, const char *ev, json_object *data, void *ud)
+{
+	struct t *t = ud;
+
+	(void)q, (void)data;
+	free(t->event);
+	t->event = strdup(ev);
+}
+
+static void on_reply(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
+		     void *ud)
+{
+	struct t *t = ud;
+	char *s;
+
+	(void)q, (void)cls;
+	if (err)
+		assert_int_not_equal(asprintf(&s, "err:%s", err), -1);
+	else
+		assert_int_not_equal(asprintf(&s, "ok:%s", json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PLAIN)), -1);
+	assert_true(t->nreplies < 8);
+	t->reply[t->nreplies++] = s;
+}
+
+static const struct pvt_qmp_ops ops = { .state = on_state, .event = on_event };
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct pvt_err e;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_true(sd_event_new(&t->ev) >= 0);
+	t->srv = sv[1];
+	assert_int_equal(pvt_qmp_open_fd(t->ev, sv[0], "fake", 300 * 1000, &ops, t, &t->q, &e), 0);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	pvt_qmp_free(t->q);
+	if (t->srv >= 0)
+		close(t->srv);
+	sd_event_unref(t->ev);
+	for (int i = 0; i < t->nreplies; i++)
+		free(t->reply[i]);
+	free(t->closed);
+	free(t->event);
+	free(t);
+	return 0;
+}
+
+static void run_until(struct t *t, const int *what, int want)
+{
+	for (int i = 0; i < 200 && *what < want && !t->closed; i++)
+		sd_event_run(t->ev, 10 * 1000);
+}
+
+static void run_until_closed(struct t *t)
+{
+	for (int i = 0; i < 200 && !t->closed; i++)
+		sd_event_run(t->ev, 10 * 1000);
+	assert_non_null(t->closed);
+}
+
+static void srv_send(struct t *t, const char *s)
+{
+	if (t->closed)
+		fail_msg("closed: %s", t->closed);
+	assert_int_equal(write(t->srv, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* Read one command line from the client (running its loop meanwhile); returns its id. */
+static int srv_expect(struct t *t, const char *cmd)
+{
+	char line[4096];
+	size_t n = 0;
+	json_object *o, *x;
+	int id;
+
+	while (n < sizeof(line) - 1) {
+		struct pollfd p = { .fd = t->srv, .events = POLLIN };
+
+		sd_event_run(t->ev, 0);
+		if (poll(&p, 1, 10) == 1) {
+			assert_int_equal(read(t->srv, line + n, 1), 1);
+			if (line[n++] == '\n')
+				break;
+		}
+	}
+	line[n] = 0;
+	o = json_tokener_parse(line);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "execute", &x));
+	assert_string_equal(json_object_get_string(x), cmd);
+	assert_true(json_object_object_get_ex(o, "id", &x));
+	id = json_object_get_int(x);
+	json_object_put(o);
+	return id;
+}
+
+static void handshake(struct t *t)
+{
+	char buf[128];
+	int id;
+
+	srv_send(t, GREETING);
+	id = srv_expect(t, "qmp_capabilities");
+	snprintf(buf, sizeof(buf), "{\"return\": {}, \"id\": %d}\r\n", id);
+	srv_send(t, buf);
+	run_until(t, &t->ready, 1);
+	if (t->closed)
+		fail_msg("closed: %s", t->closed);
+	assert_int_equal(t->ready, 1);
+	assert_true(pvt_qmp_ready(t->q));
+	assert_int_equal(pvt_qmp_version(t->q), 70200);
+}
+
+static void test_commands_events(void **state)
+{
+	struct t *t = *state;
+	char buf[256];
+	int a, b;
+
+	/* queued before the handshake: sent after it */
+	assert_int_equal(pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t), 0);
+	handshake(t);
+	a = srv_expect(t, "query-iothreads");
+	assert_int_equal(pvt_qmp_command(t->q, "qom-get", json_tokener_parse("{\"path\":\"/objects/io0\",\"property\":\"poll-max-ns\"}"), on_reply, t), 0);
+	b = srv_expect(t, "qom-get");
+	/* replied out of order, an event in between, split over writes */
+	snprintf(buf, sizeof(buf), "{\"return\": 32768, \"id\": %d}\r\n{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESUME\"}\r\n{\"return\": [{\"id\": \"io0\", \"thread-id\"", b);
+	srv_send(t, buf);
+	run_until(t, &t->nreplies, 1);
+	snprintf(buf, sizeof(buf), ": 42}], \"id\": %d}\r\n", a);
+	srv_send(t, buf);
+	run_until(t, &t->nreplies, 2);
+	assert_int_equal(t->nreplies, 2);
+	assert_string_equal(t->reply[0], "ok:32768");
+	assert_string_equal(t->reply[1], "ok:[{\"id\":\"io0\",\"thread-id\":42}]");
+	assert_string_equal(t->event, "RESUME");
+	assert_null(t->closed);
+}
+
+static void test_qmp_error(void **state)
+{
+	struct t *t = *state;
+	char buf[256];
+	int a;
+
+	handshake(t);
+	pvt_qmp_command(t->q, "query-cpus-fast", NULL, on_reply, t);
+	a = srv_expect(t, "query-cpus-fast");
+	snprintf(buf, sizeof(buf), "{\"id\": %d, \"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command query-cpus-fast has not been found\"}}\n", a);
+	srv_send(t, buf);
+	run_until(t, &t->nreplies, 1);
+	assert_string_equal(t->reply[0], "err:query-cpus-fast: CommandNotFound: The command query-cpus-fast has not been found");
+	assert_null(t->closed);
+}
+
+static void test_garbage(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	pvt_qmp_command(t->q, "query-block", NULL, on_reply, t);
+	srv_expect(t, "query-block");
+	srv_send(t, "hello, I am not JSON\n");
+	run_until_closed(t);
+	assert_non_null(strstr(t->closed, "QMP fake: malformed reply"));
+	assert_non_null(strstr(t->closed, "near 'hello, I am not JSON"));
+	/* the pending command got the same reason */
+	assert_int_equal(t->nreplies, 1);
+	assert_non_null(strstr(t->reply[0], "err:QMP fake: malformed reply"));
+	/* and nothing more can be sent */
+	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), -1);
+}
+
+static void test_nul_bytes(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	assert_int_equal(write(t->srv, "\0\0\0\n", 4), 4);
+	run_until_closed(t);
+	assert_non_null(strstr(t->closed, "malformed reply"));
+}
+
+static void test_not_object(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	srv_send(t, "[1, 2]\n");
+	run_until_closed(t);
+	assert_non_null(strstr(t->closed, "not a JSON object"));
+}
+
+static void test_truncated(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t);
+	srv_expect(t, "query-iothreads");
+	srv_send(t, "{\"return\": [{\"id\": \"io");
+	close(t->srv);
+	t->srv = -1;
+	run_until_closed(t);
+	assert_non_null(strstr(t->closed, "closed in the middle of a message (truncated after 22 bytes)"));
+	assert_int_equal(t->nreplies, 1);
+	assert_non_null(strstr(t->reply[0], "err:"));
+}
+
+static void test_eof_pending(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t);
+	srv_expect(t, "query-iothreads");
+	close(t->srv);
+	t->srv = -1;
+	run_until_closed(t);
+	assert_string_equal(t->closed, "QMP fake: connection closed with query-iothreads unanswered");
+}
+
+static void test_timeout(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	pvt_qmp_command(t->q, "query-block", NULL, on_reply, t);
+	srv_expect(t, "query-block");
+	run_until_closed(t);
+	assert_string_equal(t->closed, "QMP fake: no reply to query-block within 300 ms");
+	assert_int_equal(t->nreplies, 1);
+}
+
+static void test_no_greeting(void **state)
+{
+	struct t *t = *state;
+
+	run_until_closed(t);
+	assert_string_equal(t->closed, "QMP fake: no greeting within 300 ms");
+}
+
+static void test_bad_greeting(void **state)
+{
+	struct t *t = *state;
+
+	srv_send(t, "{\"hello\": 1}\n");
+	run_until_closed(t);
+	assert_string_equal(t->closed, "QMP fake: not a QMP greeting: {\"hello\":1}");
+}
+
+static void test_unknown_id(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	srv_send(t, "{\"return\": {}, \"id\": 999}\n");
+	run_until_closed(t);
+	assert_non_null(strstr(t->closed, "reply to no pending command (id 999)"));
+}
+
+static void test_no_id(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	srv_send(t, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error\"}}\n");
+	run_until_closed(t);
+	assert_non_null(strstr(t->closed, "reply without our id"));
+}
+
+static void test_hangup_before_greeting(void **state)
+{
+	struct t *t = *state;
+
+	/* a peer that hangs up before its greeting */
+	close(t->srv);
+	t->srv = -1;
+	run_until_closed(t);
+	assert_string_equal(t->closed, "QMP fake: connection closed by the peer before its greeting");
+}
+
+static void test_connect_missing(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qmp *q = NULL;
+	struct pvt_err e;
+
+	assert_int_equal(pvt_qmp_connect(t->ev, "/nonexistent/qmp.sock", 1000, &ops, t, &q, &e), -1);
+	assert_string_equal(e.msg, "QMP /nonexistent/qmp.sock: cannot connect: No such file or directory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_commands_events), T(test_qmp_error), T(test_garbage), T(test_nul_bytes), T(test_not_object),
+		T(test_truncated), T(test_eof_pending), T(test_timeout), T(test_no_greeting),
+		T(test_bad_greeting), T(test_unknown_id), T(test_no_id), T(test_hangup_before_greeting),
+		T(test_connect_missing),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

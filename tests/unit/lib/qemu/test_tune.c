@@ -1,0 +1,562 @@
+/*
+ * test_qemu.c: the [qemu] unit (keys and values checked at load, parsed),
+ * `pvtune-adm qemu-args` / `libvirt-xml` text, and one VM tuned over QMP by
+ * qemu_tune against a fake QMP server on a socketpair whose "iothread" is a
+ * real thread of this process: pinned, polling set with qom-set, cache and
+ * x2APIC verified, originals persisted and restored; a connection dying in
+ * the middle of a job still ends it, with the reason.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fake.h"
+#include "qemu/args.h"
+#include "qemu/tune.h"
+
+/* ---- the unit ---- */
+
+static int load(const char *text, struct pvt_profile *p, struct pvt_err *e)
+{
+	char *root = fake_new();
+	struct pvt_ctx ctx;
+	int r;
+
+	fake_profile(root, "q", text);
+	fake_ctx(&ctx, root);
+	r = pvt_profile_load(&ctx, "q", p, e);
+	pvt_ctx_free(&ctx);
+	fake_free(root);
+	return r;
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+	struct pvt_profile p;
+	struct pvt_err e = {{0}};
+
+	assert_int_equal(load(text, &p, &e), -1);
+	if (!strstr(e.msg, msg))
+		fail_msg("'%s' not in '%s'", msg, e.msg);
+}
+
+static void test_unit_errors(void **state)
+{
+	(void)state;
+	expect_error("[qemu]\niothread_cpus=x\n", "iothread_cpus: expected a CPU list or 'auto'");
+	expect_error("[qemu]\nvcpu_cpus=\n", "vcpu_cpus");
+	expect_error("[qemu]\npoll_max_ns=-1\n", "bad value '-1' for poll_max_ns");
+	expect_error("[qemu]\npoll_grow=>2\n", "poll_grow takes no '>' or '<' modifier");
+	expect_error("[qemu]\ncache=maybe\n", "bad value 'maybe' for cache (accepted: require prefer ignore)");
+	expect_error("[qemu]\naio=posix\n", "bad value 'posix' for aio");
+	expect_error("[qemu]\nlive_cache_none=2\n", "bad value '2' for live_cache_none (expected 0 or 1)");
+	expect_error("[qemu]\niothread=1\n", "unknown key 'iothread' in [qemu] (known: iothread_cpus vcpu_cpus");
+}
+
+static void test_unit_parse(void **state)
+{
+	struct pvt_profile p;
+	struct pvt_qemu_cfg c;
+	struct pvt_err e;
+
+	(void)state;
+	assert_int_equal(load("[qemu]\niothread_cpus=auto\nvcpu_cpus=0-3\npoll_max_ns=1000\n"
+			      "cache=require\naio=native|io_uring\naio_check=prefer\nx2apic=prefer\n",
+			      &p, &e), 0);
+	assert_int_equal(pvt_qemu_cfg_parse(pvt_profile_section(&p, "qemu"), &c, &e), 0);
+	assert_true(c.io_set && c.io_auto && c.vcpu_set);
+	assert_int_equal(pvt_cpuset_count(&c.vcpu_cpus), 4);
+	assert_int_equal(c.poll_max_ns, 1000);
+	assert_int_equal(c.poll_grow, -1);
+	assert_int_equal(c.cache, PVT_LVL_REQUIRE);
+	assert_int_equal(c.aio_level, PVT_LVL_PREFER);
+	assert_string_equal(c.aio, "native|io_uring");
+	assert_int_equal(c.x2apic, PVT_LVL_PREFER);
+	assert_false(c.live_cache_none);
+	assert_true(pvt_qemu_cfg_any(&c));
+	pvt_profile_free(&p);
+	/* a guest profile: nothing for host mode */
+	assert_int_equal(pvt_qemu_cfg_parse(NULL, &c, &e), 0);
+	assert_false(pvt_qemu_cfg_any(&c));
+}
+
+static void test_args(void **state)
+{
+	struct pvt_qemu_cfg c;
+	char *s;
+
+	(void)state;
+	pvt_qemu_cfg_init(&c);
+	c.io_set = c.io_auto = true;
+	c.vcpu_set = true;
+	pvt_cpulist_parse("0-3", &c.vcpu_cpus, NULL);
+	c.poll_max_ns = 65536;
+	c.iothreads_per_disk = 2;
+	s = pvt_qemu_args("p", &c, 70200, "0-7");
+	assert_non_null(strstr(s, "-object iothread,id=io0,poll-max-ns=65536\n"));
+	assert_null(strstr(s, "io1"));		/* 7.2: no iothread-vq-mapping */
+	assert_non_null(strstr(s, "cache.direct=on,aio=native"));
+	assert_non_null(strstr(s, "-device virtio-blk-pci,drive=disk0,iothread=io0\n"));
+	assert_non_null(strstr(s, "-cpu host,+x2apic"));
+	assert_non_null(strstr(s, "vCPUs on 0-3, iothreads on 4-7"));
+	free(s);
+	s = pvt_qemu_args("p", &c, 90000, "0-7");
+	assert_non_null(strstr(s, "\"iothread-vq-mapping\":[{\"iothread\":\"io0\"},{\"iothread\":\"io1\"}]"));
+	free(s);
+	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 100000, "test" }, "0-7");
+	assert_non_null(strstr(s, "<!-- for libvirt 10.0.0 (test) -->"));
+	assert_non_null(strstr(s, "<iothreads>2</iothreads>"));
+	assert_non_null(strstr(s, "<poll max=\"65536\"/>"));
+	assert_non_null(strstr(s, "<iothreadpin iothread=\"2\" cpuset=\"4-7\"/>"));
+	assert_non_null(strstr(s, "<vcpupin vcpu=\"0\" cpuset=\"0-3\"/>"));
+	assert_non_null(strstr(s, "cache=\"none\" io=\"native\" queues=\"2\""));
+	assert_non_null(strstr(s, "name=\"x2apic\""));
+	free(s);
+}
+
+static void test_version_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(pvt_version_parse("9.0.0\n"), 90000);
+	assert_int_equal(pvt_version_parse("9.4"), 90400);
+	assert_int_equal(pvt_version_parse("libvirtd (libvirt) 10.10.1"), 101001);
+	assert_int_equal(pvt_version_parse("QEMU emulator version 7.2.19 (Debian)"), 70219);
+	assert_int_equal(pvt_version_parse("9"), 0);
+	assert_int_equal(pvt_version_parse("nine"), 0);
+	assert_int_equal(pvt_version_parse("9.x"), 0);
+	assert_int_equal(pvt_version_parse(""), 0);
+	assert_int_equal(pvt_version_parse(NULL), 0);
+}
+
+/* One iothread with polling, as pvblk-host; the element switches at 9.4.0. */
+static char *lv_xml(struct pvt_qemu_cfg *c, int version)
+{
+	pvt_qemu_cfg_init(c);
+	c->poll_max_ns = 32768;
+	c->poll_grow = 0;
+	c->poll_shrink = 0;
+	return pvt_libvirt_xml("p", c, &(struct pvt_libvirt_ver){ version, "test" }, "0-3");
+}
+
+static void test_libvirt_versions(void **state)
+{
+	struct pvt_qemu_cfg c;
+	char *s;
+
+	(void)state;
+	s = lv_xml(&c, 90400);
+	assert_non_null(strstr(s, "<iothread id=\"1\">\n    <poll max=\"32768\" grow=\"0\" shrink=\"0\"/>\n  </iothread>\n"));
+	assert_null(strstr(s, "iothreadset"));
+	assert_null(strstr(s, "<metadata>"));
+	free(s);
+	s = lv_xml(&c, 90300);
+	assert_null(strstr(s, "<poll "));
+	assert_non_null(strstr(s, "  <iothread id=\"1\"/>\n"));
+	assert_non_null(strstr(s, "libvirt 9.3 has no <poll> in <iothread> (libvirt 9.4.0)"));
+	assert_non_null(strstr(s, ">virsh iothreadset DOMAIN 1 --poll-max-ns 32768 --poll-grow 0 --poll-shrink 0</pvtune:iothreadset>"));
+	free(s);
+	s = lv_xml(&c, 0);	/* unknown: the oldest, 9.0.0 */
+	assert_non_null(strstr(s, "libvirt version unknown"));
+	assert_non_null(strstr(s, "assuming 9.0.0, the oldest supported"));
+	assert_null(strstr(s, "<poll "));
+	assert_non_null(strstr(s, "virsh iothreadset DOMAIN 1 --poll-max-ns 32768"));
+	free(s);
+	pvt_qemu_cfg_init(&c);	/* no polling asked: neither <poll> nor iothreadset */
+	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 90000, "test" }, "0-3");
+	assert_null(strstr(s, "iothreadset"));
+	assert_null(strstr(s, "<poll "));
+	free(s);
+	c.iothreads_per_disk = 2;	/* several iothreads per disk need 10.0.0 */
+	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 90400, "test" }, "0-3");
+	assert_non_null(strstr(s, "no <iothreads> in a disk's <driver> (libvirt 10.0.0, QEMU 9.0)"));
+	assert_non_null(strstr(s, "<iothreads>1</iothreads>"));
+	assert_non_null(strstr(s, "iothread=\"1\"/>"));
+	assert_null(strstr(s, "queues="));
+	free(s);
+}
+
+/* ---- one VM over a fake QMP server ---- */
+
+struct t {
+	char *root;
+	sd_event *ev;
+	struct pvt_qmp *q;
+	int srv;
+	pthread_t th, vth;
+	pid_t tid, vtid;
+	volatile int stop;
+	char *inbuf;
+	size_t inlen;
+	bool ready;
+	bool done, die_on;	/* die_on: hang up at the first qom-set */
+	char *closed;
+	struct pvt_report rep;
+	size_t bad;
+	int64_t poll_max, poll_grow;
+	char *qomset;		/* "prop=value ..." */
+};
+
+static void *idle_thread(void *arg)
+{
+	struct t *t = arg;
+
+	t->tid = (pid_t)syscall(SYS_gettid);
+	while (!t->stop)
+		usleep(10000);
+	return NULL;
+}
+
+/* the "vCPU" */
+static void *idle_vthread(void *arg)
+{
+	struct t *t = arg;
+
+	t->vtid = (pid_t)syscall(SYS_gettid);
+	while (!t->stop)
+		usleep(10000);
+	return NULL;
+}
+
+static void on_state(struct pvt_qmp *q, const char *why, void *ud)
+{
+	struct t *t = ud;
+
+	(void)q;
+	if (why) {
+		free(t->closed);
+		t->closed = strdup(why);
+	} else {
+		t->ready = true;
+	}
+}
+
+static const struct pvt_qmp_ops ops = { .state = on_state };
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct pvt_err e;
+	int sv[2];
+
+	t->root = fake_new();
+	fake_system(t->root);
+	t->poll_max = 32768;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_true(sd_event_new(&t->ev) >= 0);
+	t->srv = sv[1];
+	assert_int_equal(pvt_qmp_open_fd(t->ev, sv[0], "fake", 2000 * 1000, &ops, t, &t->q, &e), 0);
+	pthread_create(&t->th, NULL, idle_thread, t);
+	pthread_create(&t->vth, NULL, idle_vthread, t);
+	while (!t->tid || !t->vtid)
+		usleep(1000);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	t->stop = 1;
+	pthread_join(t->th, NULL);
+	pthread_join(t->vth, NULL);
+	pvt_qmp_free(t->q);
+	if (t->srv >= 0)
+		close(t->srv);
+	sd_event_unref(t->ev);
+	pvt_report_free(&t->rep);
+	fake_free(t->root);
+	free(t->inbuf);
+	free(t->closed);
+	free(t->qomset);
+	free(t);
+	return 0;
+}
+
+static void srv_reply(struct t *t, json_object *cmd)
+{
+	const char *name = json_object_get_string(json_object_object_get(cmd, "execute"));
+	json_object *args = json_object_object_get(cmd, "arguments");
+	int id = json_object_get_int(json_object_object_get(cmd, "id"));
+	char *ret = NULL, *line;
+
+	if (!strcmp(name, "qmp_capabilities") || !strcmp(name, "blockdev-reopen")) {
+		ret = strdup("{}");
+	} else if (!strcmp(name, "query-iothreads")) {
+		assert_int_not_equal(asprintf(&ret, "[{\"id\":\"io0\",\"thread-id\":%d,\"poll-max-ns\":%lld,"
+				     "\"poll-grow\":%lld,\"poll-shrink\":0}]", (int)t->tid,
+				     (long long)t->poll_max, (long long)t->poll_grow), -1);
+	} else if (!strcmp(name, "query-cpus-fast")) {
+		assert_int_not_equal(asprintf(&ret, "[{\"cpu-index\":0,\"thread-id\":%d,"
+					      "\"qom-path\":\"/machine/unattached/device[0]\"}]",
+					      (int)t->vtid), -1);
+	} else if (!strcmp(name, "query-block")) {
+		ret = strdup("[{\"device\":\"d0\",\"inserted\":{\"node-name\":\"#block1\",\"drv\":\"raw\","
+			     "\"file\":\"/x.img\",\"cache\":{\"writeback\":true,\"direct\":false,\"no-flush\":false}}},"
+			     "{\"device\":\"cd0\"}]");
+	} else if (!strcmp(name, "query-named-block-nodes") || !strcmp(name, "qom-list")) {
+		ret = strdup("[]");
+	} else if (!strcmp(name, "qom-get")) {
+		ret = strdup("false");
+	} else if (!strcmp(name, "qom-set")) {
+		const char *prop = json_object_get_string(json_object_object_get(args, "property"));
+		int64_t v = json_object_get_int64(json_object_object_get(args, "value"));
+		char *s;
+
+		if (t->die_on) {
+			close(t->srv);
+			t->srv = -1;
+			return;
+		}
+		if (!strcmp(prop, "poll-max-ns"))
+			t->poll_max = v;
+		if (!strcmp(prop, "poll-grow"))
+			t->poll_grow = v;
+		assert_int_not_equal(asprintf(&s, "%s%s=%lld ", t->qomset ? t->qomset : "", prop,
+					      (long long)v), -1);
+		free(t->qomset);
+		t->qomset = s;
+		ret = strdup("{}");
+	} else {
+		fail_msg("unexpected command %s", name);
+	}
+	assert_int_not_equal(asprintf(&line, "{\"return\": %s, \"id\": %d}\r\n", ret, id), -1);
+	assert_int_equal(write(t->srv, line, strlen(line)), (ssize_t)strlen(line));
+	free(line);
+	free(ret);
+}
+
+/* Run the loop and the fake server until *@until. */
+static void serve(struct t *t, const bool *until)
+{
+	for (int i = 0; i < 1000 && !*until; i++) {
+		struct pollfd p = { .fd = t->srv, .events = POLLIN };
+		char buf[4096];
+		char *nl;
+		ssize_t n;
+
+		sd_event_run(t->ev, 1000);
+		if (t->srv < 0 || poll(&p, 1, 1) != 1)
+			continue;
+		n = read(t->srv, buf, sizeof(buf));
+		if (n <= 0)
+			continue;
+		t->inbuf = realloc(t->inbuf, t->inlen + (size_t)n + 1);
+		memcpy(t->inbuf + t->inlen, buf, (size_t)n);
+		t->inlen += (size_t)n;
+		t->inbuf[t->inlen] = 0;
+		while (t->srv >= 0 && (nl = strchr(t->inbuf, '\n'))) {
+			json_object *o;
+
+			*nl = 0;
+			o = json_tokener_parse(t->inbuf);
+			assert_non_null(o);
+			srv_reply(t, o);
+			json_object_put(o);
+			t->inlen -= (size_t)(nl + 1 - t->inbuf);
+			memmove(t->inbuf, nl + 1, t->inlen + 1);
+		}
+	}
+	assert_true(*until);
+}
+
+static void on_done(void *ud, const struct pvt_report *rep, size_t bad)
+{
+	struct t *t = ud;
+
+	pvt_report_free(&t->rep);
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct pvt_result *x = &rep->r[i];
+
+		pvt_report_add(&t->rep, x->unit, x->device, x->key, x->path, x->expected, x->actual,
+			       x->st, x->note);
+	}
+	t->bad = bad;
+	t->done = true;
+}
+
+static const struct pvt_result *item(struct t *t, const char *key)
+{
+	for (size_t i = 0; i < t->rep.n; i++)
+		if (!strcmp(t->rep.r[i].key, key))
+			return &t->rep.r[i];
+	fail_msg("no item '%s'", key);
+	return NULL;
+}
+
+static char *affinity(pid_t tid)
+{
+	cpu_set_t set;
+	struct pvt_cpuset cs = {0};
+
+	assert_int_equal(sched_getaffinity(tid, sizeof(set), &set), 0);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		cs.cpu[i] = CPU_ISSET(i, &set);
+	return pvt_cpulist_format(&cs);
+}
+
+static void handshake(struct t *t)
+{
+	const char *g = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}}}\n";
+
+	assert_int_equal(write(t->srv, g, strlen(g)), (ssize_t)strlen(g));
+	serve(t, &t->ready);
+	t->done = false;
+}
+
+static void test_tune(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qemu_cfg c;
+	struct pvt_qemu_saved saved = {0}, reloaded;
+	struct pvt_err e;
+	char *orig = affinity(t->tid), *now;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip();
+	handshake(t);
+	pvt_qemu_cfg_init(&c);
+	c.io_set = true;
+	pvt_cpulist_parse("1", &c.io_cpus, NULL);
+	c.poll_max_ns = 4000;
+	c.poll_grow = 2;
+	c.cache = PVT_LVL_REQUIRE;
+	c.x2apic = PVT_LVL_PREFER;
+
+	/* apply */
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_APPLY, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	now = affinity(t->tid);
+	assert_string_equal(now, "1");
+	free(now);
+	assert_int_equal(item(t, "iothread io0 affinity")->st, PVT_ST_CHANGED);
+	assert_string_equal(t->qomset, "poll-max-ns=4000 poll-grow=2 ");
+	assert_int_equal(item(t, "drive d0 cache")->st, PVT_ST_MISMATCH);
+	assert_string_equal(item(t, "drive d0 cache")->actual, "writeback");
+	assert_int_equal(item(t, "vcpu 0 x2apic")->st, PVT_ST_WARN);
+	assert_int_equal(t->bad, 1);	/* the cache; x2apic only warns */
+	/* originals persisted before the change */
+	assert_int_equal(pvt_qemu_saved_load(t->root, "/run/pvtune/qemu/vm.json", &reloaded, &e), 0);
+	assert_int_equal(reloaded.naff, 1);
+	assert_string_equal(reloaded.aff[0].cpus, orig);
+	assert_int_equal(reloaded.npoll, 1);
+	assert_int_equal(reloaded.poll[0].max_ns, 32768);
+	pvt_qemu_saved_free(&reloaded);
+
+	/* verify: everything but the cache as wanted */
+	t->done = false;
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_VERIFY, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	assert_int_equal(item(t, "iothread io0 affinity")->st, PVT_ST_OK);
+	assert_int_equal(item(t, "iothread io0 poll-max-ns")->st, PVT_ST_OK);
+	assert_int_equal(t->bad, 1);
+
+	/* restore */
+	t->done = false;
+	free(t->qomset);
+	t->qomset = NULL;
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_RESTORE, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	now = affinity(t->tid);
+	assert_string_equal(now, orig);
+	free(now);
+	assert_string_equal(t->qomset, "poll-max-ns=32768 poll-grow=0 poll-shrink=0 ");
+	assert_int_equal(t->bad, 0);
+	assert_int_equal(saved.naff + saved.npoll, 0);
+	pvt_qemu_saved_free(&saved);
+	free(orig);
+}
+
+/* iothread_cpus=auto: online CPUs minus the vCPUs', within their NUMA node */
+static void test_auto_numa(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qemu_cfg c;
+	struct pvt_qemu_saved saved = {0};
+	char *now;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip();
+	fake_write(t->root, "/sys/devices/system/cpu/online", "0-3");
+	fake_write(t->root, "/sys/devices/system/node/node0/cpulist", "0-1");
+	fake_write(t->root, "/sys/devices/system/node/node1/cpulist", "2-3");
+	handshake(t);
+	pvt_qemu_cfg_init(&c);
+	c.io_set = c.io_auto = true;
+	c.vcpu_set = true;
+	pvt_cpulist_parse("0", &c.vcpu_cpus, NULL);
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_APPLY, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	assert_int_equal(t->bad, 0);
+	assert_string_equal(item(t, "vcpu 0 affinity")->expected, "0");
+	assert_string_equal(item(t, "iothread io0 affinity")->expected, "1");	/* not 1-3 */
+	now = affinity(t->vtid);
+	assert_string_equal(now, "0");
+	free(now);
+	now = affinity(t->tid);
+	assert_string_equal(now, "1");
+	free(now);
+	/* and back */
+	t->done = false;
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_RESTORE, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	now = affinity(t->vtid);
+	assert_string_not_equal(now, "0");
+	free(now);
+	pvt_qemu_saved_free(&saved);
+}
+
+static void test_dies_mid_job(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qemu_cfg c;
+	struct pvt_qemu_saved saved = {0};
+
+	handshake(t);
+	pvt_qemu_cfg_init(&c);
+	c.poll_max_ns = 4000;
+	t->die_on = true;	/* QEMU "killed" when the qom-set arrives */
+	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_APPLY, &c, &saved, "/run/pvtune/qemu/vm.json",
+		     on_done, t);
+	serve(t, &t->done);
+	assert_int_equal(item(t, "iothread io0 poll-max-ns")->st, PVT_ST_FAILED);
+	assert_non_null(strstr(item(t, "iothread io0 poll-max-ns")->note,
+			       "connection closed with qom-set unanswered"));
+	assert_non_null(t->closed);
+	pvt_qemu_saved_free(&saved);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unit_errors),
+		cmocka_unit_test(test_unit_parse),
+		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_version_parse),
+		cmocka_unit_test(test_libvirt_versions),
+		cmocka_unit_test_setup_teardown(test_tune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_numa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dies_mid_job, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,508 @@
+/* test_units.c: each unit's apply, verify and rollback against a fake sysfs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "fake.h"
+#include "sys/x2apic.h"
+
+struct t {
+	char *root;
+	struct pvt_ctx ctx;
+	struct pvt_store store;
+	struct pvt_plan plan;
+	struct pvt_report rep;
+	struct pvt_err e;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	t->root = fake_new();
+	fake_system(t->root);
+	fake_disk(t->root, "vda", "[mq-deadline] kyber bfq none");
+	fake_disk(t->root, "vdb", "[mq-deadline] none");
+	fake_disk(t->root, "pvda", "[none] mq-deadline");
+	fake_pvblk(t->root, "pvda");
+	/* no device link: a virtual disk, not tuned by default */
+	fake_write(t->root, "/sys/block/loop0/queue/scheduler", "[none]");
+	fake_write(t->root, "/sys/block/loop0/queue/add_random", "1");
+	fake_ctx(&t->ctx, t->root);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	pvt_plan_free(&t->plan);
+	pvt_report_free(&t->rep);
+	pvt_store_free(&t->store);
+	pvt_ctx_free(&t->ctx);
+	fake_free(t->root);
+	free(t);
+	return 0;
+}
+
+/* Load profile text as "p" and plan it; returns the plan result. */
+static int plan(struct t *t, const char *text)
+{
+	struct pvt_profile p;
+	int r;
+
+	pvt_plan_free(&t->plan);
+	fake_profile(t->root, "p", text);
+	if (pvt_profile_load(&t->ctx, "p", &p, &t->e) < 0)
+		fail_msg("profile does not load: %s", t->e.msg);
+	r = pvt_engine_plan(&t->ctx, &p, NULL, &t->plan, &t->e);
+	pvt_profile_free(&p);
+	return r;
+}
+
+static size_t apply(struct t *t, const char *text)
+{
+	assert_int_equal(plan(t, text), 0);
+	if (pvt_engine_precheck(&t->ctx, &t->plan, &t->e) < 0)
+		fail_msg("precheck: %s", t->e.msg);
+	pvt_report_free(&t->rep);
+	return pvt_engine_apply(&t->ctx, &t->store, &t->plan, &t->rep);
+}
+
+static size_t verify(struct t *t)
+{
+	pvt_report_free(&t->rep);
+	return pvt_engine_verify(&t->ctx, &t->store, &t->plan, &t->rep);
+}
+
+static const struct pvt_result *result(struct t *t, const char *device, const char *key)
+{
+	for (size_t i = 0; i < t->rep.n; i++)
+		if ((!device || (t->rep.r[i].device && !strcmp(t->rep.r[i].device, device))) &&
+		    !strcmp(t->rep.r[i].key, key))
+			return &t->rep.r[i];
+	fail_msg("no result for %s %s", device ? device : "-", key);
+	return NULL;
+}
+
+static void rollback(struct t *t)
+{
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_engine_rollback(&t->ctx, &t->store, NULL, NULL, &t->rep), 0);
+	assert_int_equal(t->store.n, 0);
+}
+
+static void test_disk(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(apply(t, "[disk]\nelevator=none\nnr_requests=64\nrq_affinity=2\n"
+			      "nomerges=1\nadd_random=0\niostats=0\nmax_sectors_kb=512\n"
+			      "readahead=8192s\n"), 0);
+	assert_file(t->root, "/sys/block/vda/queue/scheduler", "none");
+	assert_file(t->root, "/sys/block/vdb/queue/nr_requests", "64");
+	assert_file(t->root, "/sys/block/pvda/queue/rq_affinity", "2");
+	assert_file(t->root, "/sys/block/vda/queue/nomerges", "1");
+	assert_file(t->root, "/sys/block/vda/queue/add_random", "0");
+	assert_file(t->root, "/sys/block/vda/queue/iostats", "0");
+	assert_file(t->root, "/sys/block/vda/queue/max_sectors_kb", "512");
+	/* sectors: 8192s = 4096 KiB */
+	assert_file(t->root, "/sys/block/vda/queue/read_ahead_kb", "4096");
+	/* pvda already ran none: nothing written, nothing saved */
+	assert_int_equal(result(t, "pvda", "elevator")->st, PVT_ST_OK);
+	assert_null(pvt_store_find(&t->store, "/sys/block/pvda/queue/scheduler"));
+	/* loop0 has no device link: left alone */
+	assert_file(t->root, "/sys/block/loop0/queue/add_random", "1");
+	assert_int_equal(verify(t), 0);
+	fake_write(t->root, "/sys/block/vdb/queue/nr_requests", "128");
+	assert_int_equal(verify(t), 1);
+	assert_int_equal(result(t, "vdb", "nr_requests")->st, PVT_ST_MISMATCH);
+	assert_string_equal(result(t, "vdb", "nr_requests")->actual, "128");
+	assert_string_equal(result(t, "vdb", "nr_requests")->expected, "64");
+	rollback(t);
+	assert_file(t->root, "/sys/block/vda/queue/scheduler", "mq-deadline");
+	assert_file(t->root, "/sys/block/vdb/queue/nr_requests", "256");
+	assert_file(t->root, "/sys/block/vda/queue/read_ahead_kb", "128");
+	assert_file(t->root, "/sys/block/vda/queue/max_sectors_kb", "1280");
+}
+
+static void test_disk_elevator_offered(void **state)
+{
+	struct t *t = *state;
+
+	/* bfq: vda offers it, vdb does not */
+	assert_int_equal(plan(t, "[disk]\ndevices=vd*\nelevator=bfq\n"), -1);
+	assert_non_null(strstr(t->e.msg, "/p/tuned.conf:3: [disk] elevator=bfq: device vdb does not offer elevator 'bfq' (accepted: mq-deadline none)"));
+	/* alternatives: the first one each disk offers */
+	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nelevator=kyber|none\n"), 0);
+	assert_file(t->root, "/sys/block/vda/queue/scheduler", "kyber");
+	assert_file(t->root, "/sys/block/vdb/queue/scheduler", "none");
+}
+
+static void test_disk_devices(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(apply(t, "[disk]\ndevices=vd* !vdb\nadd_random=0\n"), 0);
+	assert_file(t->root, "/sys/block/vda/queue/add_random", "0");
+	assert_file(t->root, "/sys/block/vdb/queue/add_random", "1");
+	assert_file(t->root, "/sys/block/pvda/queue/add_random", "1");
+	/* an explicit glob reaches disks without a device link */
+	assert_int_equal(apply(t, "[disk]\ndevices=loop*\nadd_random=0\n"), 0);
+	assert_file(t->root, "/sys/block/loop0/queue/add_random", "0");
+	/* removable disks are skipped by default */
+	fake_disk(t->root, "sr0", "[none]");
+	fake_write(t->root, "/sys/block/sr0/removable", "1");
+	assert_int_equal(apply(t, "[disk]\niostats=0\n"), 0);
+	assert_file(t->root, "/sys/block/sr0/queue/iostats", "1");
+	assert_file(t->root, "/sys/block/vdb/queue/iostats", "0");
+}
+
+static void test_disk_modifiers(void **state)
+{
+	struct t *t = *state;
+
+	fake_write(t->root, "/sys/block/vdb/queue/read_ahead_kb", "8192");
+	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nreadahead=>4096\nnr_requests=<128\n"), 0);
+	assert_file(t->root, "/sys/block/vda/queue/read_ahead_kb", "4096");
+	/* larger already: kept */
+	assert_file(t->root, "/sys/block/vdb/queue/read_ahead_kb", "8192");
+	assert_int_equal(result(t, "vdb", "readahead")->st, PVT_ST_KEPT);
+	assert_file(t->root, "/sys/block/vda/queue/nr_requests", "128");
+	assert_int_equal(verify(t), 0);
+	assert_string_equal(result(t, "vdb", "readahead")->expected, ">4096");
+	fake_write(t->root, "/sys/block/vdb/queue/read_ahead_kb", "1024");
+	assert_int_equal(verify(t), 1);
+}
+
+static void test_disk_max_sectors(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(plan(t, "[disk]\ndevices=vda\nmax_sectors_kb=8192\n"), -1);
+	assert_non_null(strstr(t->e.msg, "device vda accepts max_sectors_kb up to 4096"));
+}
+
+static void test_disk_order_and_rollback_order(void **state)
+{
+	struct t *t = *state;
+
+	/* elevator is planned first even when written last */
+	assert_int_equal(plan(t, "[disk]\ndevices=vda\nnr_requests=32\nelevator=none\n"), 0);
+	assert_string_equal(t->plan.it[0].key, "elevator");
+	assert_string_equal(t->plan.it[1].key, "nr_requests");
+	assert_int_equal(apply(t, "[disk]\ndevices=vda\nnr_requests=32\nelevator=none\n"), 0);
+	/* restored in the order saved: scheduler, then nr_requests */
+	rollback(t);
+	assert_string_equal(t->rep.r[0].path, "/sys/block/vda/queue/scheduler");
+	assert_string_equal(t->rep.r[1].path, "/sys/block/vda/queue/nr_requests");
+}
+
+static void test_pvblk(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(apply(t, "[pvblk]\npoll_max_usecs=50\nbatch_kicks=1\n"), 0);
+	assert_file(t->root, "/sys/block/pvda/pvblk/poll_max_usecs", "50");
+	assert_file(t->root, "/sys/block/pvda/pvblk/batch_kicks", "1");
+	/* virtio disks are not pvblk disks */
+	assert_int_equal(t->plan.n, 2);
+	assert_false(pvt_exists(t->root, "/sys/block/vda/pvblk/batch_kicks"));
+	assert_int_equal(verify(t), 0);
+	fake_write(t->root, "/sys/block/pvda/pvblk/batch_kicks", "0");
+	assert_int_equal(verify(t), 1);
+	/* a missing tunable: n/a at verify, not a failure */
+	fake_remove(t->root, "/sys/block/pvda/pvblk/poll_max_usecs");
+	fake_write(t->root, "/sys/block/pvda/pvblk/batch_kicks", "1");
+	assert_int_equal(verify(t), 0);
+	assert_int_equal(result(t, "pvda", "poll_max_usecs")->st, PVT_ST_NA);
+	/* ... and an error naming the device at apply, before any write */
+	fake_write(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
+	assert_int_equal(plan(t, "[pvblk]\nirq_moderation=1\npoll_max_usecs=5\n"), 0);
+	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "[pvblk] poll_max_usecs: device pvda lacks this tunable"));
+	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
+	rollback(t);
+	assert_file(t->root, "/sys/block/pvda/pvblk/batch_kicks", "0");
+}
+
+static void test_irq_spread(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(apply(t, "[irq]\nmatch=virtio*-req.*\naffinity=spread\n"), 0);
+	assert_int_equal(t->plan.n, 3);
+	assert_file(t->root, "/proc/irq/25/smp_affinity_list", "0");
+	assert_file(t->root, "/proc/irq/26/smp_affinity_list", "1");
+	assert_file(t->root, "/proc/irq/27/smp_affinity_list", "0");
+	/* the config interrupt is not a queue */
+	assert_file(t->root, "/proc/irq/24/smp_affinity_list", "0-1");
+	assert_int_equal(verify(t), 0);
+	fake_write(t->root, "/proc/irq/26/smp_affinity_list", "0-1");
+	assert_int_equal(verify(t), 1);
+	assert_int_equal(result(t, "irq26:virtio0-req.1", "affinity")->st, PVT_ST_MISMATCH);
+	rollback(t);
+	assert_file(t->root, "/proc/irq/25/smp_affinity_list", "0-1");
+	assert_file(t->root, "/proc/irq/27/smp_affinity_list", "0-1");
+}
+
+static void test_irq_cpulist_and_actions(void **state)
+{
+	struct t *t = *state;
+
+	/* names from /sys/kernel/irq/N/actions win over /proc/interrupts */
+	fake_write(t->root, "/sys/kernel/irq/24/actions", "pvblk0-req.0");
+	assert_int_equal(apply(t, "[irq]\nmatch=pvblk*\naffinity=1,0\n"), 0);
+	assert_int_equal(t->plan.n, 1);
+	assert_file(t->root, "/proc/irq/24/smp_affinity_list", "0-1");
+	assert_int_equal(result(t, "irq24:pvblk0-req.0", "affinity")->st, PVT_ST_OK);
+	assert_int_equal(apply(t, "[irq]\nmatch=virtio*-req.*\naffinity=spread\ncpus=1\n"), 0);
+	assert_file(t->root, "/proc/irq/25/smp_affinity_list", "1");
+	assert_file(t->root, "/proc/irq/27/smp_affinity_list", "1");
+}
+
+static void test_sysctl_vm(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(apply(t, "[sysctl]\nnet.core.somaxconn=>8192\nnet/ipv4/tcp_rmem=4096 87380 6291456\n"
+			      "[vm]\nswappiness=10\ndirty_ratio=40\ntransparent_hugepages=never\n"), 0);
+	assert_file(t->root, "/proc/sys/net/core/somaxconn", "8192");
+	assert_file(t->root, "/proc/sys/net/ipv4/tcp_rmem", "4096 87380 6291456");
+	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "40");
+	assert_file(t->root, "/sys/kernel/mm/transparent_hugepage/enabled", "never");
+	/* the kernel prints tabs; verify compares words */
+	fake_write(t->root, "/proc/sys/net/ipv4/tcp_rmem", "4096\t87380\t6291456");
+	fake_write(t->root, "/sys/kernel/mm/transparent_hugepage/enabled", "always madvise [never]");
+	assert_int_equal(verify(t), 0);
+	rollback(t);
+	assert_file(t->root, "/proc/sys/net/core/somaxconn", "4096");
+	assert_file(t->root, "/proc/sys/net/ipv4/tcp_rmem", "4096 131072 6291456");
+	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
+	assert_file(t->root, "/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
+	/* a sysctl this kernel lacks: refused before any write, n/a at verify */
+	assert_int_equal(plan(t, "[vm]\nswappiness=5\n[sysctl]\nkernel.nonexistent=1\n"), 0);
+	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -1);
+	assert_non_null(strstr(t->e.msg, "/proc/sys/kernel/nonexistent does not exist; nothing applied"));
+	assert_int_equal(verify(t), 1);
+	assert_int_equal(result(t, NULL, "kernel.nonexistent")->st, PVT_ST_NA);
+	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
+}
+
+static void test_instances(void **state)
+{
+	struct t *t = *state;
+
+	/* [disk] and [disk.pv]: two instances of one unit, each its own devices */
+	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nelevator=none\n"
+			      "[disk.pv]\ndevices=pvd*\nelevator=mq-deadline\nnr_requests=16\n"), 0);
+	assert_file(t->root, "/sys/block/vda/queue/scheduler", "none");
+	assert_file(t->root, "/sys/block/vdb/queue/scheduler", "none");
+	assert_file(t->root, "/sys/block/pvda/queue/scheduler", "mq-deadline");
+	assert_file(t->root, "/sys/block/pvda/queue/nr_requests", "16");
+	assert_file(t->root, "/sys/block/vda/queue/nr_requests", "256");
+}
+
+static void test_enabled(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(apply(t, "[vm]\nenabled=0\nswappiness=1\n[sysctl]\nenabled=1\nnet.core.somaxconn=100\n"), 0);
+	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
+	assert_file(t->root, "/proc/sys/net/core/somaxconn", "100");
+}
+
+static void x2apic_expect(struct t *t, bool on, const char *needle)
+{
+	char *ev = NULL;
+
+	assert_int_equal(pvt_x2apic_enabled(&t->ctx, &ev), on);
+	if (!strstr(ev, needle))
+		fail_msg("evidence '%s' lacks '%s'", ev, needle);
+	free(ev);
+}
+
+static void test_x2apic(void **state)
+{
+	struct t *t = *state;
+
+	x2apic_expect(t, true, "enabled: cpu flag (kernel log has no APIC mode line)");
+	fake_write(t->root, "/dev/kmsg", "6,1,0,-;x2apic enabled\n"
+		   "6,2,0,-;APIC: Switched APIC routing to: physical x2apic");
+	x2apic_expect(t, true, "kernel log 'APIC: Switched APIC routing to: physical x2apic'");
+	fake_write(t->root, "/dev/kmsg", "6,1,0,-;x2apic: IRQ remapping doesn't support X2APIC mode\n"
+		   "6,2,0,-;Switched APIC routing to physical flat.");
+	x2apic_expect(t, false, "disabled: kernel log 'Switched APIC routing to physical flat.'");
+	fake_write(t->root, "/proc/cmdline", "root=/dev/vda nox2apic");
+	x2apic_expect(t, false, "nox2apic on the kernel command line");
+	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu apic hypervisor");
+	x2apic_expect(t, false, "no x2apic flag in /proc/cpuinfo");
+
+	/* require: a mismatch; prefer: a warning only */
+	assert_int_equal(plan(t, "[cpu]\nx2apic=require\n"), 0);
+	assert_int_equal(verify(t), 1);
+	assert_int_equal(result(t, NULL, "x2apic")->st, PVT_ST_MISMATCH);
+	assert_string_equal(result(t, NULL, "x2apic")->expected, "enabled");
+	assert_int_equal(plan(t, "[cpu]\nx2apic=prefer\n"), 0);
+	assert_int_equal(verify(t), 0);
+	assert_int_equal(result(t, NULL, "x2apic")->st, PVT_ST_WARN);
+	assert_int_equal(plan(t, "[cpu]\nx2apic=ignore\n"), 0);
+	assert_int_equal(t->plan.n, 0);
+}
+
+static void test_forget_and_per_device_rollback(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nadd_random=0\n[vm]\nswappiness=1\n"), 0);
+	assert_int_equal(t->store.n, 3);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_engine_rollback(&t->ctx, &t->store, "disk", "vda", &t->rep), 0);
+	assert_int_equal(t->rep.n, 1);
+	assert_file(t->root, "/sys/block/vda/queue/add_random", "1");
+	assert_file(t->root, "/sys/block/vdb/queue/add_random", "0");
+	/* vdb goes away: its originals are forgotten, the rest stays */
+	pvt_engine_forget_device(&t->ctx, &t->store, "vdb");
+	assert_int_equal(t->store.n, 1);
+	assert_string_equal(t->store.e[0].path, "/proc/sys/vm/swappiness");
+}
+
+/* One tree of @n disks (every third one pvblk, every fourth running none). */
+static char *many_disks(size_t n)
+{
+	char *root = fake_new();
+
+	fake_system(root);
+	for (size_t i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), i % 3 == 2 ? "pvd%zu" : "vd%zu", i);
+		fake_disk(root, name, i % 4 == 3 ? "[none] mq-deadline" : "mq-deadline [none]");
+		if (i % 3 == 2)
+			fake_pvblk(root, name);
+	}
+	/* a node that cannot be read: its item fails, the rest goes on */
+	fake_remove(root, "/sys/block/vd4/queue/rq_affinity");
+	fake_mkdir(root, "/sys/block/vd4/queue/rq_affinity");
+	return root;
+}
+
+static void assert_same_report(const struct pvt_report *a, const struct pvt_report *b)
+{
+#define SAME(f) do { \
+	if (a->r[i].f || b->r[i].f) { \
+		assert_non_null(a->r[i].f); \
+		assert_non_null(b->r[i].f); \
+		assert_string_equal(a->r[i].f, b->r[i].f); \
+	} \
+} while (0)
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		SAME(unit);
+		SAME(device);
+		SAME(key);
+		SAME(path);
+		SAME(expected);
+		SAME(actual);
+		assert_int_equal(a->r[i].st, b->r[i].st);
+	}
+#undef SAME
+}
+
+/*
+ * Concurrent writers (more disks than threads) give what one writer gives:
+ * the same report in plan order, the same store in the same order, the same
+ * values, and the same rollback.
+ */
+static void test_concurrent_writers(void **state)
+{
+	static const char profile[] = "[disk]\ndevices=vd* pvd*\nelevator=mq-deadline\n"
+				      "readahead=1024\nnr_requests=32\nrq_affinity=2\n"
+				      "add_random=0\n[pvblk]\ndevices=pvd*\nbatch_kicks=1\n"
+				      "[vm]\nswappiness=30\n";
+	const size_t n = 3 * PVT_WRITERS_DEFAULT / 2;
+	struct {
+		char *root;
+		struct pvt_ctx ctx;
+		struct pvt_store store;
+		struct pvt_plan plan;
+		struct pvt_report rep;
+	} w[2] = {0};
+	struct pvt_profile p;
+	struct pvt_err e;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		w[k].root = many_disks(n);
+		fake_ctx(&w[k].ctx, w[k].root);
+		w[k].ctx.writers = k == 0 ? 1 : 0;	/* one writer; the default */
+		fake_profile(w[k].root, "p", profile);
+		assert_int_equal(pvt_profile_load(&w[k].ctx, "p", &p, &e), 0);
+		assert_int_equal(pvt_engine_plan(&w[k].ctx, &p, NULL, &w[k].plan, &e), 0);
+		pvt_profile_free(&p);
+		/* vd4's rq_affinity fails, nothing else */
+		assert_int_equal(pvt_engine_apply(&w[k].ctx, &w[k].store, &w[k].plan, &w[k].rep), 1);
+	}
+	assert_same_report(&w[0].rep, &w[1].rep);
+	assert_int_equal(w[0].store.n, w[1].store.n);
+	for (size_t i = 0; i < w[0].store.n; i++) {
+		assert_string_equal(w[0].store.e[i].path, w[1].store.e[i].path);
+		assert_string_equal(w[0].store.e[i].value, w[1].store.e[i].value);
+	}
+	for (size_t d = 0; d < n; d++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), d % 3 == 2 ? "/sys/block/pvd%zu/queue/%s" :
+			 "/sys/block/vd%zu/queue/%s", d, "scheduler");
+		assert_file(w[1].root, path, "mq-deadline");
+		snprintf(path, sizeof(path), d % 3 == 2 ? "/sys/block/pvd%zu/queue/%s" :
+			 "/sys/block/vd%zu/queue/%s", d, "nr_requests");
+		assert_file(w[1].root, path, "32");
+		if (d % 3 == 2) {
+			snprintf(path, sizeof(path), "/sys/block/pvd%zu/pvblk/batch_kicks", d);
+			assert_file(w[1].root, path, "1");
+		}
+	}
+	assert_file(w[1].root, "/sys/block/vd4/queue/read_ahead_kb", "1024");
+	assert_file(w[1].root, "/proc/sys/vm/swappiness", "30");
+	for (int k = 0; k < 2; k++) {
+		pvt_report_free(&w[k].rep);
+		assert_int_equal(pvt_engine_rollback(&w[k].ctx, &w[k].store, NULL, NULL, &w[k].rep), 0);
+		assert_int_equal(w[k].store.n, 0);
+	}
+	assert_same_report(&w[0].rep, &w[1].rep);
+	assert_file(w[1].root, "/sys/block/vd3/queue/scheduler", "none");
+	assert_file(w[1].root, "/sys/block/vd0/queue/nr_requests", "256");
+	assert_file(w[1].root, "/sys/block/pvd2/pvblk/batch_kicks", "0");
+	assert_file(w[1].root, "/proc/sys/vm/swappiness", "60");
+	for (int k = 0; k < 2; k++) {
+		pvt_plan_free(&w[k].plan);
+		pvt_report_free(&w[k].rep);
+		pvt_store_free(&w[k].store);
+		pvt_ctx_free(&w[k].ctx);
+		fake_free(w[k].root);
+	}
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_disk), T(test_disk_elevator_offered), T(test_disk_devices),
+		T(test_disk_modifiers), T(test_disk_max_sectors),
+		T(test_disk_order_and_rollback_order), T(test_pvblk), T(test_irq_spread),
+		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_instances), T(test_enabled),
+		T(test_x2apic), T(test_forget_and_per_device_rollback),
+		cmocka_unit_test(test_concurrent_writers),
+	};
+
+	return cmocka_run_group_tests_name("units", tests, NULL, NULL);
+}
