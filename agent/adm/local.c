@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units/check.h"
 #include "adm.h"
 #include "ops/ops.h"
 

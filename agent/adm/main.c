@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units/check.h"
 #include "adm.h"
 #include "output.h"
 #include "profile/profile.h"

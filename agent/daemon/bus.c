@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "units/check.h"
 #include "../adm/adm.h"
 #include "daemon.h"
 #include "log.h"

@@ -16,6 +16,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "units/check.h"
 #include "daemon.h"
 #include "log.h"
 #include "ops/ops.h"

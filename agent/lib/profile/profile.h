@@ -1,8 +1,9 @@
 /*
- * profile.h: a profile read from tuned.conf files (iniparser), its include
- * chain merged (the child wins per key), variables expanded and every
- * section and key checked against the units. Each option keeps the file and
- * line it came from, for error messages.
+ * profile.h: a profile as tuned.conf files describe it: sections of
+ * options, each option with the file and line it came from (for error
+ * messages). This folder knows the syntax only (load.h: include chain,
+ * merge, variables); what the sections and keys mean, and whether they are
+ * valid, is the units' business (units/check.h).
  */
 #ifndef PVT_PROFILE_H
 #define PVT_PROFILE_H
@@ -42,19 +43,22 @@ struct pvt_profile {
 int pvt_profile_name_check(const char *name, struct pvt_err *e);
 /* Path (under the root) of NAME's tuned.conf, or NULL if none exists. */
 char *pvt_profile_find(const struct pvt_ctx *ctx, const char *name);
-/* Load, merge, expand and validate; on error nothing is returned. */
-int pvt_profile_load(const struct pvt_ctx *ctx, const char *name,
-		     struct pvt_profile *p, struct pvt_err *e);
-void pvt_profile_free(struct pvt_profile *p);
 /* Names of all profiles in the profile directories (sorted, unique). */
 void pvt_profile_list(const struct pvt_ctx *ctx, struct pvt_strv *names);
+void pvt_profile_free(struct pvt_profile *p);
 
 const struct pvt_section *pvt_profile_section(const struct pvt_profile *p, const char *name);
 const struct pvt_option *pvt_section_option(const struct pvt_section *s, const char *key);
 const char *pvt_section_get(const struct pvt_section *s, const char *key);
 
-/* Expand ${var} in @in from the [variables] section @vars. */
-int pvt_vars_expand(const struct pvt_section *vars, const char *in, char **out,
-		    struct pvt_err *e);
+/* Building a profile: the section @name, added (from @file:@line) if new. */
+struct pvt_section *pvt_profile_section_add(struct pvt_profile *p, const char *name,
+					    const char *file, int line);
+/* Set @key in @s; a key set again (a child profile's) replaces the value. */
+void pvt_section_set(struct pvt_section *s, const char *key, const char *value,
+		     const char *file, int line);
+
+/* Prepend "FILE:LINE: [section] key=value: " for option @o to the message in @e. */
+int pvt_opt_err(struct pvt_err *e, const struct pvt_section *s, const struct pvt_option *o);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/profile.h"
+#include "profile/vars.h"
 #include "util/util.h"
 
 #define MAX_DEPTH 16
@@ -73,4 +73,26 @@ int pvt_vars_expand(const struct pvt_section *vars, const char *in, char **out,
 		    struct pvt_err *e)
 {
 	return expand(vars, in, out, 0, e);
+}
+
+int pvt_vars_expand_profile(struct pvt_profile *p, struct pvt_err *e)
+{
+	const struct pvt_section *vars = pvt_profile_section(p, "variables");
+
+	for (size_t i = 0; i < p->nsec; i++) {
+		struct pvt_section *s = &p->sec[i];
+
+		if (strcmp(s->name, "variables") == 0)
+			continue;
+		for (size_t k = 0; k < s->nopt; k++) {
+			char *v;
+
+			if (pvt_vars_expand(vars, s->opt[k].value, &v, e) < 0)
+				return pvt_err_prefix(e, "%s:%d: [%s] %s: ", s->opt[k].file,
+						      s->opt[k].line, s->name, s->opt[k].key);
+			free(s->opt[k].value);
+			s->opt[k].value = v;
+		}
+	}
+	return 0;
 }

@@ -3,6 +3,9 @@
  * A unit checks its section's keys and values when a profile loads, and turns
  * the section into plan items for the devices present. The engine applies,
  * verifies and rolls back plan items, the same way for every unit.
+ *
+ * A new unit: a file here defining `const struct pvt_unit pvt_unit_NAME`
+ * (its keys, check and plan), declared below and listed in registry.c.
  */
 #ifndef PVT_UNIT_H
 #define PVT_UNIT_H
@@ -64,19 +67,12 @@ struct pvt_unit {
 		    const char *disk, struct pvt_plan *plan, struct pvt_err *e);
 };
 
-/* The unit for a section name ("irq.virtio" -> irq), or NULL. */
-const struct pvt_unit *pvt_unit_find(const char *section);
-/* Blank-separated names of all units, for messages. */
-const char *pvt_unit_names(void);
-
-/* Helpers shared by units. */
+/* Helpers shared by units (common.c, plan.c). */
 int pvt_check_int(const char *key, const char *value, int64_t min, int64_t max,
 		  struct pvt_err *e);
 int pvt_check_no_modifier(const char *key, enum pvt_op op, struct pvt_err *e);
 /* Item template fields from an option: origin "FILE:LINE". Caller frees. */
 char *pvt_opt_origin(const struct pvt_option *o);
-/* "FILE:LINE: [section] key=value: " prefix for option @o. */
-int pvt_opt_err(struct pvt_err *e, const struct pvt_section *s, const struct pvt_option *o);
 /* Block devices under /sys/block selected by devices= (default: disks with a device link). */
 void pvt_disks_select(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		      const char *only, struct pvt_strv *out);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units/check.h"
 #include "fake.h"
 #include "profile/linemap.h"
 #include "profile/profile.h"

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "units/check.h"
 #include "fake.h"
 #include "qemu/args.h"
 #include "qemu/tune.h"

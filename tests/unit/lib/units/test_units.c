@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units/check.h"
 #include "engine/engine.h"
 #include "fake.h"
 #include "sys/x2apic.h"

@@ -1,4 +1,4 @@
-/* units.c: the unit registry, plan vectors and helpers shared by units. */
+/* common.c: helpers shared by the units: value checks, the disks a section selects. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,63 +6,6 @@
 #include "profile/match.h"
 #include "units/unit.h"
 #include "util/util.h"
-
-static const struct pvt_unit *const units[] = {
-	&pvt_unit_disk, &pvt_unit_pvblk, &pvt_unit_irq,
-	&pvt_unit_sysctl, &pvt_unit_vm, &pvt_unit_cpu, &pvt_unit_qemu,
-};
-
-const struct pvt_unit *pvt_unit_find(const char *section)
-{
-	size_t len = strcspn(section, ".");
-
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strlen(units[i]->name) == len && strncmp(units[i]->name, section, len) == 0)
-			return units[i];
-	return NULL;
-}
-
-const char *pvt_unit_names(void)
-{
-	return "disk pvblk irq sysctl vm cpu qemu";
-}
-
-void pvt_plan_add(struct pvt_plan *p, const struct pvt_item *t)
-{
-	struct pvt_item *it;
-
-	p->it = pvt_xrealloc(p->it, (p->n + 1) * sizeof(*p->it));
-	it = &p->it[p->n++];
-	*it = *t;
-	if (it->op != PVT_OP_GT && it->op != PVT_OP_LT)
-		it->op = PVT_OP_SET;
-	it->unit = pvt_xstrdup(t->unit);
-	it->device = t->device ? pvt_xstrdup(t->device) : NULL;
-	it->key = pvt_xstrdup(t->key);
-	it->path = t->path ? pvt_xstrdup(t->path) : NULL;
-	it->value = pvt_xstrdup(t->value);
-	it->origin = pvt_xstrdup(t->origin);
-}
-
-char *pvt_opt_origin(const struct pvt_option *o)
-{
-	return pvt_xasprintf("%s:%d", o->file, o->line);
-}
-
-void pvt_plan_free(struct pvt_plan *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->it[i].unit);
-		free(p->it[i].device);
-		free(p->it[i].key);
-		free(p->it[i].path);
-		free(p->it[i].value);
-		free(p->it[i].origin);
-	}
-	free(p->it);
-	p->it = NULL;
-	p->n = 0;
-}
 
 int pvt_check_int(const char *key, const char *value, int64_t min, int64_t max,
 		  struct pvt_err *e)

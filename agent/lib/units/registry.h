@@ -1,0 +1,12 @@
+/* registry.h: the units, found by section name. */
+#ifndef PVT_UNITS_REGISTRY_H
+#define PVT_UNITS_REGISTRY_H
+
+#include "units/unit.h"
+
+/* The unit for a section name ("irq.virtio" -> irq), or NULL. */
+const struct pvt_unit *pvt_unit_find(const char *section);
+/* Blank-separated names of all units, for messages. */
+const char *pvt_unit_names(void);
+
+#endif
