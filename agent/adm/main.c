@@ -11,6 +11,7 @@
 #include "output.h"
 #include "profile/profile.h"
 #include "qemu/args.h"
+#include "qemu/version.h"
 
 #define EXIT_USAGE 2
 

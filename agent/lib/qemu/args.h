@@ -25,11 +25,4 @@ char *pvt_libvirt_xml(const char *profile, const struct pvt_qemu_cfg *c,
 		      const struct pvt_libvirt_ver *lv, const char *online_cpus);
 /* The iothread CPUs to recommend: the list, or for auto online minus vcpu_cpus. */
 char *pvt_qemu_io_cpus(const struct pvt_qemu_cfg *c, const char *online_cpus);
-/* `qemu-system-x86_64 --version` of this host, or 0. */
-int pvt_qemu_local_version(void);
-/* The first "MAJOR.MINOR[.MICRO]" in S as major*10000+minor*100+micro, or 0. */
-int pvt_version_parse(const char *s);
-/* `virsh --version`, else `libvirtd --version`, or 0; *source names the command. */
-int pvt_libvirt_local_version(const char **source);
-
 #endif

@@ -1,10 +1,15 @@
 /*
- * qemu_tune.h: host mode for one VM (QEMU or qemu-storage-daemon) over its
+ * tune.h: host mode for one VM (QEMU or qemu-storage-daemon) over its
  * QMP connection: apply a [qemu] section (pin iothread and vCPU threads with
  * sched_setaffinity, set iothread polling with qom-set), verify it (plus
  * cache=none, the aio mode and x2APIC), or restore the originals. Runs
  * asynchronously in the connection's sd-event loop; the originals are saved
  * (and persisted) before the first change.
+ *
+ * The folder tune/ does it, one concern a file: run.c (the job's stages),
+ * pin.c, numa.c (iothread_cpus=auto), poll.c, checks.c (cache, aio,
+ * x2APIC), qsd.c (qemu-storage-daemon's iothreads), saved.c (the
+ * originals on disk); job.c is what they share.
  */
 #ifndef PVT_QEMU_TUNE_H
 #define PVT_QEMU_TUNE_H

@@ -26,6 +26,7 @@
 #include "units/check.h"
 #include "fake.h"
 #include "qemu/args.h"
+#include "qemu/version.h"
 #include "qemu/tune.h"
 
 /* ---- the unit ---- */

@@ -1,0 +1,259 @@
+/*
+ * run.c: one job on one VM: query it (iothreads, vCPUs, objects, drives),
+ * then apply or verify the [qemu] section (tune) or restore the originals,
+ * then report through the job's done callback.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "qemu/tune/checks.h"
+#include "qemu/tune/numa.h"
+#include "qemu/tune/pin.h"
+#include "qemu/tune/poll.h"
+#include "qemu/tune/qsd.h"
+#include "util/json.h"
+#include "util/util.h"
+
+static void stage_next(struct job *j);
+
+static void restore(struct job *j)
+{
+	struct pvt_qemu_saved *s = j->saved;
+	pid_t pid = pvt_qmp_peer_pid(j->q);
+
+	for (size_t i = 0; i < s->naff; i++) {
+		struct pvt_qemu_aff *a = &s->aff[i];
+		char *key = pvt_xasprintf("%s affinity", a->what), *note = NULL;
+		int r;
+
+		if (!tune_own_thread(pid, a->tid)) {
+			job_add(j, key, a->cpus, NULL, PVT_ST_NA, "thread gone");
+		} else if ((r = tune_set_affinity(a->tid, a->cpus)) < 0) {
+			note = pvt_xasprintf("sched_setaffinity(%d): %s", (int)a->tid, strerror(-r));
+			job_add(j, key, a->cpus, NULL, PVT_ST_FAILED, note);
+		} else {
+			job_add(j, key, a->cpus, NULL, PVT_ST_RESTORED, NULL);
+		}
+		free(note);
+		free(key);
+	}
+	for (size_t i = 0; i < s->npoll; i++) {
+		struct pvt_qemu_poll *p = &s->poll[i];
+		static const char *const props[] = { "poll-max-ns", "poll-grow", "poll-shrink" };
+		const int64_t v[] = { p->max_ns, p->grow, p->shrink };
+
+		for (int k = 0; k < 3; k++) {
+			char *key, *vs;
+
+			if (v[k] < 0)
+				continue;
+			key = pvt_xasprintf("iothread %s %s", p->id, props[k]);
+			vs = pvt_xasprintf("%" PRId64, v[k]);
+			job_add(j, key, vs, NULL, PVT_ST_RESTORED, NULL);
+			tune_qom_set(j, p->id, props[k], v[k], key);
+			free(key);
+			free(vs);
+		}
+	}
+}
+
+static void tune(struct job *j)
+{
+	struct pvt_cpuset vset = {0};
+	size_t ncpu = j->cpus ? json_object_array_length(j->cpus) : 0;
+	size_t nio = j->iothreads ? json_object_array_length(j->iothreads) : 0;
+	char *vlist = j->cfg.vcpu_set ? pvt_cpulist_format(&j->cfg.vcpu_cpus) : NULL;
+	char *iolist = NULL, *note = NULL;
+
+	if (j->bad) {
+		free(vlist);
+		return;	/* a query failed (reported): change nothing */
+	}
+	/* vCPUs first: iothread_cpus=auto depends on where they run */
+	for (size_t i = 0; i < ncpu; i++) {
+		json_object *c = json_object_array_get_idx(j->cpus, i);
+		pid_t tid = (pid_t)pvt_json_i64(c, "thread-id", -1);
+		int idx = (int)pvt_json_i64(c, "cpu-index", -1);
+		char *what = pvt_xasprintf("vcpu %d", idx);
+
+		if (vlist) {
+			tune_pin(j, tid, what, vlist);
+		} else {
+			char *cur = tune_get_affinity(tid);
+			struct pvt_cpuset cs;
+
+			if (cur && pvt_cpulist_parse(cur, &cs, NULL) == 0)
+				for (int k = 0; k < PVT_MAX_CPUS; k++)
+					vset.cpu[k] |= cs.cpu[k];
+			free(cur);
+		}
+		tune_check_x2apic(j, c, idx);
+		free(what);
+	}
+	if (vlist)
+		vset = j->cfg.vcpu_cpus;
+	if (j->cfg.io_set && nio) {
+		iolist = j->cfg.io_auto ? tune_auto_io_cpus(j, &vset, &note) : pvt_cpulist_format(&j->cfg.io_cpus);
+		if (note)
+			job_add(j, "iothread_cpus auto", iolist, NULL, PVT_ST_WARN, note);
+	} else if (j->cfg.io_set) {
+		job_add(j, "iothreads", "at least one", "0", j->mode == PVT_QEMU_VERIFY ? PVT_ST_MISMATCH : PVT_ST_WARN,
+		    "no iothread: disks run in QEMU's main loop (see pvtune-adm qemu-args)");
+	}
+	for (size_t i = 0; i < nio; i++) {
+		json_object *it = json_object_array_get_idx(j->iothreads, i), *idv;
+		char *what;
+
+		if (!json_object_object_get_ex(it, "id", &idv))
+			continue;
+		what = pvt_xasprintf("iothread %s", json_object_get_string(idv));
+		if (iolist)
+			tune_pin(j, (pid_t)pvt_json_i64(it, "thread-id", -1), what, iolist);
+		tune_poll(j, it);
+		free(what);
+	}
+	tune_check_cache(j);
+	tune_check_aio(j);
+	free(vlist);
+	free(iolist);
+	free(note);
+}
+
+static void job_free(struct job *j)
+{
+	json_object_put(j->iothreads);
+	json_object_put(j->cpus);
+	json_object_put(j->block);
+	json_object_put(j->objects);
+	json_object_put(j->nodes);
+	pvt_report_free(&j->rep);
+	free(j->block_err);
+	free(j->root);
+	free(j->vm);
+	free(j->save_path);
+	free(j);
+}
+
+static void stage_next(struct job *j)
+{
+	struct pvt_err e;
+
+	j->stage++;
+	j->pending = 1;		/* held while the stage issues commands */
+	if (j->stage == 2 && j->mode != PVT_QEMU_RESTORE && !j->iothreads && j->objects &&
+	    !j->fallback && !j->bad) {
+		tune_qsd_fallback(j);
+		j->stage = 1;	/* then stage 2 again, with j->iothreads */
+	} else if (j->stage == 2) {
+		if (j->mode == PVT_QEMU_RESTORE)
+			restore(j);
+		else
+			tune(j);
+	}
+	if (j->stage >= 3) {
+		if (j->mode == PVT_QEMU_RESTORE && j->bad == 0) {
+			pvt_qemu_saved_free(j->saved);
+			j->saved->pid = pvt_qmp_peer_pid(j->q);
+			pvt_qemu_saved_persist(j->root, j->save_path, j->saved, &e);
+		}
+		j->done(j->userdata, &j->rep, j->bad);
+		job_free(j);
+		return;
+	}
+	job_finish_one(j);
+}
+
+static void on_query(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
+		     void *ud, json_object **slot, const char *what)
+{
+	struct job_req *r = ud;
+	struct job *j = r->j;
+
+	(void)q;
+	if (ret) {
+		*slot = json_object_get(ret);
+	} else if (cls && strcmp(cls, "CommandNotFound") == 0) {
+		/* qemu-storage-daemon has no vCPUs and no query-block */
+		if (slot == &j->block && !j->block_err)
+			j->block_err = pvt_xstrdup(err);
+	} else {
+		job_add(j, what, NULL, NULL, PVT_ST_FAILED, err);
+	}
+	job_finish_one(j);
+	free(r->what);
+	free(r);
+}
+
+#define QUERY_CB(name, field)                                                              \
+	static void name(struct pvt_qmp *q, json_object *ret, const char *err,              \
+			 const char *cls, void *ud)                                         \
+	{                                                                                   \
+		on_query(q, ret, err, cls, ud, &((struct job_req *)ud)->j->field, ((struct job_req *)ud)->what); \
+	}
+QUERY_CB(on_iothreads, iothreads)
+QUERY_CB(on_cpus, cpus)
+QUERY_CB(on_block, block)
+QUERY_CB(on_objects, objects)
+
+static void on_nodes(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
+		     void *ud)
+{
+	struct job *j = ((struct job_req *)ud)->j;
+
+	/* every node (for reopen); the drives of qemu-storage-daemon (no query-block) */
+	if (ret && !j->block)
+		j->block = json_object_get(ret);
+	on_query(q, ret, err, cls, ud, &j->nodes, ((struct job_req *)ud)->what);
+}
+
+static void query(struct job *j, const char *cmd, json_object *args, pvt_qmp_reply_fn fn)
+{
+	struct job_req *r = pvt_xcalloc(1, sizeof(*r));
+
+	r->j = j;
+	r->what = pvt_xstrdup(cmd);
+	j->pending++;
+	if (pvt_qmp_command(j->q, cmd, args, fn, r) < 0) {
+		j->pending--;
+		job_add(j, cmd, NULL, NULL, PVT_ST_FAILED, "QMP connection closed");
+		free(r->what);
+		free(r);
+	}
+}
+
+void pvt_qemu_run(struct pvt_qmp *q, const char *root, const char *vm, enum pvt_qemu_mode mode,
+		  const struct pvt_qemu_cfg *cfg, struct pvt_qemu_saved *saved,
+		  const char *save_path, pvt_qemu_done_fn done, void *userdata)
+{
+	struct job *j = pvt_xcalloc(1, sizeof(*j));
+
+	j->q = q;
+	j->root = pvt_xstrdup(root);
+	j->vm = pvt_xstrdup(vm);
+	j->save_path = pvt_xstrdup(save_path);
+	j->mode = mode;
+	j->cfg = *cfg;
+	j->saved = saved;
+	j->done = done;
+	j->userdata = userdata;
+	j->stage = 1;
+	j->next = stage_next;
+	j->pending = 1;
+	saved->pid = pvt_qmp_peer_pid(q);
+	if (mode != PVT_QEMU_RESTORE) {
+		query(j, "query-iothreads", NULL, on_iothreads);
+		query(j, "query-cpus-fast", NULL, on_cpus);
+		query(j, "qom-list", json_tokener_parse("{\"path\":\"/objects\"}"), on_objects);
+		if (cfg->cache) {
+			json_object *a = json_object_new_object();
+
+			query(j, "query-block", NULL, on_block);
+			json_object_object_add(a, "flat", json_object_new_boolean(true));
+			query(j, "query-named-block-nodes", a, on_nodes);
+		}
+	}
+	job_finish_one(j);
+}
