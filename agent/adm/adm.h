@@ -8,10 +8,6 @@
 #include "engine/report.h"
 #include "util/util.h"
 
-#define PVT_BUS_NAME "org.pvblk.pvtune1"
-#define PVT_BUS_PATH "/org/pvblk/pvtune1"
-#define PVT_BUS_IFACE "org.pvblk.pvtune1"
-
 struct adm_option {
 	char *section, *key, *value;
 };

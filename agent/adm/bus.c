@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "adm.h"
+#include "ops/bus_api.h"
 
 static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e)
 {

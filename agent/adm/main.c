@@ -1,7 +1,6 @@
 /* pvtune-adm.c: the command line, tuned-adm style. */
 #define _GNU_SOURCE
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,23 +45,8 @@ static void usage(FILE *f)
 
 static int fail(const struct adm *a, const char *msg)
 {
-	if (a->json) {
-		struct pvt_report none = {0};
-		char *j = pvt_report_json(&none, false, msg);
-
-		printf("%s\n", j);
-		free(j);
-	} else {
-		fprintf(stderr, "pvtune-adm: %s\n", msg);
-	}
+	adm_print_error(a->json, msg);
 	return 1;
-}
-
-static void print_json(struct json_object *o)
-{
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
 }
 
 static int cmd_list(struct adm *a)
@@ -76,28 +60,7 @@ static int cmd_list(struct adm *a)
 		pvt_strv_free(&sums);
 		return fail(a, e.msg);
 	}
-	if (a->json) {
-		struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
-
-		for (size_t i = 0; i < names.n; i++) {
-			struct json_object *x = json_object_new_object();
-
-			json_object_object_add(x, "name", json_object_new_string(names.v[i]));
-			json_object_object_add(x, "summary", json_object_new_string(sums.v[i]));
-			json_object_array_add(arr, x);
-		}
-		json_object_object_add(o, "profiles", arr);
-		json_object_object_add(o, "active", active ? json_object_new_string(active) : NULL);
-		print_json(o);
-	} else {
-		printf("Available profiles:\n");
-		for (size_t i = 0; i < names.n; i++)
-			printf("- %-30s - %s\n", names.v[i], sums.v[i]);
-		if (active)
-			printf("Current active profile: %s\n", active);
-		else
-			printf("No current active profile.\n");
-	}
+	adm_print_list(a->json, &names, &sums, active);
 	free(active);
 	pvt_strv_free(&names);
 	pvt_strv_free(&sums);
@@ -112,50 +75,8 @@ static int cmd_name(struct adm *a, bool recommend)
 
 	if (r < 0)
 		return fail(a, e.msg);
-	if (a->json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, recommend ? "recommended" : "active",
-				       name ? json_object_new_string(name) : NULL);
-		print_json(o);
-	} else if (recommend) {
-		printf("%s\n", name);
-	} else if (name) {
-		printf("Current active profile: %s\n", name);
-	} else {
-		printf("No current active profile.\n");
-	}
+	adm_print_name(a->json, recommend, name);
 	free(name);
-	return 0;
-}
-
-static int print_report(struct adm *a, int r, const struct pvt_report *rep,
-			const struct pvt_err *e, const char *done, bool all)
-{
-	const char *msg = r < 0 || (r > 0 && e->msg[0]) ? e->msg : NULL;
-
-	if (a->json) {
-		char *j = pvt_report_json(rep, r == 0, msg);
-
-		printf("%s\n", j);
-		free(j);
-		return r == 0 ? 0 : 1;
-	}
-	pvt_report_print(stdout, rep, !all);
-	if (r < 0) {
-		fprintf(stderr, "pvtune-adm: %s\n", e->msg);
-		return 1;
-	}
-	if (r > 0) {
-		size_t bad = pvt_report_count(rep, PVT_ST_MISMATCH) +
-			     pvt_report_count(rep, PVT_ST_FAILED);
-
-		printf("%s failed: %zu item(s) not as expected%s%s\n", done, bad,
-		       msg ? ": " : "", msg ? msg : "");
-		return 1;
-	}
-	printf("%s succeeded (%zu item(s), %zu not applicable)\n", done, rep->n,
-	       pvt_report_count(rep, PVT_ST_NA));
 	return 0;
 }
 
@@ -171,7 +92,7 @@ static int cmd_report(struct adm *a, const char *cmd, const char *arg)
 		r = a->ops->off(a->h, &rep, &e);
 	else
 		r = a->ops->verify(a->h, &rep, &e);
-	ret = print_report(a, r, &rep, &e,
+	ret = adm_print_report(a->json, r, &rep, e.msg,
 			   strcmp(cmd, "profile") == 0 ? "Applying the profile" :
 			   strcmp(cmd, "off") == 0 ? "Restoring the originals" : "Verification",
 			   strcmp(cmd, "verify") == 0);
@@ -186,44 +107,7 @@ static int cmd_info(struct adm *a, const char *name)
 
 	if (a->ops->info(a->h, name, &info, &e) < 0)
 		return fail(a, e.msg);
-	if (a->json) {
-		struct json_object *o = json_object_new_object(), *chain = json_object_new_array();
-		struct json_object *opts = json_object_new_array();
-
-		json_object_object_add(o, "name", json_object_new_string(info.name));
-		json_object_object_add(o, "summary", json_object_new_string(info.summary));
-		json_object_object_add(o, "description", json_object_new_string(info.description));
-		for (size_t i = 0; i < info.chain.n; i++)
-			json_object_array_add(chain, json_object_new_string(info.chain.v[i]));
-		json_object_object_add(o, "chain", chain);
-		for (size_t i = 0; i < info.nopt; i++) {
-			struct json_object *x = json_object_new_object();
-
-			json_object_object_add(x, "section", json_object_new_string(info.opt[i].section));
-			json_object_object_add(x, "key", json_object_new_string(info.opt[i].key));
-			json_object_object_add(x, "value", json_object_new_string(info.opt[i].value));
-			json_object_array_add(opts, x);
-		}
-		json_object_object_add(o, "options", opts);
-		print_json(o);
-	} else {
-		const char *sec = "";
-
-		printf("Profile name: %s\nProfile summary: %s\n", info.name, info.summary);
-		if (*info.description)
-			printf("Profile description: %s\n", info.description);
-		printf("Profile chain:");
-		for (size_t i = 0; i < info.chain.n; i++)
-			printf(" %s", info.chain.v[i]);
-		printf("\nProfile options:\n");
-		for (size_t i = 0; i < info.nopt; i++) {
-			if (strcmp(sec, info.opt[i].section) != 0) {
-				sec = info.opt[i].section;
-				printf("[%s]\n", sec);
-			}
-			printf("  %s = %s\n", info.opt[i].key, info.opt[i].value);
-		}
-	}
+	adm_print_info(a->json, &info);
 	adm_info_free(&info);
 	return 0;
 }
@@ -287,15 +171,7 @@ static int cmd_qemu(const struct adm *a, const char *cmd, const char *root, cons
 		}
 		out = pvt_libvirt_xml(p.name, &c, &lv, online);
 	}
-	if (a->json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "profile", json_object_new_string(p.name));
-		json_object_object_add(o, cmd, json_object_new_string(out));
-		print_json(o);
-	} else {
-		fputs(out, stdout);
-	}
+	adm_print_text(a->json, p.name, cmd, out);
 	free(out);
 	free(online);
 	pvt_profile_free(&p);

@@ -1,5 +1,5 @@
 /*
- * daemon_bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
+ * bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
  * /org/pvblk/pvtune1. Methods that change anything (Profile, Off) accept only
  * callers whose effective uid is 0, from the sender's credentials.
  */
@@ -7,13 +7,19 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-bus.h>
 #include <time.h>
 
-#include "units/check.h"
-#include "../adm/adm.h"
-#include "daemon.h"
+#include "bus.h"
 #include "log.h"
+#include "ops/bus_api.h"
 #include "ops/ops.h"
+#include "units/check.h"
+#include "util/util.h"
+
+struct bus {
+	sd_bus *bus;
+};
 
 #define ERR_FAILED PVT_BUS_IFACE ".Error.Failed"
 
@@ -48,8 +54,8 @@ static int require_root(sd_bus_message *m, sd_bus_error *err)
 	return 0;
 }
 
-int daemon_bus_reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
-			    const char *msg)
+static int reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
+			const char *msg)
 {
 	sd_bus_message *reply = NULL;
 	int q;
@@ -77,9 +83,19 @@ int daemon_bus_reply_report(sd_bus_message *m, int r, const struct pvt_report *r
 	return q;
 }
 
+/* The answer to a Profile, Off or Verify call (@ud: the call, released here). */
+static int answer(void *ud, int r, const struct pvt_report *rep)
+{
+	sd_bus_message *m = ud;
+	int q = reply_report(m, r, rep, NULL);
+
+	sd_bus_message_unref(m);
+	return q;
+}
+
 static int m_list(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	struct pvt_strv names = {0};
 	sd_bus_message *reply = NULL;
 	int r;
@@ -114,7 +130,7 @@ static int m_list(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 static int m_active(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	char *name = pvt_active_get(&d->ctx);
 	int r;
 
@@ -126,7 +142,7 @@ static int m_active(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 static int m_recommend(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	char *name = pvt_op_recommend(&d->ctx);
 	int r;
 
@@ -136,13 +152,22 @@ static int m_recommend(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	return r;
 }
 
+static void emit_changed(struct manager *d, const char *name, bool ok, const char *msg)
+{
+	int r = sd_bus_emit_signal(d->bus->bus, PVT_BUS_PATH, PVT_BUS_IFACE, "ProfileChanged", "sbs",
+				   name, ok, msg);
+
+	if (r < 0)
+		pvt_log(LOG_WARNING, "cannot emit ProfileChanged: %s", strerror(-r));
+}
+
 /*
  * After a profile switch or off (@name NULL), once the caller has its
  * answer: each changed item and the outcome to the journal (a line per
  * node, so after the reply, not in the caller's wait), then the
  * ProfileChanged signal.
  */
-static void after_change(struct daemon *d, const char *name, int r,
+static void after_change(struct manager *d, const char *name, int r,
 			 const struct pvt_report *rep, uint64_t usec)
 {
 	daemon_log_report(name ? name : "off", rep);
@@ -152,13 +177,13 @@ static void after_change(struct daemon *d, const char *name, int r,
 	else
 		pvt_log(LOG_INFO, "tuning off, originals restored%s in %.1f ms",
 			r ? " with failures" : "", (double)usec / 1000.0);
-	daemon_bus_emit_changed(d, name ? name : "", r == 0,
+	emit_changed(d, name ? name : "", r == 0,
 				!r ? "" : name ? "some items failed" : "some originals not restored");
 }
 
 static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
 	uint64_t t0, t1;
@@ -172,7 +197,7 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	if (r < 0)
 		return r;
 	t0 = mono_usec();
-	r = pvt_op_profile(&d->ctx, daemon_store(d), name, &rep, &e);
+	r = manager_profile(d, name, &rep, &e);
 	t1 = mono_usec();
 	if (r < 0) {
 		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
@@ -180,9 +205,7 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
 	}
 	/* with VMs, the reply waits for their [qemu] */
-	q = daemon_host_profile(d, m, r, &rep);
-	if (q == 0)
-		q = daemon_bus_reply_report(m, r, &rep, NULL);
+	q = manager_answer(d, MANAGER_VM_APPLY, r, &rep, answer, sd_bus_message_ref(m));
 	after_change(d, name, r, &rep, t1 - t0);
 	pvt_report_free(&rep);
 	return q;
@@ -190,7 +213,7 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
 	int r = require_root(m, err), q;
@@ -199,15 +222,13 @@ static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	if (r < 0)
 		return r;
 	t0 = mono_usec();
-	r = pvt_op_off(&d->ctx, daemon_store(d), &rep, &e);
+	r = manager_off(d, &rep, &e);
 	t1 = mono_usec();
 	if (r < 0) {
 		pvt_report_free(&rep);
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
 	}
-	q = daemon_host_off(d, m, r, &rep);
-	if (q == 0)
-		q = daemon_bus_reply_report(m, r, &rep, NULL);
+	q = manager_answer(d, MANAGER_VM_RESTORE, r, &rep, answer, sd_bus_message_ref(m));
 	after_change(d, NULL, r, &rep, t1 - t0);
 	pvt_report_free(&rep);
 	return q;
@@ -215,28 +236,24 @@ static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
-	int r = pvt_op_verify(&d->ctx, daemon_store(d), &rep, &e);
+	int r = manager_verify(d, &rep, &e);
 
 	if (r < 0) {
 		pvt_report_free(&rep);
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
 	}
 	/* with VMs, the reply waits for their verification */
-	if (daemon_host_verify(d, m, r, &rep)) {
-		pvt_report_free(&rep);
-		return 1;
-	}
-	r = daemon_bus_reply_report(m, r, &rep, NULL);
+	r = manager_answer(d, MANAGER_VM_VERIFY, r, &rep, answer, sd_bus_message_ref(m));
 	pvt_report_free(&rep);
 	return r;
 }
 
 static int m_info(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	sd_bus_message *reply = NULL;
 	struct pvt_profile p;
 	struct pvt_err e;
@@ -268,8 +285,6 @@ static int m_info(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	return r;
 }
 
-#define REPORT "bsa(ssssssss)"
-
 static const sd_bus_vtable vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ss)", profiles),
@@ -296,30 +311,33 @@ static const sd_bus_vtable vtable[] = {
 	SD_BUS_VTABLE_END
 };
 
-void daemon_bus_emit_changed(struct daemon *d, const char *name, bool ok, const char *msg)
+int daemon_bus_start(struct manager *d, struct pvt_err *e)
 {
-	int r = sd_bus_emit_signal(d->bus, PVT_BUS_PATH, PVT_BUS_IFACE, "ProfileChanged", "sbs",
-				   name, ok, msg);
+	struct bus *b = pvt_xcalloc(1, sizeof(*b));
+	int r;
 
-	if (r < 0)
-		pvt_log(LOG_WARNING, "cannot emit ProfileChanged: %s", strerror(-r));
-}
-
-int daemon_bus_start(struct daemon *d, struct pvt_err *e)
-{
-	int r = sd_bus_open_system(&d->bus);
-
+	d->bus = b;
+	r = sd_bus_open_system(&b->bus);
 	if (r < 0)
 		return pvt_errf(e, "cannot connect to the system bus: %s", strerror(-r));
-	r = sd_bus_add_object_vtable(d->bus, NULL, PVT_BUS_PATH, PVT_BUS_IFACE, vtable, d);
+	r = sd_bus_add_object_vtable(b->bus, NULL, PVT_BUS_PATH, PVT_BUS_IFACE, vtable, d);
 	if (r < 0)
 		return pvt_errf(e, "cannot register %s: %s", PVT_BUS_PATH, strerror(-r));
-	r = sd_bus_request_name(d->bus, PVT_BUS_NAME, 0);
+	r = sd_bus_request_name(b->bus, PVT_BUS_NAME, 0);
 	if (r < 0)
 		return pvt_errf(e, "cannot own %s on the system bus: %s (is another pvtuned running, and is the D-Bus policy installed?)",
 				PVT_BUS_NAME, strerror(-r));
-	r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
+	r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		return pvt_errf(e, "cannot attach the bus to the event loop: %s", strerror(-r));
 	return 0;
+}
+
+void daemon_bus_stop(struct manager *d)
+{
+	if (!d->bus)
+		return;
+	sd_bus_flush_close_unref(d->bus->bus);
+	free(d->bus);
+	d->bus = NULL;
 }

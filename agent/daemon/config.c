@@ -1,10 +1,10 @@
-/* daemon_config.c: /etc/pvtune/pvtuned.conf. */
+/* config.c: /etc/pvtune/pvtuned.conf. */
 #include <iniparser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "config.h"
 #include "profile/linemap.h"
 #include "profile/profile.h"
 

@@ -1,5 +1,5 @@
 /*
- * daemon_host.c: pvtuned's host mode. QMP sockets matching the configured
+ * host.c: pvtuned's host mode. QMP sockets matching the configured
  * globs (default /run/pvtune/qmp/ *.sock) are found at start and watched
  * with inotify on their directories; each VM is connected as its socket
  * appears and the active profile's [qemu] section applied. A VM that exits
@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "units/check.h"
-#include "daemon.h"
+#include "host.h"
 #include "log.h"
 #include "ops/ops.h"
 #include "qemu/tune.h"
+#include "units/check.h"
+#include "util/util.h"
 
 #define RETRY_USEC (200 * 1000)
 #define RETRIES 25		/* a socket bound but not yet listening: 5 s */
@@ -29,7 +31,7 @@ enum { WANT_NONE, WANT_APPLY, WANT_RESTORE_APPLY, WANT_RESTORE };
 
 struct vm {
 	struct vm *next;
-	struct daemon *d;
+	struct manager *d;
 	char *sock;		/* real path */
 	char *name;		/* socket basename without .sock */
 	char *save_path;	/* logical: /run/pvtune/qemu/NAME.json */
@@ -40,7 +42,7 @@ struct vm {
 	bool busy;
 	int want;
 	bool verify;			/* a Verify asked */
-	struct host_wait *waiter;	/* a D-Bus call waiting for this VM */
+	struct manager_wait *waiter;	/* a caller waiting for this VM */
 };
 
 struct host_watch {
@@ -59,32 +61,23 @@ struct host {
 	sd_event_source *exit_timer;
 };
 
-struct host_wait {
-	sd_bus_message *m;
-	struct pvt_report rep;
-	int guest_r;
-	int waiting;
-	size_t bad;
-};
-
 static void vm_connect(struct vm *v);
+static int request(struct manager *d, enum manager_vm_op op, struct manager_wait *w);
 static void vm_kick(struct vm *v);
-static void wait_reply(struct host_wait *hv);
 
 /* The VM has nothing more to do: a call waiting for it gets its items. */
 static void vm_settled(struct vm *v)
 {
-	struct host_wait *hv = v->waiter;
+	struct manager_wait *w = v->waiter;
 
-	if (!hv || v->busy)
+	if (!w || v->busy)
 		return;
 	v->waiter = NULL;
-	if (--hv->waiting == 0)
-		wait_reply(hv);
+	manager_wait_release(w);
 }
-static void exit_if_idle(struct daemon *d);
+static void exit_if_idle(struct manager *d);
 
-static struct host *H(struct daemon *d)
+static struct host *H(struct manager *d)
 {
 	return d->host;
 }
@@ -123,7 +116,7 @@ static void vm_remove(struct vm *v, bool forget_saved)
 	vm_free(v);
 }
 
-static int active_cfg(struct daemon *d, struct pvt_qemu_cfg *cfg, char **name)
+static int active_cfg(struct manager *d, struct pvt_qemu_cfg *cfg, char **name)
 {
 	struct pvt_profile p;
 	struct pvt_err e;
@@ -144,16 +137,6 @@ static int active_cfg(struct daemon *d, struct pvt_qemu_cfg *cfg, char **name)
 	return r;
 }
 
-static void wait_reply(struct host_wait *hv)
-{
-	int r = hv->guest_r < 0 ? -1 : (hv->guest_r || hv->bad) ? 1 : 0;
-
-	daemon_bus_reply_report(hv->m, r, &hv->rep, NULL);
-	sd_bus_message_unref(hv->m);
-	pvt_report_free(&hv->rep);
-	free(hv);
-}
-
 static void on_done(void *userdata, const struct pvt_report *rep, size_t bad, int mode)
 {
 	struct vm *v = userdata;
@@ -166,16 +149,11 @@ static void on_done(void *userdata, const struct pvt_report *rep, size_t bad, in
 		v->name, what, rep->n, bad);
 	free(tag);
 	if (v->waiter) {
-		struct host_wait *hv = v->waiter;
+		struct manager_wait *w = v->waiter;
 
-		for (size_t i = 0; i < rep->n; i++) {
-			const struct pvt_result *x = &rep->r[i];
-
-			pvt_report_add(&hv->rep, x->unit, x->device, x->key, x->path, x->expected,
-				       x->actual, x->st, x->note);
-		}
+		pvt_report_append(&w->rep, rep);
 		/* Profile and Off fail on failures; a check that mismatches fails Verify only */
-		hv->bad += mode == PVT_QEMU_VERIFY ? bad : pvt_report_count(rep, PVT_ST_FAILED);
+		w->bad += mode == PVT_QEMU_VERIFY ? bad : pvt_report_count(rep, PVT_ST_FAILED);
 	}
 	v->busy = false;
 	if (pvt_qmp_closed(v->q))
@@ -256,7 +234,7 @@ static void on_state(struct pvt_qmp *q, const char *why, void *userdata)
 	 * QMP is): its threads' originals mean nothing any more.
 	 */
 	{
-		struct daemon *d = v->d;
+		struct manager *d = v->d;
 
 		vm_remove(v, true);
 		exit_if_idle(d);
@@ -302,7 +280,7 @@ static void vm_connect(struct vm *v)
 				   on_retry, v);
 }
 
-static struct vm *vm_find(struct daemon *d, const char *sock)
+static struct vm *vm_find(struct manager *d, const char *sock)
 {
 	for (struct vm *v = H(d)->vms; v; v = v->next)
 		if (strcmp(v->sock, sock) == 0)
@@ -311,7 +289,7 @@ static struct vm *vm_find(struct daemon *d, const char *sock)
 }
 
 /* @fresh: a new socket file (a new or restarted QEMU), replacing any old one. */
-static void vm_add(struct daemon *d, const char *sock, bool fresh)
+static void vm_add(struct manager *d, const char *sock, bool fresh)
 {
 	struct vm *v = vm_find(d, sock);
 	char *base, *dot;
@@ -345,7 +323,7 @@ static void vm_add(struct daemon *d, const char *sock, bool fresh)
 		pvt_log(LOG_NOTICE, "vm %s: originals saved by an earlier run kept", v->name);
 }
 
-static void scan(struct daemon *d)
+static void scan(struct manager *d)
 {
 	struct host *h = H(d);
 
@@ -367,7 +345,7 @@ static void scan(struct daemon *d)
 
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	struct daemon *d = userdata;
+	struct manager *d = userdata;
 	struct host *h = H(d);
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
@@ -399,12 +377,13 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
 	return 0;
 }
 
-int daemon_host_start(struct daemon *d, struct pvt_err *e)
+int daemon_host_start(struct manager *d, struct pvt_err *e)
 {
 	struct host *h = pvt_xcalloc(1, sizeof(*h));
 	struct pvt_strv globs = {0};
 
 	d->host = h;
+	d->vms = request;
 	h->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (h->ifd < 0)
 		return pvt_errf(e, "inotify: %s", strerror(errno));
@@ -445,7 +424,7 @@ int daemon_host_start(struct daemon *d, struct pvt_err *e)
 	return 0;
 }
 
-static void for_each(struct daemon *d, int want)
+static void for_each(struct manager *d, int want)
 {
 	if (!d->host)
 		return;
@@ -456,81 +435,45 @@ static void for_each(struct daemon *d, int want)
 }
 
 /*
- * Run @want (and a verify if @verify) on every VM. With @m, the reply to it
- * waits until every connected VM has settled, with their items after
- * @guest's; returns 1 then, 0 when no VM is known (nothing waits).
+ * The manager's vms hook: run @op on every VM. With @w, the caller waits
+ * until every connected VM has settled, with their items after the guest's;
+ * returns 0 when no VM is known (nothing waits), else 1.
  */
-static int request(struct daemon *d, int want, bool verify, sd_bus_message *m, int guest_r,
-		   const struct pvt_report *guest)
+static int request(struct manager *d, enum manager_vm_op op, struct manager_wait *w)
 {
-	struct host_wait *hv = NULL;
+	int want = op == MANAGER_VM_APPLY ? WANT_RESTORE_APPLY :
+		   op == MANAGER_VM_RESTORE ? WANT_RESTORE : WANT_NONE;
+	bool verify = op == MANAGER_VM_VERIFY;
 
 	if (!d->host || !H(d)->vms)
 		return 0;
-	if (m) {
-		hv = pvt_xcalloc(1, sizeof(*hv));
-		hv->m = sd_bus_message_ref(m);
-		hv->guest_r = guest_r;
-		hv->waiting = 1;	/* held while the VMs are started */
-		for (size_t i = 0; guest && i < guest->n; i++) {
-			const struct pvt_result *x = &guest->r[i];
-
-			pvt_report_add(&hv->rep, x->unit, x->device, x->key, x->path, x->expected,
-				       x->actual, x->st, x->note);
-		}
-	}
 	for (struct vm *v = H(d)->vms; v; v = v->next) {
 		if (want != WANT_NONE)
 			v->want = want;
 		if (!v->q || !pvt_qmp_ready(v->q)) {
-			if (hv)
-				pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL,
+			if (w)
+				pvt_report_add(&w->rep, "qemu", v->name, "qmp", NULL, NULL, NULL,
 					       PVT_ST_NA, "not connected yet (tuned when it connects)");
 			continue;
 		}
 		v->verify |= verify;
-		if (hv && !v->waiter) {
-			v->waiter = hv;
-			hv->waiting++;
-		} else if (hv) {
-			pvt_report_add(&hv->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_NA,
+		if (w && !v->waiter) {
+			v->waiter = w;
+			manager_wait_hold(w);
+		} else if (w) {
+			pvt_report_add(&w->rep, "qemu", v->name, "qmp", NULL, NULL, NULL, PVT_ST_NA,
 				       "busy with another request");
 		}
 	}
 	for (struct vm *v = H(d)->vms; v; v = v->next) {
 		vm_kick(v);
-		if (hv && v->waiter == hv)
+		if (w && v->waiter == w)
 			vm_settled(v);	/* nothing to do for it */
 	}
-	if (hv && --hv->waiting == 0)
-		wait_reply(hv);
-	return hv ? 1 : 0;
+	return 1;
 }
 
-void daemon_host_profile_changed(struct daemon *d)
-{
-	request(d, WANT_RESTORE_APPLY, false, NULL, 0, NULL);
-}
-
-int daemon_host_profile(struct daemon *d, sd_bus_message *m, int guest_r,
-			const struct pvt_report *guest)
-{
-	return request(d, WANT_RESTORE_APPLY, false, m, guest_r, guest);
-}
-
-int daemon_host_off(struct daemon *d, sd_bus_message *m, int guest_r,
-		    const struct pvt_report *guest)
-{
-	return request(d, WANT_RESTORE, false, m, guest_r, guest);
-}
-
-int daemon_host_verify(struct daemon *d, sd_bus_message *m, int guest_r,
-		       const struct pvt_report *guest)
-{
-	return request(d, WANT_NONE, true, m, guest_r, guest);
-}
-
-static void exit_if_idle(struct daemon *d)
+static void exit_if_idle(struct manager *d)
 {
 	if (!H(d)->exiting)
 		return;
@@ -546,10 +489,10 @@ static int on_exit_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	(void)s, (void)usec;
 	pvt_log(LOG_WARNING, "host mode: VMs not restored within 5 s; exiting anyway");
-	return sd_event_exit(((struct daemon *)userdata)->event, 0);
+	return sd_event_exit(((struct manager *)userdata)->event, 0);
 }
 
-int daemon_host_begin_exit(struct daemon *d)
+int daemon_host_begin_exit(struct manager *d)
 {
 	struct host *h = H(d);
 	bool any = false;
@@ -568,7 +511,7 @@ int daemon_host_begin_exit(struct daemon *d)
 	return 1;
 }
 
-void daemon_host_stop(struct daemon *d)
+void daemon_host_stop(struct manager *d)
 {
 	struct host *h = H(d);
 
@@ -587,4 +530,5 @@ void daemon_host_stop(struct daemon *d)
 	free(h->w);
 	free(h);
 	d->host = NULL;
+	d->vms = NULL;
 }

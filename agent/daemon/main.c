@@ -1,7 +1,8 @@
 /*
- * pvtuned.c: the tuning daemon. An sd-event loop with the D-Bus interface,
- * the udev monitor, signals and the systemd watchdog; the active profile is
- * applied at start and to every disk that appears.
+ * main.c: pvtuned, the tuning daemon. Reads its configuration, sets up the
+ * manager's sd-event loop with signals and the systemd watchdog, starts the
+ * front ends (bus.c, udev.c, host.c), applies the active profile and runs
+ * the loop; on the way out restores the originals (rollback=auto).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -14,120 +15,22 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "engine/engine.h"
+#include "bus.h"
+#include "host.h"
 #include "log.h"
-#include "ops/ops.h"
+#include "manager.h"
+#include "udev.h"
+#include "util/util.h"
 
-static int result_prio(const struct pvt_result *r)
-{
-	return r->st == PVT_ST_FAILED ? LOG_ERR :
-	       r->st == PVT_ST_MISMATCH || r->st == PVT_ST_WARN ? LOG_WARNING :
-	       r->st == PVT_ST_OK || r->st == PVT_ST_KEPT ? LOG_DEBUG : LOG_INFO;
-}
-
-static bool same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/*
- * One journal line per unit, device and priority ("pvbench: disk vda:
- * readahead: 128 -> 1024 (changed); nr_requests: ..."), not one per node:
- * a profile for many disks changes hundreds of nodes, and every line costs
- * journald a message.
- */
-void daemon_log_report(const char *what, const struct pvt_report *rep)
-{
-	size_t i = 0;
-
-	while (i < rep->n) {
-		const struct pvt_result *r = &rep->r[i];
-		int prio = result_prio(r);
-		char *line = NULL;
-		size_t len = 0, j;
-		FILE *f;
-
-		if (prio == LOG_DEBUG) {
-			i++;
-			continue;
-		}
-		f = open_memstream(&line, &len);
-		if (!f)
-			return;
-		for (j = i; j < rep->n; j++) {
-			const struct pvt_result *x = &rep->r[j];
-			int p = result_prio(x);
-
-			if (p == LOG_DEBUG)
-				continue;
-			if (p != prio || !same_str(x->unit, r->unit) || !same_str(x->device, r->device))
-				break;
-			fprintf(f, "%s%s: ", j == i ? "" : "; ",
-				x->key ? x->key : x->path ? x->path : "");
-			if (x->st == PVT_ST_RESTORED)
-				fprintf(f, "restored to %s", x->expected ? x->expected : "?");
-			else
-				fprintf(f, "%s -> %s (%s)", x->actual ? x->actual : "?",
-					x->expected ? x->expected : "?", pvt_status_name(x->st));
-			if (x->note)
-				fprintf(f, ": %s", x->note);
-		}
-		fclose(f);
-		pvt_log(prio, "%s: %s%s%s: %s", what, r->unit ? r->unit : "-",
-			r->device ? " " : "", r->device ? r->device : "", line ? line : "");
-		free(line);
-		i = j;
-	}
-}
-
-struct pvt_store *daemon_store(struct daemon *d)
-{
-	struct pvt_store fresh;
-	struct pvt_err e;
-
-	if (pvt_store_load(&d->ctx, &fresh, &e) < 0) {
-		pvt_log(LOG_WARNING, "keeping the store in memory: %s", e.msg);
-		return &d->store;
-	}
-	pvt_store_free(&d->store);
-	d->store = fresh;
-	return &d->store;
-}
-
-static void apply_active(struct daemon *d)
-{
-	char *name = pvt_active_get(&d->ctx);
-	struct pvt_report rep = {0};
-	struct pvt_err e;
-	int r;
-
-	if (!name && d->cfg.default_profile)
-		name = pvt_xstrdup(d->cfg.default_profile);
-	if (!name) {
-		pvt_log(LOG_INFO, "no active profile");
-		return;
-	}
-	r = pvt_op_profile(&d->ctx, daemon_store(d), name, &rep, &e);
-	if (r < 0) {
-		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
-	} else {
-		daemon_log_report(name, &rep);
-		pvt_log(LOG_INFO, "profile %s applied (%zu items, %zu changed, %zu failed)", name,
-			rep.n, pvt_report_count(&rep, PVT_ST_CHANGED),
-			pvt_report_count(&rep, PVT_ST_FAILED));
-	}
-	pvt_report_free(&rep);
-	free(name);
-}
+#define PVT_PID_FILE PVT_STATE_DIR "/pvtuned.pid"
 
 static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	struct daemon *d = userdata;
+	struct manager *m = userdata;
 
 	pvt_log(LOG_INFO, "signal %u: stopping", si->ssi_signo);
 	/* VMs are restored over QMP, in the loop: it exits when they are done */
-	if (d->cfg.rollback_on_exit && daemon_host_begin_exit(d))
+	if (m->cfg.rollback_on_exit && daemon_host_begin_exit(m))
 		return 0;
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
@@ -137,8 +40,8 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
 	(void)s, (void)si;
 	sd_notify(0, "RELOADING=1");
 	pvt_log(LOG_INFO, "SIGHUP: re-applying the active profile");
-	apply_active(userdata);
-	daemon_host_profile_changed(userdata);
+	manager_apply_active(userdata);
+	manager_vms(userdata, MANAGER_VM_APPLY);
 	sd_notify(0, "READY=1");
 	return 0;
 }
@@ -171,39 +74,39 @@ static void usage(FILE *f)
 		   "  -U, --no-udev      do not watch for new disks\n");
 }
 
-static int setup(struct daemon *d, bool udev)
+static int setup(struct manager *m, bool udev)
 {
 	struct pvt_err e;
 	sigset_t ss;
 
-	if (pvt_store_load(&d->ctx, &d->store, &e) < 0) {
+	if (pvt_store_load(&m->ctx, &m->store, &e) < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
 		return -1;
 	}
-	if (d->store.n)
-		pvt_log(LOG_NOTICE, "%zu saved originals from an earlier run", d->store.n);
-	if (sd_event_default(&d->event) < 0)
+	if (m->store.n)
+		pvt_log(LOG_NOTICE, "%zu saved originals from an earlier run", m->store.n);
+	if (sd_event_default(&m->event) < 0)
 		return -1;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
-	if (sd_event_add_signal(d->event, NULL, SIGTERM, on_term, d) < 0 ||
-	    sd_event_add_signal(d->event, NULL, SIGINT, on_term, d) < 0 ||
-	    sd_event_add_signal(d->event, NULL, SIGHUP, on_hup, d) < 0)
+	if (sd_event_add_signal(m->event, NULL, SIGTERM, on_term, m) < 0 ||
+	    sd_event_add_signal(m->event, NULL, SIGINT, on_term, m) < 0 ||
+	    sd_event_add_signal(m->event, NULL, SIGHUP, on_hup, m) < 0)
 		return -1;
 	/* pings WATCHDOG=1 at half of WatchdogSec when the unit asks for it */
-	sd_event_set_watchdog(d->event, 1);
-	if (daemon_bus_start(d, &e) < 0) {
+	sd_event_set_watchdog(m->event, 1);
+	if (daemon_bus_start(m, &e) < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
 		return -1;
 	}
-	if (udev && daemon_udev_start(d, &e) < 0) {
+	if (udev && daemon_udev_start(m, &e) < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
 		return -1;
 	}
-	if (*d->cfg.qmp_sockets && daemon_host_start(d, &e) < 0) {
+	if (*m->cfg.qmp_sockets && daemon_host_start(m, &e) < 0) {
 		pvt_log(LOG_ERR, "host mode: %s", e.msg);
 		return -1;
 	}
@@ -219,7 +122,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct daemon d = {0};
+	struct manager m = {0};
 	const char *root = NULL, *config = PVT_DAEMON_CONF;
 	bool udev = true;
 	struct pvt_err e;
@@ -244,41 +147,41 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	pvt_ctx_init(&d.ctx, root);
-	if (strcmp(d.ctx.root, "/") != 0)
+	pvt_ctx_init(&m.ctx, root);
+	if (strcmp(m.ctx.root, "/") != 0)
 		udev = false;
-	if (daemon_config_load(&d.ctx, config, &d.cfg, &e) < 0) {
+	if (daemon_config_load(&m.ctx, config, &m.cfg, &e) < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
 		sd_notifyf(0, "STATUS=bad configuration: %s", e.msg);
 		goto out;
 	}
-	d.ctx.writers = d.cfg.writers;
-	if (setup(&d, udev) < 0)
+	m.ctx.writers = m.cfg.writers;
+	if (setup(&m, udev) < 0)
 		goto out;
-	apply_active(&d);
-	pidfile(&d.ctx, true);
+	manager_apply_active(&m);
+	pidfile(&m.ctx, true);
 	sd_notify(0, "READY=1\nSTATUS=running");
-	pvt_log(LOG_INFO, "ready (root %s, udev monitor %s)", d.ctx.root, udev ? "on" : "off");
-	ret = sd_event_loop(d.event) < 0;
+	pvt_log(LOG_INFO, "ready (root %s, udev monitor %s)", m.ctx.root, udev ? "on" : "off");
+	ret = sd_event_loop(m.event) < 0;
 	sd_notify(0, "STOPPING=1");
-	pidfile(&d.ctx, false);
-	daemon_host_stop(&d);
-	if (d.cfg.rollback_on_exit) {
+	pidfile(&m.ctx, false);
+	daemon_host_stop(&m);
+	if (m.cfg.rollback_on_exit) {
 		struct pvt_report rep = {0};
 
-		if (pvt_engine_rollback(&d.ctx, daemon_store(&d), NULL, NULL, &rep))
+		if (manager_restore_all(&m, &rep))
 			ret = 1;
 		daemon_log_report("exit", &rep);
 		pvt_log(LOG_INFO, "originals restored on exit (%zu items)", rep.n);
 		pvt_report_free(&rep);
 	}
 out:
-	daemon_host_stop(&d);
-	daemon_udev_stop(&d);
-	d.bus = sd_bus_flush_close_unref(d.bus);
-	d.event = sd_event_unref(d.event);
-	pvt_store_free(&d.store);
-	daemon_config_free(&d.cfg);
-	pvt_ctx_free(&d.ctx);
+	daemon_host_stop(&m);
+	daemon_udev_stop(&m);
+	daemon_bus_stop(&m);
+	m.event = sd_event_unref(m.event);
+	pvt_store_free(&m.store);
+	daemon_config_free(&m.cfg);
+	pvt_ctx_free(&m.ctx);
 	return ret;
 }

@@ -1,17 +1,24 @@
 /*
- * daemon_udev.c: the block-device monitor. A disk that is added (or changed)
+ * udev.c: the block-device monitor. A disk that is added (or changed)
  * gets the active profile at once, as soon as udev has initialised it; a
  * removed disk's saved originals are forgotten.
  */
 #include <errno.h>
+#include <libudev.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
-#include "engine/engine.h"
 #include "log.h"
-#include "ops/ops.h"
+#include "udev.h"
+#include "util/util.h"
 
-static void on_device(struct daemon *d, struct udev_device *dev)
+struct udev_watch {
+	struct udev *udev;
+	struct udev_monitor *mon;
+	sd_event_source *src;
+};
+
+static void on_device(struct manager *m, struct udev_device *dev)
 {
 	const char *action = udev_device_get_action(dev);
 	const char *name = udev_device_get_sysname(dev);
@@ -23,7 +30,7 @@ static void on_device(struct daemon *d, struct udev_device *dev)
 		return;
 	if (strcmp(action, "remove") == 0) {
 		pvt_log(LOG_INFO, "%s removed: forgetting its saved originals", name);
-		pvt_engine_forget_device(&d->ctx, daemon_store(d), name);
+		manager_disk_removed(m, name);
 		return;
 	}
 	if (strcmp(action, "add") != 0 && strcmp(action, "change") != 0)
@@ -32,7 +39,7 @@ static void on_device(struct daemon *d, struct udev_device *dev)
 		pvt_log(LOG_DEBUG, "%s %s: not initialised by udev yet, waiting", name, action);
 		return;
 	}
-	r = pvt_op_disk_added(&d->ctx, daemon_store(d), name, &rep, &e);
+	r = manager_disk_added(m, name, &rep, &e);
 	if (r < 0)
 		pvt_log(LOG_ERR, "%s %s: profile not applied: %s", name, action, e.msg);
 	else if (rep.n)
@@ -45,47 +52,55 @@ static void on_device(struct daemon *d, struct udev_device *dev)
 
 static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	struct daemon *d = userdata;
+	struct manager *m = userdata;
 	struct udev_device *dev;
 
 	(void)s, (void)fd, (void)revents;
-	while ((dev = udev_monitor_receive_device(d->mon))) {
-		on_device(d, dev);
+	while ((dev = udev_monitor_receive_device(m->udev->mon))) {
+		on_device(m, dev);
 		udev_device_unref(dev);
 	}
 	return 0;
 }
 
-int daemon_udev_start(struct daemon *d, struct pvt_err *e)
+int daemon_udev_start(struct manager *m, struct pvt_err *e)
 {
+	struct udev_watch *w = pvt_xcalloc(1, sizeof(*w));
 	int r;
 
-	d->udev = udev_new();
-	if (!d->udev)
+	m->udev = w;
+	w->udev = udev_new();
+	if (!w->udev)
 		return pvt_errf(e, "udev_new failed: %s", strerror(errno));
-	d->mon = udev_monitor_new_from_netlink(d->udev, "udev");
-	if (!d->mon)
+	w->mon = udev_monitor_new_from_netlink(w->udev, "udev");
+	if (!w->mon)
 		return pvt_errf(e, "cannot open the udev monitor: %s", strerror(errno));
-	r = udev_monitor_filter_add_match_subsystem_devtype(d->mon, "block", "disk");
-	if (r >= 0 && udev_monitor_set_receive_buffer_size(d->mon, d->cfg.udev_buffer_size) < 0)
+	r = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "block", "disk");
+	if (r >= 0 && udev_monitor_set_receive_buffer_size(w->mon, m->cfg.udev_buffer_size) < 0)
 		pvt_log(LOG_WARNING, "cannot set the udev receive buffer to %d bytes",
-			d->cfg.udev_buffer_size);
+			m->cfg.udev_buffer_size);
 	if (r >= 0)
-		r = udev_monitor_enable_receiving(d->mon);
+		r = udev_monitor_enable_receiving(w->mon);
 	if (r < 0)
 		return pvt_errf(e, "cannot start the udev monitor: %s", strerror(-r));
-	r = sd_event_add_io(d->event, &d->mon_src, udev_monitor_get_fd(d->mon), EPOLLIN,
-			    on_monitor, d);
+	r = sd_event_add_io(m->event, &w->src, udev_monitor_get_fd(w->mon), EPOLLIN,
+			    on_monitor, m);
 	if (r < 0)
 		return pvt_errf(e, "cannot watch the udev monitor: %s", strerror(-r));
 	return 0;
 }
 
-void daemon_udev_stop(struct daemon *d)
+void daemon_udev_stop(struct manager *m)
 {
-	d->mon_src = sd_event_source_unref(d->mon_src);
-	if (d->mon)
-		d->mon = udev_monitor_unref(d->mon);
-	if (d->udev)
-		d->udev = udev_unref(d->udev);
+	struct udev_watch *w = m->udev;
+
+	if (!w)
+		return;
+	sd_event_source_unref(w->src);
+	if (w->mon)
+		udev_monitor_unref(w->mon);
+	if (w->udev)
+		udev_unref(w->udev);
+	free(w);
+	m->udev = NULL;
 }

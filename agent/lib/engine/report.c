@@ -28,6 +28,16 @@ void pvt_report_add(struct pvt_report *rep, const char *unit, const char *device
 	};
 }
 
+void pvt_report_append(struct pvt_report *rep, const struct pvt_report *src)
+{
+	for (size_t i = 0; src && i < src->n; i++) {
+		const struct pvt_result *x = &src->r[i];
+
+		pvt_report_add(rep, x->unit, x->device, x->key, x->path, x->expected, x->actual,
+			       x->st, x->note);
+	}
+}
+
 size_t pvt_report_count(const struct pvt_report *rep, enum pvt_status st)
 {
 	size_t n = 0;

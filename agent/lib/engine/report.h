@@ -29,6 +29,8 @@ struct pvt_report {
 void pvt_report_add(struct pvt_report *rep, const char *unit, const char *device,
 		    const char *key, const char *path, const char *expected,
 		    const char *actual, enum pvt_status st, const char *note);
+/* Append a copy of every item of @src (may be NULL). */
+void pvt_report_append(struct pvt_report *rep, const struct pvt_report *src);
 size_t pvt_report_count(const struct pvt_report *rep, enum pvt_status st);
 const char *pvt_status_name(enum pvt_status st);
 /* Inverse of pvt_status_name; unknown names give PVT_ST_FAILED. */
