@@ -154,3 +154,23 @@ void fake_ctx(struct pvt_ctx *ctx, const char *root)
 {
 	pvt_ctx_init(ctx, root);
 }
+
+struct fake_env *fake_env_new(void)
+{
+	struct fake_env *t = pvt_xcalloc(1, sizeof(*t));
+
+	t->root = fake_new();
+	fake_system(t->root);
+	fake_ctx(&t->ctx, t->root);
+	return t;
+}
+
+void fake_env_free(struct fake_env *t)
+{
+	pvt_plan_free(&t->plan);
+	pvt_report_free(&t->rep);
+	pvt_store_free(&t->store);
+	pvt_ctx_free(&t->ctx);
+	fake_free(t->root);
+	free(t);
+}

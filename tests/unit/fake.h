@@ -2,6 +2,9 @@
 #ifndef PVT_FAKE_H
 #define PVT_FAKE_H
 
+#include "engine/report.h"
+#include "engine/store.h"
+#include "units/unit.h"
 #include "util/ctx.h"
 
 /* A fresh tree; fake_free removes it. */
@@ -22,6 +25,23 @@ void fake_profile(const char *root, const char *name, const char *text);
 void fake_system(const char *root);
 /* A context rooted at @root. */
 void fake_ctx(struct pvt_ctx *ctx, const char *root);
+
+/*
+ * The tests' fixture: a fresh tree with fake_system() and a context rooted
+ * there, and what a test fills (a store, a plan, a report, an error);
+ * fake_env_free() frees them all and removes the tree.
+ */
+struct fake_env {
+	char *root;
+	struct pvt_ctx ctx;
+	struct pvt_store store;
+	struct pvt_plan plan;
+	struct pvt_report rep;
+	struct pvt_err e;
+};
+
+struct fake_env *fake_env_new(void);
+void fake_env_free(struct fake_env *t);
 /* assert that @path under @root holds @want */
 #define assert_file(root, path, want) do { \
 	char *got_ = fake_read(root, path); \

@@ -1,7 +1,7 @@
 /*
- * test_store.c: the rollback store (persist, reload after a crash, restore)
- * and the operations over it: profile switch, off, bad profiles, hotplug,
- * verify, recommend.
+ * test_ops.c: the operations over the rollback store: a crash then restore,
+ * profile switch, off, bad profiles, hotplug, verify, recommend, the active
+ * profile's file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,27 +14,16 @@
 #include "fake.h"
 #include "ops/ops.h"
 
-struct t {
-	char *root;
-	struct pvt_ctx ctx;
-	struct pvt_store store;
-	struct pvt_report rep;
-	struct pvt_err e;
-};
-
 static int setup(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
+	struct fake_env *t = fake_env_new();
 
-	t->root = fake_new();
-	fake_system(t->root);
 	fake_disk(t->root, "vda", "[mq-deadline] none");
 	fake_disk(t->root, "pvda", "[none] mq-deadline");
 	fake_pvblk(t->root, "pvda");
 	fake_profile(t->root, "one", "[main]\nsummary=one\n[disk]\nadd_random=0\nnr_requests=64\n"
 		     "[pvblk]\nbatch_kicks=1\n[vm]\nswappiness=10\n");
 	fake_profile(t->root, "two", "[main]\nsummary=two\n[vm]\ndirty_ratio=40\n");
-	fake_ctx(&t->ctx, t->root);
 	assert_int_equal(pvt_store_load(&t->ctx, &t->store, &t->e), 0);
 	*state = t;
 	return 0;
@@ -42,17 +31,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct t *t = *state;
-
-	pvt_report_free(&t->rep);
-	pvt_store_free(&t->store);
-	pvt_ctx_free(&t->ctx);
-	fake_free(t->root);
-	free(t);
+	fake_env_free(*state);
 	return 0;
 }
 
-static void assert_originals(struct t *t)
+static void assert_originals(struct fake_env *t)
 {
 	assert_file(t->root, "/sys/block/vda/queue/add_random", "1");
 	assert_file(t->root, "/sys/block/vda/queue/nr_requests", "256");
@@ -62,46 +45,9 @@ static void assert_originals(struct t *t)
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
 }
 
-static void test_persist_reload(void **state)
-{
-	struct t *t = *state;
-	struct pvt_store again;
-
-	assert_int_equal(pvt_store_remember(&t->ctx, &t->store, "/proc/sys/vm/swappiness", "60",
-					    "vm", NULL, &t->e), 0);
-	assert_int_equal(pvt_store_remember(&t->ctx, &t->store, "/sys/block/vda/queue/nr_requests",
-					    "256", "disk", "vda", &t->e), 0);
-	/* the first original wins */
-	assert_int_equal(pvt_store_remember(&t->ctx, &t->store, "/proc/sys/vm/swappiness", "10",
-					    "vm", NULL, &t->e), 0);
-	assert_int_equal(t->store.n, 2);
-	assert_true(pvt_exists(t->root, "/run/pvtune/saved.json"));
-	assert_int_equal(pvt_store_load(&t->ctx, &again, &t->e), 0);
-	assert_int_equal(again.n, 2);
-	assert_string_equal(again.e[0].path, "/proc/sys/vm/swappiness");
-	assert_string_equal(again.e[0].value, "60");
-	assert_null(again.e[0].device);
-	assert_string_equal(again.e[1].device, "vda");
-	assert_string_equal(again.e[1].unit, "disk");
-	pvt_store_free(&again);
-}
-
-static void test_corrupt_store(void **state)
-{
-	struct t *t = *state;
-	struct pvt_store s;
-
-	fake_write(t->root, "/run/pvtune/saved.json", "{ not json");
-	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -1);
-	assert_non_null(strstr(t->e.msg, "/run/pvtune/saved.json: not a pvtune rollback store"));
-	fake_write(t->root, "/run/pvtune/saved.json", "{\"saved\":[{\"path\":\"/x\"}]}");
-	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -1);
-	assert_non_null(strstr(t->e.msg, "entry 0 lacks path, value or unit"));
-}
-
 static void test_crash_then_restore(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_store after_crash;
 
 	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
@@ -125,7 +71,7 @@ static void test_crash_then_restore(void **state)
 
 static void test_switch_restores_first(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	char *active;
 
 	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
@@ -149,7 +95,7 @@ static void test_switch_restores_first(void **state)
 
 static void test_bad_profile_changes_nothing(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	char *active;
 
 	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
@@ -184,7 +130,7 @@ static void test_bad_profile_changes_nothing(void **state)
 
 static void test_store_unwritable_changes_nothing(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	/* a file where the state directory should be: originals cannot be
 	 * saved, so nothing may be written */
@@ -200,7 +146,7 @@ static void test_store_unwritable_changes_nothing(void **state)
 
 static void test_disk_added(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
 	fake_disk(t->root, "pvdb", "[none] mq-deadline");
@@ -226,7 +172,7 @@ static void test_disk_added(void **state)
 
 static void test_verify_op(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), -1);
 	assert_string_equal(t->e.msg, "no profile is active");
@@ -241,7 +187,7 @@ static void test_verify_op(void **state)
 
 static void test_recommend(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	char *r;
 
 	r = pvt_op_recommend(&t->ctx);
@@ -264,7 +210,7 @@ static void test_recommend(void **state)
 
 static void test_active_file(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	char *a;
 
 	assert_null(pvt_active_get(&t->ctx));
@@ -282,11 +228,11 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_persist_reload), T(test_corrupt_store), T(test_crash_then_restore),
+		T(test_crash_then_restore),
 		T(test_switch_restores_first), T(test_bad_profile_changes_nothing),
 		T(test_store_unwritable_changes_nothing),
 		T(test_disk_added), T(test_verify_op), T(test_recommend), T(test_active_file),
 	};
 
-	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);
 }

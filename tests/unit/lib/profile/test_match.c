@@ -1,4 +1,4 @@
-/* test_match.c: device globs and negation, modifiers, cpulists, IRQ names. */
+/* test_match.c: the syntax of profile values: device globs and negation, modifiers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/cpulist.h"
-#include "sys/irqs.h"
 #include "profile/match.h"
 #include "profile/modifier.h"
 
@@ -60,45 +58,11 @@ static void test_modifiers(void **state)
 	assert_false(pvt_modifier_satisfied(PVT_OP_SET, 1, 2));
 }
 
-static void test_cpulist(void **state)
-{
-	struct pvt_cpuset *s = malloc(sizeof(*s));
-	struct pvt_err e;
-	char *f;
-
-	(void)state;
-	assert_int_equal(pvt_cpulist_parse("0-2,5, 7-8", s, &e), 0);
-	assert_int_equal(pvt_cpuset_count(s), 6);
-	assert_int_equal(pvt_cpuset_nth(s, 3), 5);
-	assert_int_equal(pvt_cpuset_nth(s, 6), -1);
-	f = pvt_cpulist_format(s);
-	assert_string_equal(f, "0-2,5,7-8");
-	free(f);
-	assert_true(pvt_cpulist_equal("0,1,2", "0-2"));
-	assert_false(pvt_cpulist_equal("0-1", "0-2"));
-	assert_int_equal(pvt_cpulist_parse("3-1", s, &e), -1);
-	assert_non_null(strstr(e.msg, "'3-1' is not a cpulist"));
-	assert_int_equal(pvt_cpulist_parse("", s, &e), -1);
-	assert_int_equal(pvt_cpulist_parse("1,,2", s, &e), -1);
-	assert_int_equal(pvt_cpulist_parse("99999", s, &e), -1);
-	free(s);
-}
-
-static void test_irq_queue_index(void **state)
-{
-	(void)state;
-	assert_int_equal(pvt_irq_queue_index("virtio0-req.3"), 3);
-	assert_int_equal(pvt_irq_queue_index("pvblk1-req.12"), 12);
-	assert_int_equal(pvt_irq_queue_index("virtio0-config"), -1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_globs),
 		cmocka_unit_test(test_modifiers),
-		cmocka_unit_test(test_cpulist),
-		cmocka_unit_test(test_irq_queue_index),
 	};
 
 	return cmocka_run_group_tests_name("match", tests, NULL, NULL);

@@ -12,34 +12,20 @@
 #include "profile/linemap.h"
 #include "profile/profile.h"
 
-struct t {
-	char *root;
-	struct pvt_ctx ctx;
-};
-
 static int setup(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
-
-	t->root = fake_new();
-	fake_system(t->root);
-	fake_ctx(&t->ctx, t->root);
-	*state = t;
+	*state = fake_env_new();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct t *t = *state;
-
-	pvt_ctx_free(&t->ctx);
-	fake_free(t->root);
-	free(t);
+	fake_env_free(*state);
 	return 0;
 }
 
 /* Load @name expecting failure; the message must contain every needle. */
-static void expect_error(struct t *t, const char *name, const char *n1, const char *n2)
+static void expect_error(struct fake_env *t, const char *name, const char *n1, const char *n2)
 {
 	struct pvt_profile p;
 	struct pvt_err e = {{0}};
@@ -51,7 +37,7 @@ static void expect_error(struct t *t, const char *name, const char *n1, const ch
 
 static void test_basic(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_profile p;
 	struct pvt_err e;
 	const struct pvt_section *disk;
@@ -76,7 +62,7 @@ static void test_basic(void **state)
 
 static void test_include_child_wins(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_profile p;
 	struct pvt_err e;
 	const struct pvt_section *disk;
@@ -101,7 +87,7 @@ static void test_include_child_wins(void **state)
 
 static void test_include_several(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_profile p;
 	struct pvt_err e;
 
@@ -128,7 +114,7 @@ static void test_include_several(void **state)
 
 static void test_include_cycle(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	fake_profile(t->root, "a", "[main]\ninclude=b\n");
 	fake_profile(t->root, "b", "[main]\nsummary=b\ninclude=c\n");
@@ -140,7 +126,7 @@ static void test_include_cycle(void **state)
 
 static void test_include_missing(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	fake_profile(t->root, "orphan", "[main]\nsummary=x\ninclude=nowhere\n");
 	expect_error(t, "orphan", "/orphan/tuned.conf:3: included profile 'nowhere' not found", NULL);
@@ -149,7 +135,7 @@ static void test_include_missing(void **state)
 
 static void test_etc_overrides_lib(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_profile p;
 	struct pvt_err e;
 
@@ -162,7 +148,7 @@ static void test_etc_overrides_lib(void **state)
 
 static void test_variables(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_profile p;
 	struct pvt_err e;
 	const struct pvt_section *disk;
@@ -190,7 +176,7 @@ static void test_variables(void **state)
 
 static void test_unknown_section_and_key(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	fake_profile(t->root, "usec", "[main]\nsummary=x\n\n[bogus]\nfoo=1\n");
 	expect_error(t, "usec", "/usec/tuned.conf:4: unknown section [bogus]", "known: main variables disk");
@@ -208,7 +194,7 @@ static void test_unknown_section_and_key(void **state)
 
 static void test_malformed(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	fake_profile(t->root, "m1", "[main]\nsummary=x\nthis line has no equals sign\n");
 	expect_error(t, "m1", "/m1/tuned.conf:3: expected 'key = value' or '[section]'", NULL);
@@ -225,7 +211,7 @@ static void test_malformed(void **state)
 
 static void test_bad_values(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	fake_profile(t->root, "b1", "[disk]\nrq_affinity=3\n");
 	expect_error(t, "b1", "tuned.conf:2: [disk] rq_affinity=3: bad value '3' for rq_affinity",
@@ -252,7 +238,7 @@ static void test_bad_values(void **state)
 
 static void test_bad_names(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_err e;
 
 	assert_int_equal(pvt_profile_name_check("../etc", &e), -1);
@@ -271,7 +257,7 @@ static void test_bad_names(void **state)
 
 static void test_unreadable(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	/* a directory where the file should be: found, but cannot be read */
 	fake_mkdir(t->root, "/usr/lib/pvtune/profiles/dir/tuned.conf");
@@ -280,7 +266,7 @@ static void test_unreadable(void **state)
 
 static void test_list(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_strv names = {0};
 
 	fake_profile(t->root, "zeta", "[main]\nsummary=z\n");
@@ -297,7 +283,7 @@ static void test_list(void **state)
 
 static void test_linemap(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 	struct pvt_linemap m;
 	struct pvt_err e;
 	char *path = pvt_rooted(t->root, "/x.ini");

@@ -1,10 +1,9 @@
 /*
- * test_qemu.c: the [qemu] unit (keys and values checked at load, parsed),
- * `pvtune-adm qemu-args` / `libvirt-xml` text, and one VM tuned over QMP by
- * qemu_tune against a fake QMP server on a socketpair whose "iothread" is a
- * real thread of this process: pinned, polling set with qom-set, cache and
- * x2APIC verified, originals persisted and restored; a connection dying in
- * the middle of a job still ends it, with the reason.
+ * test_tune.c: one VM tuned over QMP by lib/qemu/tune/ against a fake QMP
+ * server on a socketpair whose "iothread" is a real thread of this process:
+ * pinned, polling set with qom-set, cache and x2APIC verified, originals
+ * persisted and restored; a connection dying in the middle of a job still
+ * ends it, with the reason.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -23,172 +22,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "units/check.h"
 #include "fake.h"
-#include "qemu/args.h"
-#include "qemu/version.h"
 #include "qemu/tune.h"
-
-/* ---- the unit ---- */
-
-static int load(const char *text, struct pvt_profile *p, struct pvt_err *e)
-{
-	char *root = fake_new();
-	struct pvt_ctx ctx;
-	int r;
-
-	fake_profile(root, "q", text);
-	fake_ctx(&ctx, root);
-	r = pvt_profile_load(&ctx, "q", p, e);
-	pvt_ctx_free(&ctx);
-	fake_free(root);
-	return r;
-}
-
-static void expect_error(const char *text, const char *msg)
-{
-	struct pvt_profile p;
-	struct pvt_err e = {{0}};
-
-	assert_int_equal(load(text, &p, &e), -1);
-	if (!strstr(e.msg, msg))
-		fail_msg("'%s' not in '%s'", msg, e.msg);
-}
-
-static void test_unit_errors(void **state)
-{
-	(void)state;
-	expect_error("[qemu]\niothread_cpus=x\n", "iothread_cpus: expected a CPU list or 'auto'");
-	expect_error("[qemu]\nvcpu_cpus=\n", "vcpu_cpus");
-	expect_error("[qemu]\npoll_max_ns=-1\n", "bad value '-1' for poll_max_ns");
-	expect_error("[qemu]\npoll_grow=>2\n", "poll_grow takes no '>' or '<' modifier");
-	expect_error("[qemu]\ncache=maybe\n", "bad value 'maybe' for cache (accepted: require prefer ignore)");
-	expect_error("[qemu]\naio=posix\n", "bad value 'posix' for aio");
-	expect_error("[qemu]\nlive_cache_none=2\n", "bad value '2' for live_cache_none (expected 0 or 1)");
-	expect_error("[qemu]\niothread=1\n", "unknown key 'iothread' in [qemu] (known: iothread_cpus vcpu_cpus");
-}
-
-static void test_unit_parse(void **state)
-{
-	struct pvt_profile p;
-	struct pvt_qemu_cfg c;
-	struct pvt_err e;
-
-	(void)state;
-	assert_int_equal(load("[qemu]\niothread_cpus=auto\nvcpu_cpus=0-3\npoll_max_ns=1000\n"
-			      "cache=require\naio=native|io_uring\naio_check=prefer\nx2apic=prefer\n",
-			      &p, &e), 0);
-	assert_int_equal(pvt_qemu_cfg_parse(pvt_profile_section(&p, "qemu"), &c, &e), 0);
-	assert_true(c.io_set && c.io_auto && c.vcpu_set);
-	assert_int_equal(pvt_cpuset_count(&c.vcpu_cpus), 4);
-	assert_int_equal(c.poll_max_ns, 1000);
-	assert_int_equal(c.poll_grow, -1);
-	assert_int_equal(c.cache, PVT_LVL_REQUIRE);
-	assert_int_equal(c.aio_level, PVT_LVL_PREFER);
-	assert_string_equal(c.aio, "native|io_uring");
-	assert_int_equal(c.x2apic, PVT_LVL_PREFER);
-	assert_false(c.live_cache_none);
-	assert_true(pvt_qemu_cfg_any(&c));
-	pvt_profile_free(&p);
-	/* a guest profile: nothing for host mode */
-	assert_int_equal(pvt_qemu_cfg_parse(NULL, &c, &e), 0);
-	assert_false(pvt_qemu_cfg_any(&c));
-}
-
-static void test_args(void **state)
-{
-	struct pvt_qemu_cfg c;
-	char *s;
-
-	(void)state;
-	pvt_qemu_cfg_init(&c);
-	c.io_set = c.io_auto = true;
-	c.vcpu_set = true;
-	pvt_cpulist_parse("0-3", &c.vcpu_cpus, NULL);
-	c.poll_max_ns = 65536;
-	c.iothreads_per_disk = 2;
-	s = pvt_qemu_args("p", &c, 70200, "0-7");
-	assert_non_null(strstr(s, "-object iothread,id=io0,poll-max-ns=65536\n"));
-	assert_null(strstr(s, "io1"));		/* 7.2: no iothread-vq-mapping */
-	assert_non_null(strstr(s, "cache.direct=on,aio=native"));
-	assert_non_null(strstr(s, "-device virtio-blk-pci,drive=disk0,iothread=io0\n"));
-	assert_non_null(strstr(s, "-cpu host,+x2apic"));
-	assert_non_null(strstr(s, "vCPUs on 0-3, iothreads on 4-7"));
-	free(s);
-	s = pvt_qemu_args("p", &c, 90000, "0-7");
-	assert_non_null(strstr(s, "\"iothread-vq-mapping\":[{\"iothread\":\"io0\"},{\"iothread\":\"io1\"}]"));
-	free(s);
-	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 100000, "test" }, "0-7");
-	assert_non_null(strstr(s, "<!-- for libvirt 10.0.0 (test) -->"));
-	assert_non_null(strstr(s, "<iothreads>2</iothreads>"));
-	assert_non_null(strstr(s, "<poll max=\"65536\"/>"));
-	assert_non_null(strstr(s, "<iothreadpin iothread=\"2\" cpuset=\"4-7\"/>"));
-	assert_non_null(strstr(s, "<vcpupin vcpu=\"0\" cpuset=\"0-3\"/>"));
-	assert_non_null(strstr(s, "cache=\"none\" io=\"native\" queues=\"2\""));
-	assert_non_null(strstr(s, "name=\"x2apic\""));
-	free(s);
-}
-
-static void test_version_parse(void **state)
-{
-	(void)state;
-	assert_int_equal(pvt_version_parse("9.0.0\n"), 90000);
-	assert_int_equal(pvt_version_parse("9.4"), 90400);
-	assert_int_equal(pvt_version_parse("libvirtd (libvirt) 10.10.1"), 101001);
-	assert_int_equal(pvt_version_parse("QEMU emulator version 7.2.19 (Debian)"), 70219);
-	assert_int_equal(pvt_version_parse("9"), 0);
-	assert_int_equal(pvt_version_parse("nine"), 0);
-	assert_int_equal(pvt_version_parse("9.x"), 0);
-	assert_int_equal(pvt_version_parse(""), 0);
-	assert_int_equal(pvt_version_parse(NULL), 0);
-}
-
-/* One iothread with polling, as pvblk-host; the element switches at 9.4.0. */
-static char *lv_xml(struct pvt_qemu_cfg *c, int version)
-{
-	pvt_qemu_cfg_init(c);
-	c->poll_max_ns = 32768;
-	c->poll_grow = 0;
-	c->poll_shrink = 0;
-	return pvt_libvirt_xml("p", c, &(struct pvt_libvirt_ver){ version, "test" }, "0-3");
-}
-
-static void test_libvirt_versions(void **state)
-{
-	struct pvt_qemu_cfg c;
-	char *s;
-
-	(void)state;
-	s = lv_xml(&c, 90400);
-	assert_non_null(strstr(s, "<iothread id=\"1\">\n    <poll max=\"32768\" grow=\"0\" shrink=\"0\"/>\n  </iothread>\n"));
-	assert_null(strstr(s, "iothreadset"));
-	assert_null(strstr(s, "<metadata>"));
-	free(s);
-	s = lv_xml(&c, 90300);
-	assert_null(strstr(s, "<poll "));
-	assert_non_null(strstr(s, "  <iothread id=\"1\"/>\n"));
-	assert_non_null(strstr(s, "libvirt 9.3 has no <poll> in <iothread> (libvirt 9.4.0)"));
-	assert_non_null(strstr(s, ">virsh iothreadset DOMAIN 1 --poll-max-ns 32768 --poll-grow 0 --poll-shrink 0</pvtune:iothreadset>"));
-	free(s);
-	s = lv_xml(&c, 0);	/* unknown: the oldest, 9.0.0 */
-	assert_non_null(strstr(s, "libvirt version unknown"));
-	assert_non_null(strstr(s, "assuming 9.0.0, the oldest supported"));
-	assert_null(strstr(s, "<poll "));
-	assert_non_null(strstr(s, "virsh iothreadset DOMAIN 1 --poll-max-ns 32768"));
-	free(s);
-	pvt_qemu_cfg_init(&c);	/* no polling asked: neither <poll> nor iothreadset */
-	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 90000, "test" }, "0-3");
-	assert_null(strstr(s, "iothreadset"));
-	assert_null(strstr(s, "<poll "));
-	free(s);
-	c.iothreads_per_disk = 2;	/* several iothreads per disk need 10.0.0 */
-	s = pvt_libvirt_xml("p", &c, &(struct pvt_libvirt_ver){ 90400, "test" }, "0-3");
-	assert_non_null(strstr(s, "no <iothreads> in a disk's <driver> (libvirt 10.0.0, QEMU 9.0)"));
-	assert_non_null(strstr(s, "<iothreads>1</iothreads>"));
-	assert_non_null(strstr(s, "iothread=\"1\"/>"));
-	assert_null(strstr(s, "queues="));
-	free(s);
-}
 
 /* ---- one VM over a fake QMP server ---- */
 
@@ -549,11 +384,6 @@ static void test_dies_mid_job(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unit_errors),
-		cmocka_unit_test(test_unit_parse),
-		cmocka_unit_test(test_args),
-		cmocka_unit_test(test_version_parse),
-		cmocka_unit_test(test_libvirt_versions),
 		cmocka_unit_test_setup_teardown(test_tune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_numa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dies_mid_job, setup, teardown),

@@ -13,21 +13,10 @@
 #include "fake.h"
 #include "sys/x2apic.h"
 
-struct t {
-	char *root;
-	struct pvt_ctx ctx;
-	struct pvt_store store;
-	struct pvt_plan plan;
-	struct pvt_report rep;
-	struct pvt_err e;
-};
-
 static int setup(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
+	struct fake_env *t = fake_env_new();
 
-	t->root = fake_new();
-	fake_system(t->root);
 	fake_disk(t->root, "vda", "[mq-deadline] kyber bfq none");
 	fake_disk(t->root, "vdb", "[mq-deadline] none");
 	fake_disk(t->root, "pvda", "[none] mq-deadline");
@@ -35,26 +24,18 @@ static int setup(void **state)
 	/* no device link: a virtual disk, not tuned by default */
 	fake_write(t->root, "/sys/block/loop0/queue/scheduler", "[none]");
 	fake_write(t->root, "/sys/block/loop0/queue/add_random", "1");
-	fake_ctx(&t->ctx, t->root);
 	*state = t;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct t *t = *state;
-
-	pvt_plan_free(&t->plan);
-	pvt_report_free(&t->rep);
-	pvt_store_free(&t->store);
-	pvt_ctx_free(&t->ctx);
-	fake_free(t->root);
-	free(t);
+	fake_env_free(*state);
 	return 0;
 }
 
 /* Load profile text as "p" and plan it; returns the plan result. */
-static int plan(struct t *t, const char *text)
+static int plan(struct fake_env *t, const char *text)
 {
 	struct pvt_profile p;
 	int r;
@@ -68,7 +49,7 @@ static int plan(struct t *t, const char *text)
 	return r;
 }
 
-static size_t apply(struct t *t, const char *text)
+static size_t apply(struct fake_env *t, const char *text)
 {
 	assert_int_equal(plan(t, text), 0);
 	if (pvt_engine_precheck(&t->ctx, &t->plan, &t->e) < 0)
@@ -77,13 +58,13 @@ static size_t apply(struct t *t, const char *text)
 	return pvt_engine_apply(&t->ctx, &t->store, &t->plan, &t->rep);
 }
 
-static size_t verify(struct t *t)
+static size_t verify(struct fake_env *t)
 {
 	pvt_report_free(&t->rep);
 	return pvt_engine_verify(&t->ctx, &t->store, &t->plan, &t->rep);
 }
 
-static const struct pvt_result *result(struct t *t, const char *device, const char *key)
+static const struct pvt_result *result(struct fake_env *t, const char *device, const char *key)
 {
 	for (size_t i = 0; i < t->rep.n; i++)
 		if ((!device || (t->rep.r[i].device && !strcmp(t->rep.r[i].device, device))) &&
@@ -93,7 +74,7 @@ static const struct pvt_result *result(struct t *t, const char *device, const ch
 	return NULL;
 }
 
-static void rollback(struct t *t)
+static void rollback(struct fake_env *t)
 {
 	pvt_report_free(&t->rep);
 	assert_int_equal(pvt_engine_rollback(&t->ctx, &t->store, NULL, NULL, &t->rep), 0);
@@ -102,7 +83,7 @@ static void rollback(struct t *t)
 
 static void test_disk(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(apply(t, "[disk]\nelevator=none\nnr_requests=64\nrq_affinity=2\n"
 			      "nomerges=1\nadd_random=0\niostats=0\nmax_sectors_kb=512\n"
@@ -136,7 +117,7 @@ static void test_disk(void **state)
 
 static void test_disk_elevator_offered(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	/* bfq: vda offers it, vdb does not */
 	assert_int_equal(plan(t, "[disk]\ndevices=vd*\nelevator=bfq\n"), -1);
@@ -149,7 +130,7 @@ static void test_disk_elevator_offered(void **state)
 
 static void test_disk_devices(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(apply(t, "[disk]\ndevices=vd* !vdb\nadd_random=0\n"), 0);
 	assert_file(t->root, "/sys/block/vda/queue/add_random", "0");
@@ -168,7 +149,7 @@ static void test_disk_devices(void **state)
 
 static void test_disk_modifiers(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	fake_write(t->root, "/sys/block/vdb/queue/read_ahead_kb", "8192");
 	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nreadahead=>4096\nnr_requests=<128\n"), 0);
@@ -185,7 +166,7 @@ static void test_disk_modifiers(void **state)
 
 static void test_disk_max_sectors(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(plan(t, "[disk]\ndevices=vda\nmax_sectors_kb=8192\n"), -1);
 	assert_non_null(strstr(t->e.msg, "device vda accepts max_sectors_kb up to 4096"));
@@ -193,7 +174,7 @@ static void test_disk_max_sectors(void **state)
 
 static void test_disk_order_and_rollback_order(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	/* elevator is planned first even when written last */
 	assert_int_equal(plan(t, "[disk]\ndevices=vda\nnr_requests=32\nelevator=none\n"), 0);
@@ -208,7 +189,7 @@ static void test_disk_order_and_rollback_order(void **state)
 
 static void test_pvblk(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(apply(t, "[pvblk]\npoll_max_usecs=50\nbatch_kicks=1\n"), 0);
 	assert_file(t->root, "/sys/block/pvda/pvblk/poll_max_usecs", "50");
@@ -236,7 +217,7 @@ static void test_pvblk(void **state)
 
 static void test_irq_spread(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(apply(t, "[irq]\nmatch=virtio*-req.*\naffinity=spread\n"), 0);
 	assert_int_equal(t->plan.n, 3);
@@ -256,7 +237,7 @@ static void test_irq_spread(void **state)
 
 static void test_irq_cpulist_and_actions(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	/* names from /sys/kernel/irq/N/actions win over /proc/interrupts */
 	fake_write(t->root, "/sys/kernel/irq/24/actions", "pvblk0-req.0");
@@ -271,7 +252,7 @@ static void test_irq_cpulist_and_actions(void **state)
 
 static void test_sysctl_vm(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(apply(t, "[sysctl]\nnet.core.somaxconn=>8192\nnet/ipv4/tcp_rmem=4096 87380 6291456\n"
 			      "[vm]\nswappiness=10\ndirty_ratio=40\ntransparent_hugepages=never\n"), 0);
@@ -300,7 +281,7 @@ static void test_sysctl_vm(void **state)
 
 static void test_instances(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	/* [disk] and [disk.pv]: two instances of one unit, each its own devices */
 	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nelevator=none\n"
@@ -314,14 +295,14 @@ static void test_instances(void **state)
 
 static void test_enabled(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(apply(t, "[vm]\nenabled=0\nswappiness=1\n[sysctl]\nenabled=1\nnet.core.somaxconn=100\n"), 0);
 	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
 	assert_file(t->root, "/proc/sys/net/core/somaxconn", "100");
 }
 
-static void x2apic_expect(struct t *t, bool on, const char *needle)
+static void x2apic_expect(struct fake_env *t, bool on, const char *needle)
 {
 	char *ev = NULL;
 
@@ -333,7 +314,7 @@ static void x2apic_expect(struct t *t, bool on, const char *needle)
 
 static void test_x2apic(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	x2apic_expect(t, true, "enabled: cpu flag (kernel log has no APIC mode line)");
 	fake_write(t->root, "/dev/kmsg", "6,1,0,-;x2apic enabled\n"
@@ -361,7 +342,7 @@ static void test_x2apic(void **state)
 
 static void test_forget_and_per_device_rollback(void **state)
 {
-	struct t *t = *state;
+	struct fake_env *t = *state;
 
 	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nadd_random=0\n[vm]\nswappiness=1\n"), 0);
 	assert_int_equal(t->store.n, 3);
