@@ -26,7 +26,7 @@ struct adm_backend {
 	int (*list)(void *h, struct pvt_strv *names, struct pvt_strv *summaries,
 		    struct pvt_err *e);
 	int (*active)(void *h, char **name, struct pvt_err *e);	/* NULL: off */
-	/* 0 ok, 1 some items failed or mismatched, -1 error in @e */
+	/* 0 ok, 1 some items failed or mismatched, -errno with the message in @e */
 	int (*profile)(void *h, const char *name, struct pvt_report *rep, struct pvt_err *e);
 	int (*off)(void *h, struct pvt_report *rep, struct pvt_err *e);
 	int (*verify)(void *h, struct pvt_report *rep, struct pvt_err *e);

@@ -13,15 +13,15 @@ static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e)
 
 	if (sd_bus_error_has_name(be, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
 	    sd_bus_error_has_name(be, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-		pvt_errf(e, "pvtuned is not running (start it with 'systemctl start pvtuned', or use --no-daemon)");
+		pvt_fail(e, -r, "pvtuned is not running (start it with 'systemctl start pvtuned', or use --no-daemon)");
 	else if (sd_bus_error_has_name(be, SD_BUS_ERROR_ACCESS_DENIED))
-		pvt_errf(e, "access denied: %s", be->message ? be->message : "only root may do this");
+		pvt_fail(e, -r, "access denied: %s", be->message ? be->message : "only root may do this");
 	else if (be->message)
-		pvt_errf(e, "%s", be->message);
+		pvt_fail(e, -r, "%s", be->message);
 	else
-		pvt_errf(e, "D-Bus call failed: %s (%s)", strerror(-r), name);
+		pvt_fail(e, -r, "D-Bus call failed: %s (%s)", strerror(-r), name);
 	sd_bus_error_free(be);
-	return -1;
+	return r;
 }
 
 static int call(sd_bus *bus, const char *method, sd_bus_message **reply, struct pvt_err *e,
@@ -43,7 +43,7 @@ static int call(sd_bus *bus, const char *method, sd_bus_message **reply, struct 
 
 static int bad_reply(int r, struct pvt_err *e)
 {
-	return pvt_errf(e, "malformed reply from pvtuned: %s", strerror(-r));
+	return pvt_fail(e, -r, "malformed reply from pvtuned: %s", strerror(-r));
 }
 
 static int read_report(sd_bus_message *m, struct pvt_report *rep, struct pvt_err *e)
@@ -83,8 +83,9 @@ static int b_list(void *h, struct pvt_strv *names, struct pvt_strv *summaries,
 	const char *n, *s;
 	int r;
 
-	if (call(h, "List", &m, e, NULL, NULL) < 0)
-		return -1;
+	r = call(h, "List", &m, e, NULL, NULL);
+	if (r < 0)
+		return r;
 	r = sd_bus_message_enter_container(m, 'a', "(ss)");
 	while (r >= 0 && (r = sd_bus_message_read(m, "(ss)", &n, &s)) > 0) {
 		pvt_strv_push(names, n);
@@ -100,8 +101,9 @@ static int read_string(sd_bus *bus, const char *method, char **out, struct pvt_e
 	const char *s;
 	int r;
 
-	if (call(bus, method, &m, e, NULL, NULL) < 0)
-		return -1;
+	r = call(bus, method, &m, e, NULL, NULL);
+	if (r < 0)
+		return r;
 	r = sd_bus_message_read(m, "s", &s);
 	if (r >= 0)
 		*out = *s ? pvt_xstrdup(s) : NULL;
@@ -125,8 +127,9 @@ static int report_call(sd_bus *bus, const char *method, const char *arg,
 	sd_bus_message *m = NULL;
 	int r;
 
-	if (call(bus, method, &m, e, arg ? "s" : NULL, arg) < 0)
-		return -1;
+	r = call(bus, method, &m, e, arg ? "s" : NULL, arg);
+	if (r < 0)
+		return r;
 	r = read_report(m, rep, e);
 	sd_bus_message_unref(m);
 	return r;
@@ -153,8 +156,9 @@ static int b_info(void *h, const char *name, struct adm_info *info, struct pvt_e
 	const char *n, *s, *d, *x, *k, *v;
 	int r;
 
-	if (call(h, "ProfileInfo", &m, e, "s", name) < 0)
-		return -1;
+	r = call(h, "ProfileInfo", &m, e, "s", name);
+	if (r < 0)
+		return r;
 	r = sd_bus_message_read(m, "sss", &n, &s, &d);
 	if (r < 0)
 		goto bad;

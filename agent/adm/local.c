@@ -77,9 +77,10 @@ static int l_info(void *h, const char *name, struct adm_info *info, struct pvt_e
 {
 	struct local *l = h;
 	struct pvt_profile p;
+	int r = pvt_profile_load(&l->ctx, name, &p, e);
 
-	if (pvt_profile_load(&l->ctx, name, &p, e) < 0)
-		return -1;
+	if (r < 0)
+		return r;
 	info->name = pvt_xstrdup(p.name);
 	info->summary = pvt_xstrdup(p.summary);
 	info->description = pvt_xstrdup(p.description);

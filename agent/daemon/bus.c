@@ -319,17 +319,17 @@ int daemon_bus_start(struct manager *d, struct pvt_err *e)
 	d->bus = b;
 	r = sd_bus_open_system(&b->bus);
 	if (r < 0)
-		return pvt_errf(e, "cannot connect to the system bus: %s", strerror(-r));
+		return pvt_fail(e, -r, "cannot connect to the system bus: %s", strerror(-r));
 	r = sd_bus_add_object_vtable(b->bus, NULL, PVT_BUS_PATH, PVT_BUS_IFACE, vtable, d);
 	if (r < 0)
-		return pvt_errf(e, "cannot register %s: %s", PVT_BUS_PATH, strerror(-r));
+		return pvt_fail(e, -r, "cannot register %s: %s", PVT_BUS_PATH, strerror(-r));
 	r = sd_bus_request_name(b->bus, PVT_BUS_NAME, 0);
 	if (r < 0)
 		return pvt_errf(e, "cannot own %s on the system bus: %s (is another pvtuned running, and is the D-Bus policy installed?)",
 				PVT_BUS_NAME, strerror(-r));
 	r = sd_bus_attach_event(b->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
-		return pvt_errf(e, "cannot attach the bus to the event loop: %s", strerror(-r));
+		return pvt_fail(e, -r, "cannot attach the bus to the event loop: %s", strerror(-r));
 	return 0;
 }
 

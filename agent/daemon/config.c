@@ -62,7 +62,7 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 	dictionary *d = NULL;
 	const char *v;
 	int64_t n;
-	int ret = -1, r;
+	int ret;
 
 	*cfg = (struct daemon_config){ .rollback_on_exit = true, .udev_buffer_size = 1 << 20,
 				       .qmp_sockets = pvt_xstrdup(PVT_DEFAULT_QMP_SOCKETS),
@@ -71,12 +71,15 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 		free(file);
 		return 0;
 	}
-	if (pvt_linemap_read(file, file, &m, e) < 0 || check_keys(&m, file, e) < 0)
+	ret = pvt_linemap_read(file, file, &m, e);
+	if (ret >= 0)
+		ret = check_keys(&m, file, e);
+	if (ret < 0)
 		goto out;
 	iniparser_set_error_callback(silent);
 	d = iniparser_load(file);
 	if (!d) {
-		pvt_errf(e, "%s: cannot be parsed as INI", file);
+		ret = pvt_errf(e, "%s: cannot be parsed as INI", file);
 		goto out;
 	}
 	v = iniparser_getstring(d, "daemon:rollback", "auto");
@@ -85,19 +88,20 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 	} else if (strcmp(v, "not_on_exit") == 0) {
 		cfg->rollback_on_exit = false;
 	} else {
-		pvt_errf(e, "%s:%d: bad value '%s' for rollback (accepted: auto not_on_exit)", file,
-			 pvt_linemap_line(&m, "daemon", "rollback"), v);
+		ret = pvt_errf(e, "%s:%d: bad value '%s' for rollback (accepted: auto not_on_exit)",
+			       file, pvt_linemap_line(&m, "daemon", "rollback"), v);
 		goto out;
 	}
-	r = int_key(d, &m, file, "udev_buffer_size", "bytes, ", 65536, 1 << 28, &n, e);
-	if (r < 0)
+	ret = int_key(d, &m, file, "udev_buffer_size", "bytes, ", 65536, 1 << 28, &n, e);
+	if (ret < 0)
 		goto out;
-	if (r > 0)
+	if (ret > 0)
 		cfg->udev_buffer_size = (int)n;
 	v = iniparser_getstring(d, "daemon:default_profile", "");
 	if (*v) {
-		if (pvt_profile_name_check(v, e) < 0) {
-			pvt_err_prefix(e, "%s:%d: ", file,
+		ret = pvt_profile_name_check(v, e);
+		if (ret < 0) {
+			pvt_err_prefix(e, ret, "%s:%d: ", file,
 				       pvt_linemap_line(&m, "daemon", "default_profile"));
 			goto out;
 		}
@@ -108,15 +112,15 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 		free(cfg->qmp_sockets);
 		cfg->qmp_sockets = pvt_xstrdup(v);
 	}
-	r = int_key(d, &m, file, "qmp_timeout_ms", "", 10, 600000, &n, e);
-	if (r < 0)
+	ret = int_key(d, &m, file, "qmp_timeout_ms", "", 10, 600000, &n, e);
+	if (ret < 0)
 		goto out;
-	if (r > 0)
+	if (ret > 0)
 		cfg->qmp_timeout_ms = (int)n;
-	r = int_key(d, &m, file, "writers", "", 1, 64, &n, e);
-	if (r < 0)
+	ret = int_key(d, &m, file, "writers", "", 1, 64, &n, e);
+	if (ret < 0)
 		goto out;
-	if (r > 0)
+	if (ret > 0)
 		cfg->writers = (unsigned)n;
 	ret = 0;
 out:

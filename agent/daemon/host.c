@@ -22,6 +22,7 @@
 #include "ops/ops.h"
 #include "qemu/tune.h"
 #include "units/check.h"
+#include "util/timer.h"
 #include "util/util.h"
 
 #define RETRY_USEC (200 * 1000)
@@ -126,9 +127,10 @@ static int active_cfg(struct manager *d, struct pvt_qemu_cfg *cfg, char **name)
 	pvt_qemu_cfg_init(cfg);
 	if (!*name)
 		return 0;
-	if (pvt_profile_load(&d->ctx, *name, &p, &e) < 0) {
+	r = pvt_profile_load(&d->ctx, *name, &p, &e);
+	if (r < 0) {
 		pvt_log(LOG_ERR, "host mode: profile %s: %s", *name, e.msg);
-		return -1;
+		return r;
 	}
 	r = pvt_qemu_cfg_parse(pvt_profile_section(&p, "qemu"), cfg, &e);
 	if (r < 0)
@@ -264,6 +266,7 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 static void vm_connect(struct vm *v)
 {
 	struct pvt_err e;
+	int r;
 
 	if (pvt_qmp_connect(v->d->event, v->sock, v->d->cfg.qmp_timeout_ms * 1000ULL, &ops, v,
 			    &v->q, &e) == 0)
@@ -276,8 +279,9 @@ static void vm_connect(struct vm *v)
 	}
 	if (v->tries == 1)
 		pvt_log(LOG_DEBUG, "vm %s: %s; retrying", v->name, e.msg);
-	sd_event_add_time_relative(v->d->event, &v->retry, CLOCK_MONOTONIC, RETRY_USEC, 0,
-				   on_retry, v);
+	r = pvt_timer_add(v->d->event, &v->retry, RETRY_USEC, on_retry, v);
+	if (r < 0)	/* kept unconnected: a change of its socket adds it again */
+		pvt_log(LOG_WARNING, "vm %s: %s; cannot retry: %s", v->name, e.msg, strerror(-r));
 }
 
 static struct vm *vm_find(struct manager *d, const char *sock)
@@ -381,12 +385,13 @@ int daemon_host_start(struct manager *d, struct pvt_err *e)
 {
 	struct host *h = pvt_xcalloc(1, sizeof(*h));
 	struct pvt_strv globs = {0};
+	int r;
 
 	d->host = h;
 	d->vms = request;
 	h->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (h->ifd < 0)
-		return pvt_errf(e, "inotify: %s", strerror(errno));
+		return pvt_fail(e, errno, "inotify: %s", strerror(errno));
 	pvt_strv_split(&globs, d->cfg.qmp_sockets, " \t,");
 	for (size_t i = 0; i < globs.n; i++) {
 		char *real = pvt_rooted(d->ctx.root, globs.v[i]);
@@ -418,8 +423,9 @@ int daemon_host_start(struct manager *d, struct pvt_err *e)
 		pvt_log(LOG_INFO, "host mode: watching %s/%s", w.dir, w.pattern);
 	}
 	pvt_strv_free(&globs);
-	if (sd_event_add_io(d->event, &h->isrc, h->ifd, EPOLLIN, on_inotify, d) < 0)
-		return pvt_errf(e, "cannot watch inotify");
+	r = sd_event_add_io(d->event, &h->isrc, h->ifd, EPOLLIN, on_inotify, d);
+	if (r < 0)
+		return pvt_fail(e, -r, "cannot watch inotify");
 	scan(d);
 	return 0;
 }
@@ -496,6 +502,7 @@ int daemon_host_begin_exit(struct manager *d)
 {
 	struct host *h = H(d);
 	bool any = false;
+	int r;
 
 	if (!h || h->exiting)
 		return 0;
@@ -504,8 +511,9 @@ int daemon_host_begin_exit(struct manager *d)
 	if (!any)
 		return 0;
 	h->exiting = true;
-	sd_event_add_time_relative(d->event, &h->exit_timer, CLOCK_MONOTONIC, 5 * 1000 * 1000, 0,
-				   on_exit_timeout, d);
+	r = pvt_timer_add(d->event, &h->exit_timer, 5 * 1000 * 1000, on_exit_timeout, d);
+	if (r < 0)	/* each QMP command still has its timeout */
+		pvt_log(LOG_WARNING, "host mode: no 5 s limit on restoring the VMs: %s", strerror(-r));
 	for_each(d, WANT_RESTORE);
 	exit_if_idle(d);
 	return 1;

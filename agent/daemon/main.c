@@ -78,37 +78,49 @@ static int setup(struct manager *m, bool udev)
 {
 	struct pvt_err e;
 	sigset_t ss;
+	int r;
 
-	if (pvt_store_load(&m->ctx, &m->store, &e) < 0) {
+	r = pvt_store_load(&m->ctx, &m->store, &e);
+	if (r < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
-		return -1;
+		return r;
 	}
 	if (m->store.n)
 		pvt_log(LOG_NOTICE, "%zu saved originals from an earlier run", m->store.n);
-	if (sd_event_default(&m->event) < 0)
-		return -1;
+	r = sd_event_default(&m->event);
+	if (r < 0) {
+		pvt_log(LOG_ERR, "cannot create the event loop: %s", strerror(-r));
+		return r;
+	}
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
-	if (sd_event_add_signal(m->event, NULL, SIGTERM, on_term, m) < 0 ||
-	    sd_event_add_signal(m->event, NULL, SIGINT, on_term, m) < 0 ||
-	    sd_event_add_signal(m->event, NULL, SIGHUP, on_hup, m) < 0)
-		return -1;
+	if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_term, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGINT, on_term, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_hup, m)) < 0) {
+		pvt_log(LOG_ERR, "cannot watch signals: %s", strerror(-r));
+		return r;
+	}
 	/* pings WATCHDOG=1 at half of WatchdogSec when the unit asks for it */
-	sd_event_set_watchdog(m->event, 1);
-	if (daemon_bus_start(m, &e) < 0) {
+	r = sd_event_set_watchdog(m->event, 1);
+	if (r < 0)
+		pvt_log(LOG_WARNING, "no watchdog pings: %s", strerror(-r));
+	r = daemon_bus_start(m, &e);
+	if (r < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
-		return -1;
+		return r;
 	}
-	if (udev && daemon_udev_start(m, &e) < 0) {
+	r = udev ? daemon_udev_start(m, &e) : 0;
+	if (r < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
-		return -1;
+		return r;
 	}
-	if (*m->cfg.qmp_sockets && daemon_host_start(m, &e) < 0) {
+	r = *m->cfg.qmp_sockets ? daemon_host_start(m, &e) : 0;
+	if (r < 0) {
 		pvt_log(LOG_ERR, "host mode: %s", e.msg);
-		return -1;
+		return r;
 	}
 	return 0;
 }

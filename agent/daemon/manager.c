@@ -70,9 +70,9 @@ int manager_disk_added(struct manager *m, const char *disk, struct pvt_report *r
 	return pvt_op_disk_added(&m->ctx, manager_store(m), disk, rep, e);
 }
 
-void manager_disk_removed(struct manager *m, const char *disk)
+int manager_disk_removed(struct manager *m, const char *disk, struct pvt_err *e)
 {
-	pvt_engine_forget_device(&m->ctx, manager_store(m), disk);
+	return pvt_engine_forget_device(&m->ctx, manager_store(m), disk, e);
 }
 
 size_t manager_restore_all(struct manager *m, struct pvt_report *rep)
@@ -93,7 +93,7 @@ void manager_wait_release(struct manager_wait *w)
 
 	if (--w->holds > 0)
 		return;
-	r = w->guest_r < 0 ? -1 : (w->guest_r || w->bad) ? 1 : 0;
+	r = w->guest_r || w->bad ? 1 : 0;
 	w->fn(w->ud, r, &w->rep);
 	pvt_report_free(&w->rep);
 	free(w);

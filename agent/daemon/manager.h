@@ -31,14 +31,14 @@ enum manager_vm_op {
 	MANAGER_VM_VERIFY,	/* verify the active profile */
 };
 
-/* The answer to a caller: @r 0 ok, 1 items failed or mismatched, -1 error. */
+/* The answer to a caller: @r 0 ok, 1 items failed or mismatched (never an error). */
 typedef int (*manager_answer_fn)(void *ud, int r, const struct pvt_report *rep);
 
 /* A caller waiting for the VMs: the report grows as each is done. */
 struct manager_wait {
 	struct pvt_report rep;	/* the guest's items, then the VMs' */
 	size_t bad;		/* VM items that fail the call */
-	int guest_r;		/* the guest part's result */
+	int guest_r;		/* the guest part's result: 0 or 1 */
 	int holds;		/* VMs (and the manager) still working on it */
 	manager_answer_fn fn;
 	void *ud;
@@ -70,14 +70,15 @@ struct pvt_store *manager_store(struct manager *m);
 
 /* The active profile (or the configured default) applied, and logged. */
 void manager_apply_active(struct manager *m);
-/* The operations (lib/ops) on the daemon's state: 0, 1 (items failed) or -1. */
+/* The operations (lib/ops) on the daemon's state: 0, 1 (items failed) or -errno. */
 int manager_profile(struct manager *m, const char *name, struct pvt_report *rep,
 		    struct pvt_err *e);
 int manager_off(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
 int manager_verify(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
 int manager_disk_added(struct manager *m, const char *disk, struct pvt_report *rep,
 		       struct pvt_err *e);
-void manager_disk_removed(struct manager *m, const char *disk);
+/* Forget a disk's saved originals (the store persisted). */
+PVT_MUST_CHECK int manager_disk_removed(struct manager *m, const char *disk, struct pvt_err *e);
 /* Restore every original (on exit); returns the number of failures. */
 size_t manager_restore_all(struct manager *m, struct pvt_report *rep);
 
@@ -92,7 +93,7 @@ int manager_answer(struct manager *m, enum manager_vm_op op, int guest_r,
 /* @op on every VM, nobody waiting (a SIGHUP). */
 void manager_vms(struct manager *m, enum manager_vm_op op);
 void manager_wait_hold(struct manager_wait *w);
-/* The last release answers: 0, or 1 with failures; -1 if the guest part failed. */
+/* The last release answers: 0, or 1 with failures. */
 void manager_wait_release(struct manager_wait *w);
 
 #endif

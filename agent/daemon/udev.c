@@ -30,7 +30,8 @@ static void on_device(struct manager *m, struct udev_device *dev)
 		return;
 	if (strcmp(action, "remove") == 0) {
 		pvt_log(LOG_INFO, "%s removed: forgetting its saved originals", name);
-		manager_disk_removed(m, name);
+		if (manager_disk_removed(m, name, &e) < 0)
+			pvt_log(LOG_WARNING, "%s removed: its originals stay saved: %s", name, e.msg);
 		return;
 	}
 	if (strcmp(action, "add") != 0 && strcmp(action, "change") != 0)
@@ -71,10 +72,10 @@ int daemon_udev_start(struct manager *m, struct pvt_err *e)
 	m->udev = w;
 	w->udev = udev_new();
 	if (!w->udev)
-		return pvt_errf(e, "udev_new failed: %s", strerror(errno));
+		return pvt_fail(e, errno, "udev_new failed: %s", strerror(errno));
 	w->mon = udev_monitor_new_from_netlink(w->udev, "udev");
 	if (!w->mon)
-		return pvt_errf(e, "cannot open the udev monitor: %s", strerror(errno));
+		return pvt_fail(e, errno, "cannot open the udev monitor: %s", strerror(errno));
 	r = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "block", "disk");
 	if (r >= 0 && udev_monitor_set_receive_buffer_size(w->mon, m->cfg.udev_buffer_size) < 0)
 		pvt_log(LOG_WARNING, "cannot set the udev receive buffer to %d bytes",
@@ -82,11 +83,11 @@ int daemon_udev_start(struct manager *m, struct pvt_err *e)
 	if (r >= 0)
 		r = udev_monitor_enable_receiving(w->mon);
 	if (r < 0)
-		return pvt_errf(e, "cannot start the udev monitor: %s", strerror(-r));
+		return pvt_fail(e, -r, "cannot start the udev monitor: %s", strerror(-r));
 	r = sd_event_add_io(m->event, &w->src, udev_monitor_get_fd(w->mon), EPOLLIN,
 			    on_monitor, m);
 	if (r < 0)
-		return pvt_errf(e, "cannot watch the udev monitor: %s", strerror(-r));
+		return pvt_fail(e, -r, "cannot watch the udev monitor: %s", strerror(-r));
 	return 0;
 }
 

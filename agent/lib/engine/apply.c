@@ -13,13 +13,14 @@
  * Save the originals of every node the plan may write that the store does
  * not know yet, with one persist: nothing is written before its original
  * is on disk. Marks in @unread the items whose node cannot be read. Returns
- * the number of entries added (at the end of the store), or -1 if the store
- * cannot be persisted.
+ * the number of entries added (at the end of the store), or -errno if the
+ * store cannot be persisted.
  */
 static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
 			   const struct pvt_plan *plan, bool *unread, struct pvt_err *e)
 {
 	size_t before = s->n;
+	int r;
 
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct pvt_item *it = &plan->it[i];
@@ -36,10 +37,11 @@ static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
 	}
 	if (s->n == before)
 		return 0;
-	if (pvt_store_persist(ctx, s, e) < 0) {
+	r = pvt_store_persist(ctx, s, e);
+	if (r < 0) {
 		while (s->n > before)
 			pvt_store_remove(s, s->n - 1);
-		return -1;
+		return r;
 	}
 	return (long)(s->n - before);
 }
@@ -169,9 +171,14 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 			dropped++;
 		}
 	}
-	/* the first persist holds every original written; again only if less is left */
-	if (dropped || s->fixed.n != nfixed)
-		pvt_store_persist(ctx, s, NULL);
+	/*
+	 * The first persist holds every original written; again only if less
+	 * is left. If that fails, the file keeps originals of nodes that were
+	 * not written (restoring them writes what is there): a warning.
+	 */
+	if ((dropped || s->fixed.n != nfixed) && pvt_store_persist(ctx, s, &e) < 0)
+		pvt_report_add(rep, NULL, NULL, NULL, PVT_STORE_FILE, NULL, NULL, PVT_ST_WARN,
+			       e.msg);
 	pvt_pool_free(&pool);
 	pvt_strv_free(&written);
 	free(rest);

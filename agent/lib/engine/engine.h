@@ -35,9 +35,9 @@ size_t pvt_engine_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
  */
 size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const char *unit,
 			   const char *device, struct pvt_report *rep);
-/* Forget saved originals of a device that went away. */
-void pvt_engine_forget_device(const struct pvt_ctx *ctx, struct pvt_store *s,
-			      const char *device);
+/* Forget saved originals of a device that went away (the store persisted). */
+PVT_MUST_CHECK int pvt_engine_forget_device(const struct pvt_ctx *ctx, struct pvt_store *s,
+					    const char *device, struct pvt_err *e);
 
 /* Current value of a node, normalised for @cmp. */
 int pvt_read_current(const struct pvt_ctx *ctx, const char *path, enum pvt_cmp cmp,

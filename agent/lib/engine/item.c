@@ -21,8 +21,10 @@ int pvt_read_current(const struct pvt_ctx *ctx, const char *path, enum pvt_cmp c
 {
 	char *raw;
 
-	if (pvt_read_file(ctx->root, path, &raw, e) < 0)
-		return -1;
+	int r = pvt_read_file(ctx->root, path, &raw, e);
+
+	if (r < 0)
+		return r;
 	*out = cmp == PVT_CMP_BRACKET ? bracketed(raw) : pvt_words_normalize(raw);
 	free(raw);
 	return 0;

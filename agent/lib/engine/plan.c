@@ -1,4 +1,5 @@
 /* plan.c: a profile planned for the devices present, and checked before anything is written. */
+#include <errno.h>
 #include <string.h>
 
 #include "engine/engine.h"
@@ -12,13 +13,16 @@ int pvt_engine_plan(const struct pvt_ctx *ctx, const struct pvt_profile *p, cons
 		const struct pvt_unit *u = pvt_unit_find(s->name);
 		const char *en = pvt_section_get(s, "enabled");
 
+		int r;
+
 		if (!u || (en && strcmp(en, "0") == 0))
 			continue;
 		if (disk && !u->per_disk && !u->on_hotplug)
 			continue;
-		if (u->plan(ctx, s, disk, plan, e) < 0) {
+		r = u->plan(ctx, s, disk, plan, e);
+		if (r < 0) {
 			pvt_plan_free(plan);
-			return -1;
+			return r;
 		}
 	}
 	return 0;
@@ -32,9 +36,9 @@ int pvt_engine_precheck(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
 
 		if (it->path && !pvt_exists(ctx->root, it->path)) {
 			if (strcmp(it->unit, "pvblk") == 0)
-				return pvt_errf(e, "%s: [pvblk] %s: device %s lacks this tunable (%s does not exist); nothing applied",
+				return pvt_fail(e, ENOENT, "%s: [pvblk] %s: device %s lacks this tunable (%s does not exist); nothing applied",
 						it->origin, it->key, it->device, it->path);
-			return pvt_errf(e, "%s: [%s] %s: %s%s%s%s does not exist; nothing applied",
+			return pvt_fail(e, ENOENT, "%s: [%s] %s: %s%s%s%s does not exist; nothing applied",
 					it->origin, it->unit, it->key, it->device ? "device " : "",
 					it->device ? it->device : "", it->device ? ": " : "",
 					it->path);

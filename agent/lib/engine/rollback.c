@@ -104,8 +104,8 @@ size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const
 	return failed;
 }
 
-void pvt_engine_forget_device(const struct pvt_ctx *ctx, struct pvt_store *s,
-			      const char *device)
+int pvt_engine_forget_device(const struct pvt_ctx *ctx, struct pvt_store *s,
+			     const char *device, struct pvt_err *e)
 {
 	for (size_t i = 0; i < s->n;) {
 		if (s->e[i].device && strcmp(s->e[i].device, device) == 0)
@@ -113,5 +113,5 @@ void pvt_engine_forget_device(const struct pvt_ctx *ctx, struct pvt_store *s,
 		else
 			i++;
 	}
-	pvt_store_persist(ctx, s, NULL);
+	return pvt_store_persist(ctx, s, e);
 }

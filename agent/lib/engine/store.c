@@ -29,18 +29,19 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 {
 	struct json_object *root, *entries, *fixed;
 	char *text = NULL;
-	int ret = -1;
+	int ret;
 
 	memset(s, 0, sizeof(*s));
 	if (!pvt_exists(ctx->root, PVT_STORE_FILE))
 		return 0;
-	if (pvt_read_file(ctx->root, PVT_STORE_FILE, &text, e) < 0)
-		return -1;
+	ret = pvt_read_file(ctx->root, PVT_STORE_FILE, &text, e);
+	if (ret < 0)
+		return ret;
 	root = json_tokener_parse(text);
 	free(text);
 	if (!root || !json_object_object_get_ex(root, "saved", &entries) ||
 	    !json_object_is_type(entries, json_type_array)) {
-		pvt_errf(e, "%s: not a pvtune rollback store", PVT_STORE_FILE);
+		ret = pvt_errf(e, "%s: not a pvtune rollback store", PVT_STORE_FILE);
 		goto out;
 	}
 	for (size_t i = 0; i < json_object_array_length(entries); i++) {
@@ -49,7 +50,7 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 		const char *unit = jstr(x, "unit");
 
 		if (!path || !value || !unit) {
-			pvt_errf(e, "%s: entry %zu lacks path, value or unit", PVT_STORE_FILE, i);
+			ret = pvt_errf(e, "%s: entry %zu lacks path, value or unit", PVT_STORE_FILE, i);
 			pvt_store_free(s);
 			goto out;
 		}
@@ -106,14 +107,15 @@ int pvt_store_remember(const struct pvt_ctx *ctx, struct pvt_store *s, const cha
 		       const char *value, const char *unit, const char *device,
 		       struct pvt_err *e)
 {
+	int r;
+
 	if (pvt_store_find(s, path))
 		return 0;	/* the first original is the one to restore */
 	pvt_store_add(s, path, value, unit, device);
-	if (pvt_store_persist(ctx, s, e) < 0) {
+	r = pvt_store_persist(ctx, s, e);
+	if (r < 0)
 		pvt_store_remove(s, s->n - 1);
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 void pvt_store_remove(struct pvt_store *s, size_t i)

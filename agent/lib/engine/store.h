@@ -28,12 +28,13 @@ struct pvt_store {
 
 /* Read the persisted store; a missing file gives an empty store. */
 int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_err *e);
-int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s, struct pvt_err *e);
+PVT_MUST_CHECK int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s,
+				     struct pvt_err *e);
 const struct pvt_saved *pvt_store_find(const struct pvt_store *s, const char *path);
 /* Remember @value as @path's original unless already known, then persist. */
-int pvt_store_remember(const struct pvt_ctx *ctx, struct pvt_store *s, const char *path,
-		       const char *value, const char *unit, const char *device,
-		       struct pvt_err *e);
+PVT_MUST_CHECK int pvt_store_remember(const struct pvt_ctx *ctx, struct pvt_store *s,
+				      const char *path, const char *value, const char *unit,
+				      const char *device, struct pvt_err *e);
 /* Append an entry without persisting (the caller persists). */
 void pvt_store_add(struct pvt_store *s, const char *path, const char *value,
 		   const char *unit, const char *device);

@@ -1,4 +1,5 @@
 /* ops.c: the tuned-adm operations over the engine. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +37,9 @@ static int load_and_plan(const struct pvt_ctx *ctx, const char *name, const char
 	struct pvt_profile p;
 	int r;
 
-	if (pvt_profile_load(ctx, name, &p, e) < 0)
-		return -1;
+	r = pvt_profile_load(ctx, name, &p, e);
+	if (r < 0)
+		return r;
 	r = pvt_engine_plan(ctx, &p, disk, plan, e);
 	pvt_profile_free(&p);
 	return r;
@@ -48,18 +50,22 @@ int pvt_op_profile(const struct pvt_ctx *ctx, struct pvt_store *s, const char *n
 {
 	struct pvt_plan plan = {0};
 	size_t failed;
+	int r;
 
-	if (load_and_plan(ctx, name, NULL, &plan, e) < 0)
-		return -1;
-	if (pvt_engine_precheck(ctx, &plan, e) < 0) {
+	r = load_and_plan(ctx, name, NULL, &plan, e);
+	if (r < 0)
+		return r;
+	r = pvt_engine_precheck(ctx, &plan, e);
+	if (r < 0) {
 		pvt_plan_free(&plan);
-		return -1;
+		return r;
 	}
 	failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
 	failed += pvt_engine_apply(ctx, s, &plan, rep);
 	pvt_plan_free(&plan);
-	if (pvt_active_set(ctx, name, e) < 0)
-		return -1;
+	r = pvt_active_set(ctx, name, e);
+	if (r < 0)
+		return r;
 	return failed ? 1 : 0;
 }
 
@@ -67,9 +73,10 @@ int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report
 	       struct pvt_err *e)
 {
 	size_t failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
+	int r = pvt_active_set(ctx, NULL, e);
 
-	if (pvt_active_set(ctx, NULL, e) < 0)
-		return -1;
+	if (r < 0)
+		return r;
 	return failed ? 1 : 0;
 }
 
@@ -79,14 +86,14 @@ int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 	char *name = pvt_active_get(ctx);
 	struct pvt_plan plan = {0};
 	size_t bad;
+	int r;
 
 	if (!name)
-		return pvt_errf(e, "no profile is active");
-	if (load_and_plan(ctx, name, NULL, &plan, e) < 0) {
-		free(name);
-		return -1;
-	}
+		return pvt_fail(e, ENOENT, "no profile is active");
+	r = load_and_plan(ctx, name, NULL, &plan, e);
 	free(name);
+	if (r < 0)
+		return r;
 	bad = pvt_engine_verify(ctx, s, &plan, rep);
 	pvt_plan_free(&plan);
 	return bad ? 1 : 0;
@@ -97,14 +104,14 @@ int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char
 {
 	char *name = pvt_active_get(ctx);
 	struct pvt_plan plan = {0};
-	int r = 0;
+	int r;
 
 	if (!name)
 		return 0;
-	if (load_and_plan(ctx, name, disk, &plan, e) < 0 ||
-	    pvt_engine_precheck(ctx, &plan, e) < 0)
-		r = -1;
-	else
+	r = load_and_plan(ctx, name, disk, &plan, e);
+	if (r >= 0)
+		r = pvt_engine_precheck(ctx, &plan, e);
+	if (r >= 0)
 		r = pvt_engine_apply(ctx, s, &plan, rep) ? 1 : 0;
 	pvt_plan_free(&plan);
 	free(name);

@@ -13,19 +13,20 @@
 
 /* Active profile name, or NULL when off. */
 char *pvt_active_get(const struct pvt_ctx *ctx);
-int pvt_active_set(const struct pvt_ctx *ctx, const char *name, struct pvt_err *e);
+PVT_MUST_CHECK int pvt_active_set(const struct pvt_ctx *ctx, const char *name,
+				  struct pvt_err *e);
 
 /*
  * Switch to @name: load and plan it (any error: nothing changes), roll back
  * what the previous profile changed, apply, persist the name. Returns 0 when
- * every item applied, 1 when some failed (see @rep), -1 on error (@e).
+ * every item applied, 1 when some failed (see @rep), -errno on error (@e).
  */
 int pvt_op_profile(const struct pvt_ctx *ctx, struct pvt_store *s, const char *name,
 		   struct pvt_report *rep, struct pvt_err *e);
-/* Restore every original and forget the active profile. 0, 1 (failures) or -1. */
+/* Restore every original and forget the active profile. 0, 1 (failures) or -errno. */
 int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
 	       struct pvt_err *e);
-/* Verify the active profile: 0 all match, 1 mismatches, -1 error. */
+/* Verify the active profile: 0 all match, 1 mismatches, -errno on error. */
 int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 		  struct pvt_report *rep, struct pvt_err *e);
 /* Apply the active profile (if any) to one disk that appeared. */

@@ -60,12 +60,12 @@ int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *
 	FILE *f = fopen(path, "re");
 	char *line = NULL, *logical = NULL, *section = NULL;
 	size_t cap = 0, loglen = 0;
-	int lineno = 0, start = 0, ret = -1;
+	int lineno = 0, start = 0, ret;
 	ssize_t len;
 
 	memset(m, 0, sizeof(*m));
 	if (!f)
-		return pvt_errf(e, "%s: cannot open: %s", display, strerror(errno));
+		return pvt_fail(e, errno, "%s: cannot open: %s", display, strerror(errno));
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *s, *eq;
 		bool cont;
@@ -91,14 +91,14 @@ int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *
 			size_t n = strlen(s);
 
 			if (s[n - 1] != ']') {
-				pvt_errf(e, "%s:%d: malformed section header '%s' (expected [name])",
+				ret = pvt_errf(e, "%s:%d: malformed section header '%s' (expected [name])",
 					 display, start, s);
 				goto out;
 			}
 			s[n - 1] = '\0';
 			s = pvt_strip(s + 1);
 			if (!valid_name(s)) {
-				pvt_errf(e, "%s:%d: bad section name '[%s]' (letters, digits, '_', '.', '-')",
+				ret = pvt_errf(e, "%s:%d: bad section name '[%s]' (letters, digits, '_', '.', '-')",
 					 display, start, s);
 				goto out;
 			}
@@ -110,18 +110,18 @@ int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *
 		}
 		eq = strchr(s, '=');
 		if (!eq) {
-			pvt_errf(e, "%s:%d: expected 'key = value' or '[section]', got '%s'",
+			ret = pvt_errf(e, "%s:%d: expected 'key = value' or '[section]', got '%s'",
 				 display, start, s);
 			goto out;
 		}
 		*eq = '\0';
 		s = pvt_strip(s);
 		if (!valid_key(s)) {
-			pvt_errf(e, "%s:%d: bad key '%s'", display, start, s);
+			ret = pvt_errf(e, "%s:%d: bad key '%s'", display, start, s);
 			goto out;
 		}
 		if (!section) {
-			pvt_errf(e, "%s:%d: key '%s' outside any [section]", display, start, s);
+			ret = pvt_errf(e, "%s:%d: key '%s' outside any [section]", display, start, s);
 			goto out;
 		}
 		lower(s);
@@ -132,7 +132,7 @@ next:
 		loglen = 0;
 	}
 	if (ferror(f)) {
-		pvt_errf(e, "%s: read error: %s", display, strerror(errno));
+		ret = pvt_fail(e, errno, "%s: read error: %s", display, strerror(errno));
 		goto out;
 	}
 	ret = 0;

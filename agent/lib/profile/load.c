@@ -1,5 +1,6 @@
 /* load.c: a profile's files read with iniparser: include chain, merge, variables. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <iniparser.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static int cycle_error(struct loader *L, const char *name, const char *from,
 		strncat(chain, " -> ", sizeof(chain) - strlen(chain) - 1);
 	}
 	strncat(chain, name, sizeof(chain) - strlen(chain) - 1);
-	return pvt_errf(e, "%s:%d: include cycle: %s", from, line, chain);
+	return pvt_fail(e, ELOOP, "%s:%d: include cycle: %s", from, line, chain);
 }
 
 static int load_file(struct loader *L, const char *name, const char *from, int from_line,
@@ -89,33 +90,32 @@ static int load_file(struct loader *L, const char *name, const char *from, int f
 	char *logical, *path;
 	struct pvt_linemap m;
 	dictionary *d;
-	int ret = -1;
+	int ret;
 
-	if (pvt_profile_name_check(name, e) < 0) {
-		if (from)
-			pvt_err_prefix(e, "%s:%d: ", from, from_line);
-		return -1;
-	}
+	ret = pvt_profile_name_check(name, e);
+	if (ret < 0)
+		return from ? pvt_err_prefix(e, ret, "%s:%d: ", from, from_line) : ret;
 	if (pvt_strv_contains(&L->stack, name))
 		return cycle_error(L, name, from, from_line, e);
 	logical = pvt_profile_find(L->ctx, name);
 	if (!logical) {
 		if (from)
-			return pvt_errf(e, "%s:%d: included profile '%s' not found", from,
+			return pvt_fail(e, ENOENT, "%s:%d: included profile '%s' not found", from,
 					from_line, name);
-		return pvt_errf(e, "profile '%s' not found (looked in %s/%s and %s/%s)", name,
+		return pvt_fail(e, ENOENT, "profile '%s' not found (looked in %s/%s and %s/%s)", name,
 				PVT_ETC_PROFILES, name, PVT_LIB_PROFILES, name);
 	}
 	path = pvt_rooted(L->ctx->root, logical);
 	free(logical);
-	if (pvt_linemap_read(path, path, &m, e) < 0) {
+	ret = pvt_linemap_read(path, path, &m, e);
+	if (ret < 0) {
 		free(path);
-		return -1;
+		return ret;
 	}
 	iniparser_set_error_callback(silent);
 	d = iniparser_load(path);
 	if (!d) {
-		pvt_errf(e, "%s: cannot be parsed as INI", path);
+		ret = pvt_errf(e, "%s: cannot be parsed as INI", path);
 		goto out;
 	}
 	pvt_strv_push(&L->stack, name);
@@ -143,13 +143,17 @@ int pvt_profile_read(const struct pvt_ctx *ctx, const char *name, struct pvt_pro
 {
 	struct loader L = { .ctx = ctx, .out = p };
 	const struct pvt_section *mainsec;
+	int r;
 
 	memset(p, 0, sizeof(*p));
 	p->name = pvt_xstrdup(name);
-	if (load_file(&L, name, NULL, 0, e) < 0 || pvt_vars_expand_profile(p, e) < 0) {
+	r = load_file(&L, name, NULL, 0, e);
+	if (r >= 0)
+		r = pvt_vars_expand_profile(p, e);
+	if (r < 0) {
 		pvt_strv_free(&L.stack);
 		pvt_profile_free(p);
-		return -1;
+		return r;
 	}
 	pvt_strv_free(&L.stack);
 	mainsec = pvt_profile_section(p, "main");

@@ -144,8 +144,9 @@ void pvt_section_set(struct pvt_section *s, const char *key, const char *value,
 	o->line = line;
 }
 
-int pvt_opt_err(struct pvt_err *e, const struct pvt_section *s, const struct pvt_option *o)
+int pvt_opt_err(struct pvt_err *e, int r, const struct pvt_section *s,
+		const struct pvt_option *o)
 {
-	return pvt_err_prefix(e, "%s:%d: [%s] %s=%s: ", o->file, o->line, s->name, o->key,
+	return pvt_err_prefix(e, r, "%s:%d: [%s] %s=%s: ", o->file, o->line, s->name, o->key,
 			      o->value);
 }

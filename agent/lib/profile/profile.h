@@ -58,7 +58,8 @@ struct pvt_section *pvt_profile_section_add(struct pvt_profile *p, const char *n
 void pvt_section_set(struct pvt_section *s, const char *key, const char *value,
 		     const char *file, int line);
 
-/* Prepend "FILE:LINE: [section] key=value: " for option @o to the message in @e. */
-int pvt_opt_err(struct pvt_err *e, const struct pvt_section *s, const struct pvt_option *o);
+/* Prepend "FILE:LINE: [section] key=value: " for option @o to the message in @e; returns @r. */
+int pvt_opt_err(struct pvt_err *e, int r, const struct pvt_section *s,
+		const struct pvt_option *o);
 
 #endif

@@ -1,5 +1,6 @@
 /* vars.c: ${name} expansion from a profile's [variables] section. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ static int expand(const struct pvt_section *vars, const char *in, char **out,
 
 	if (depth > MAX_DEPTH) {
 		free(buf);
-		return pvt_errf(e, "variables nest deeper than %d (a variable refers to itself?)",
+		return pvt_fail(e, ELOOP, "variables nest deeper than %d (a variable refers to itself?)",
 				MAX_DEPTH);
 	}
 	for (const char *p = in; *p;) {
@@ -28,6 +29,7 @@ static int expand(const struct pvt_section *vars, const char *in, char **out,
 			const char *end = strchr(p + 2, '}');
 			char *name;
 			const char *raw;
+			int r;
 
 			if (!end) {
 				free(buf);
@@ -40,15 +42,17 @@ static int expand(const struct pvt_section *vars, const char *in, char **out,
 				*c = (char)tolower((unsigned char)*c);
 			raw = vars ? pvt_section_get(vars, name) : NULL;
 			if (!raw) {
-				pvt_errf(e, "undefined variable ${%s}", name);
+				int r = pvt_errf(e, "undefined variable ${%s}", name);
+
 				free(name);
 				free(buf);
-				return -1;
+				return r;
 			}
 			free(name);
-			if (expand(vars, raw, &val, depth + 1, e) < 0) {
+			r = expand(vars, raw, &val, depth + 1, e);
+			if (r < 0) {
 				free(buf);
-				return -1;
+				return r;
 			}
 			add = val;
 			addlen = strlen(val);
@@ -86,9 +90,10 @@ int pvt_vars_expand_profile(struct pvt_profile *p, struct pvt_err *e)
 			continue;
 		for (size_t k = 0; k < s->nopt; k++) {
 			char *v;
+			int r = pvt_vars_expand(vars, s->opt[k].value, &v, e);
 
-			if (pvt_vars_expand(vars, s->opt[k].value, &v, e) < 0)
-				return pvt_err_prefix(e, "%s:%d: [%s] %s: ", s->opt[k].file,
+			if (r < 0)
+				return pvt_err_prefix(e, r, "%s:%d: [%s] %s: ", s->opt[k].file,
 						      s->opt[k].line, s->name, s->opt[k].key);
 			free(s->opt[k].value);
 			s->opt[k].value = v;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "qemu/qmp.h"
+#include "util/timer.h"
 #include "util/util.h"
 
 struct cmd {
@@ -197,6 +198,7 @@ static int add_cmd(struct pvt_qmp *q, const char *cmd, json_object *args, pvt_qm
 	json_object *o = json_object_new_object();
 	struct cmd *c = pvt_xcalloc(1, sizeof(*c));
 	struct cmd **pp = &q->cmds;
+	int r;
 
 	c->q = q;
 	c->id = ++q->next_id;
@@ -209,9 +211,11 @@ static int add_cmd(struct pvt_qmp *q, const char *cmd, json_object *args, pvt_qm
 	json_object_object_add(o, "id", json_object_new_uint64(c->id));
 	c->line = pvt_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
-	if (!first)
-		sd_event_add_time_relative(q->ev, &c->timer, CLOCK_MONOTONIC, q->timeout, 0,
-					   on_cmd_timeout, c);
+	/* a command without its timeout could wait for ever: not sent */
+	if (!first && (r = pvt_timer_add(q->ev, &c->timer, q->timeout, on_cmd_timeout, c)) < 0) {
+		cmd_free(c);
+		return r;
+	}
 	if (first) {
 		c->next = q->cmds;
 		q->cmds = c;
@@ -419,13 +423,12 @@ int pvt_qmp_open_fd(sd_event *ev, int fd, const char *name, uint64_t timeout_use
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	r = sd_event_add_io(ev, &q->io, fd, EPOLLIN | EPOLLRDHUP, on_io, q);
 	if (r >= 0)
-		r = sd_event_add_time_relative(ev, &q->greet_timer, CLOCK_MONOTONIC, timeout_usec, 0,
-					       on_greet_timeout, q);
+		r = pvt_timer_add(ev, &q->greet_timer, timeout_usec, on_greet_timeout, q);
 	if (r < 0) {
-		pvt_errf(e, "QMP %s: cannot watch the socket: %s", name, strerror(-r));
+		pvt_fail(e, -r, "QMP %s: cannot watch the socket: %s", name, strerror(-r));
 		q->freed = true;
 		qmp_unref(q);
-		return -1;
+		return r;
 	}
 	*out = q;
 	return 0;
@@ -439,16 +442,16 @@ int pvt_qmp_connect(sd_event *ev, const char *path, uint64_t timeout_usec,
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return pvt_errf(e, "QMP %s: socket path too long", path);
+		return pvt_fail(e, ENAMETOOLONG, "QMP %s: socket path too long", path);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return pvt_errf(e, "QMP %s: socket: %s", path, strerror(errno));
+		return pvt_fail(e, errno, "QMP %s: socket: %s", path, strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
 		int err = errno;
 
 		close(fd);
-		return pvt_errf(e, "QMP %s: cannot connect: %s%s", path, strerror(err),
+		return pvt_fail(e, err, "QMP %s: cannot connect: %s%s", path, strerror(err),
 				err == ECONNREFUSED ? " (no QEMU listening: stale socket?)" : "");
 	}
 	return pvt_qmp_open_fd(ev, fd, path, timeout_usec, ops, userdata, out, e);
@@ -457,11 +460,15 @@ int pvt_qmp_connect(sd_event *ev, const char *path, uint64_t timeout_usec,
 int pvt_qmp_command(struct pvt_qmp *q, const char *cmd, json_object *args,
 		    pvt_qmp_reply_fn fn, void *userdata)
 {
+	int r;
+
 	if (q->closed) {
 		json_object_put(args);
-		return -1;
+		return -ENOTCONN;
 	}
-	add_cmd(q, cmd, args, fn, userdata, false);
+	r = add_cmd(q, cmd, args, fn, userdata, false);
+	if (r < 0)
+		return r;
 	if (q->ready)
 		send_pending(q);
 	return 0;

@@ -53,9 +53,10 @@ int pvt_qmp_open_fd(sd_event *ev, int fd, const char *name, uint64_t timeout_use
 /*
  * Queue a command (@args taken, may be NULL). Before the handshake is done it
  * waits. @fn is called exactly once, from the event loop, unless the call
- * returns -1 (connection already closed) or the client is freed first.
+ * fails (-ENOTCONN: the connection is closed; or its timeout could not be
+ * armed) or the client is freed first.
  */
-int pvt_qmp_command(struct pvt_qmp *q, const char *cmd, json_object *args,
+PVT_MUST_CHECK int pvt_qmp_command(struct pvt_qmp *q, const char *cmd, json_object *args,
 		    pvt_qmp_reply_fn fn, void *userdata);
 bool pvt_qmp_ready(const struct pvt_qmp *q);
 bool pvt_qmp_closed(const struct pvt_qmp *q);

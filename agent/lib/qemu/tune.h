@@ -55,8 +55,8 @@ void pvt_qemu_run(struct pvt_qmp *q, const char *root, const char *vm, enum pvt_
 
 int pvt_qemu_saved_load(const char *root, const char *path, struct pvt_qemu_saved *s,
 			struct pvt_err *e);
-int pvt_qemu_saved_persist(const char *root, const char *path, const struct pvt_qemu_saved *s,
-			   struct pvt_err *e);
+PVT_MUST_CHECK int pvt_qemu_saved_persist(const char *root, const char *path,
+					  const struct pvt_qemu_saved *s, struct pvt_err *e);
 void pvt_qemu_saved_free(struct pvt_qemu_saved *s);
 
 #endif

@@ -36,10 +36,12 @@ static void actions_of(const struct pvt_ctx *ctx, int irq, const char *rest,
 int pvt_irqs_read(const struct pvt_ctx *ctx, struct pvt_irqs *out, struct pvt_err *e)
 {
 	char *text = NULL, *save = NULL;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (pvt_read_file(ctx->root, "/proc/interrupts", &text, e) < 0)
-		return -1;
+	r = pvt_read_file(ctx->root, "/proc/interrupts", &text, e);
+	if (r < 0)
+		return r;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = line, *end;
 		long irq;

@@ -44,7 +44,7 @@ static int check_unit(const struct pvt_unit *u, const struct pvt_section *s,
 			r = u->check(o->key, v, op, e);
 		}
 		if (r < 0)
-			return pvt_opt_err(e, s, o);
+			return pvt_opt_err(e, r, s, o);
 	}
 	return 0;
 }
@@ -54,20 +54,23 @@ int pvt_profile_check(const struct pvt_profile *p, struct pvt_err *e)
 	for (size_t i = 0; i < p->nsec; i++) {
 		const struct pvt_section *s = &p->sec[i];
 		const struct pvt_unit *u;
+		int r;
 
 		if (strcmp(s->name, "variables") == 0)
 			continue;
 		if (strcmp(s->name, "main") == 0) {
-			if (check_main(s, e) < 0)
-				return -1;
+			r = check_main(s, e);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		u = pvt_unit_find(s->name);
 		if (!u)
 			return pvt_errf(e, "%s:%d: unknown section [%s] (known: main variables %s)",
 					s->file, s->line, s->name, pvt_unit_names());
-		if (check_unit(u, s, e) < 0)
-			return -1;
+		r = check_unit(u, s, e);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -75,11 +78,12 @@ int pvt_profile_check(const struct pvt_profile *p, struct pvt_err *e)
 int pvt_profile_load(const struct pvt_ctx *ctx, const char *name, struct pvt_profile *p,
 		     struct pvt_err *e)
 {
-	if (pvt_profile_read(ctx, name, p, e) < 0)
-		return -1;
-	if (pvt_profile_check(p, e) < 0) {
+	int r = pvt_profile_read(ctx, name, p, e);
+
+	if (r < 0)
+		return r;
+	r = pvt_profile_check(p, e);
+	if (r < 0)
 		pvt_profile_free(p);
-		return -1;
-	}
-	return 0;
+	return r;
 }

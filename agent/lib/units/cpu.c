@@ -7,10 +7,13 @@
 
 static int cpu_check(const char *key, const char *value, enum pvt_op op, struct pvt_err *e)
 {
+	int r;
+
 	if (strcmp(key, "x2apic") != 0)
 		return pvt_errf(e, "unknown key '%s' in [cpu] (known: %s)", key, pvt_unit_cpu.keys);
-	if (pvt_check_no_modifier(key, op, e) < 0)
-		return -1;
+	r = pvt_check_no_modifier(key, op, e);
+	if (r < 0)
+		return r;
 	if (strcmp(value, "require") && strcmp(value, "prefer") && strcmp(value, "ignore"))
 		return pvt_errf(e, "bad value '%s' for x2apic (accepted: require prefer ignore)",
 				value);

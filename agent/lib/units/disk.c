@@ -152,10 +152,12 @@ static int plan_option(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 	const char *v = pvt_modifier_split(o->value, &it.op);
 	char *value = NULL;
 	int64_t kb;
+	int r;
 
 	if (strcmp(o->key, "elevator") == 0) {
-		if (pick_elevator(ctx, disk, v, &value, e) < 0)
-			return pvt_opt_err(e, sec, o);
+		r = pick_elevator(ctx, disk, v, &value, e);
+		if (r < 0)
+			return pvt_opt_err(e, r, sec, o);
 		it.cmp = PVT_CMP_BRACKET;
 	} else if (strcmp(o->key, "readahead") == 0) {
 		readahead_kb(v, &kb);
@@ -163,8 +165,8 @@ static int plan_option(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		it.cmp = PVT_CMP_INT;
 	} else {
 		if (strcmp(o->key, "max_sectors_kb") == 0 &&
-		    check_max_sectors(ctx, disk, v, e) < 0)
-			return pvt_opt_err(e, sec, o);
+		    (r = check_max_sectors(ctx, disk, v, e)) < 0)
+			return pvt_opt_err(e, r, sec, o);
 		value = pvt_xstrdup(v);
 		it.cmp = PVT_CMP_INT;
 	}

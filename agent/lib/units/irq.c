@@ -20,10 +20,10 @@
 static int irq_check(const char *key, const char *value, enum pvt_op op, struct pvt_err *e)
 {
 	struct pvt_cpuset *set;
-	int r = 0;
+	int r = pvt_check_no_modifier(key, op, e);
 
-	if (pvt_check_no_modifier(key, op, e) < 0)
-		return -1;
+	if (r < 0)
+		return r;
 	if (strcmp(key, "match") == 0)
 		return *value ? 0 : pvt_errf(e, "empty match (expected globs such as %s)", DEFAULT_MATCH);
 	if (strcmp(key, "affinity") != 0 && strcmp(key, "cpus") != 0)
@@ -31,8 +31,9 @@ static int irq_check(const char *key, const char *value, enum pvt_op op, struct 
 	if (strcmp(key, "affinity") == 0 && strcmp(value, "spread") == 0)
 		return 0;
 	set = pvt_xmalloc(sizeof(*set));
-	if (pvt_cpulist_parse(value, set, e) < 0)
-		r = pvt_err_prefix(e, "%s: ", strcmp(key, "affinity") == 0 ?
+	r = pvt_cpulist_parse(value, set, e);
+	if (r < 0)
+		r = pvt_err_prefix(e, r, "%s: ", strcmp(key, "affinity") == 0 ?
 				   "expected 'spread' or a cpulist" : "expected a cpulist");
 	free(set);
 	return r;
@@ -47,8 +48,9 @@ static int cpus_for_spread(const struct pvt_ctx *ctx, const struct pvt_section *
 
 	if (cpus)
 		return pvt_cpulist_parse(cpus, set, e);
-	if (pvt_read_file(ctx->root, "/sys/devices/system/cpu/online", &online, e) < 0)
-		return -1;
+	r = pvt_read_file(ctx->root, "/sys/devices/system/cpu/online", &online, e);
+	if (r < 0)
+		return r;
 	r = pvt_cpulist_parse(online, set, e);
 	free(online);
 	return r;
@@ -70,15 +72,17 @@ static int irq_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		globs = DEFAULT_MATCH;
 	set = pvt_xmalloc(sizeof(*set));
 	if (strcmp(aff->value, "spread") == 0) {
-		if (cpus_for_spread(ctx, sec, set, e) < 0) {
+		ret = cpus_for_spread(ctx, sec, set, e);
+		if (ret < 0) {
 			free(set);
-			return pvt_opt_err(e, sec, aff);
+			return pvt_opt_err(e, ret, sec, aff);
 		}
 		ncpu = pvt_cpuset_count(set);
 	}
-	if (pvt_irqs_read(ctx, &irqs, e) < 0) {
+	ret = pvt_irqs_read(ctx, &irqs, e);
+	if (ret < 0) {
 		free(set);
-		return pvt_opt_err(e, sec, aff);
+		return pvt_opt_err(e, ret, sec, aff);
 	}
 	for (size_t i = 0; i < irqs.n; i++) {
 		struct pvt_item it = { .unit = "irq", .key = "affinity", .cmp = PVT_CMP_CPULIST };

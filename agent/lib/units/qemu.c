@@ -45,25 +45,29 @@ static int qemu_check(const char *key, const char *value, enum pvt_op op, struct
 {
 	struct pvt_cpuset set;
 	enum pvt_level l;
+	int r;
 
 	if (strcmp(key, "poll_max_ns") == 0 || strcmp(key, "poll_grow") == 0 ||
 	    strcmp(key, "poll_shrink") == 0)
-		return pvt_check_no_modifier(key, op, e) < 0 ? -1 :
+		return (r = pvt_check_no_modifier(key, op, e)) < 0 ? r :
 		       pvt_check_int(key, value, 0, INT32_MAX, e);
 	if (strcmp(key, "iothreads_per_disk") == 0)
-		return pvt_check_no_modifier(key, op, e) < 0 ? -1 : pvt_check_int(key, value, 1, 16, e);
-	if (pvt_check_no_modifier(key, op, e) < 0)
-		return -1;
+		return (r = pvt_check_no_modifier(key, op, e)) < 0 ? r :
+		       pvt_check_int(key, value, 1, 16, e);
+	r = pvt_check_no_modifier(key, op, e);
+	if (r < 0)
+		return r;
 	if (strcmp(key, "iothread_cpus") == 0) {
 		if (strcmp(value, "auto") == 0)
 			return 0;
-		if (pvt_cpulist_parse(value, &set, e) < 0)
-			return pvt_err_prefix(e, "iothread_cpus: expected a CPU list or 'auto': ");
+		r = pvt_cpulist_parse(value, &set, e);
+		if (r < 0)
+			return pvt_err_prefix(e, r, "iothread_cpus: expected a CPU list or 'auto': ");
 		return 0;
 	}
 	if (strcmp(key, "vcpu_cpus") == 0)
-		return pvt_cpulist_parse(value, &set, e) < 0 ?
-		       pvt_err_prefix(e, "vcpu_cpus: expected a CPU list: ") : 0;
+		return (r = pvt_cpulist_parse(value, &set, e)) < 0 ?
+		       pvt_err_prefix(e, r, "vcpu_cpus: expected a CPU list: ") : 0;
 	if (strcmp(key, "cache") == 0 || strcmp(key, "x2apic") == 0 || strcmp(key, "aio_check") == 0)
 		return level(key, value, &l, e);
 	if (strcmp(key, "aio") == 0)
@@ -90,6 +94,7 @@ int pvt_qemu_cfg_parse(const struct pvt_section *s, struct pvt_qemu_cfg *c, stru
 {
 	const char *v;
 	int64_t n;
+	int r;
 
 	pvt_qemu_cfg_init(c);
 	if (!s)
@@ -97,13 +102,13 @@ int pvt_qemu_cfg_parse(const struct pvt_section *s, struct pvt_qemu_cfg *c, stru
 	if ((v = pvt_section_get(s, "iothread_cpus"))) {
 		c->io_set = true;
 		c->io_auto = strcmp(v, "auto") == 0;
-		if (!c->io_auto && pvt_cpulist_parse(v, &c->io_cpus, e) < 0)
-			return -1;
+		if (!c->io_auto && (r = pvt_cpulist_parse(v, &c->io_cpus, e)) < 0)
+			return r;
 	}
 	if ((v = pvt_section_get(s, "vcpu_cpus"))) {
 		c->vcpu_set = true;
-		if (pvt_cpulist_parse(v, &c->vcpu_cpus, e) < 0)
-			return -1;
+		if ((r = pvt_cpulist_parse(v, &c->vcpu_cpus, e)) < 0)
+			return r;
 	}
 #define NUM(k) if ((v = pvt_section_get(s, #k)) && pvt_parse_i64(v, &n)) c->k = n
 	NUM(poll_max_ns);
@@ -111,16 +116,17 @@ int pvt_qemu_cfg_parse(const struct pvt_section *s, struct pvt_qemu_cfg *c, stru
 	NUM(poll_shrink);
 	NUM(iothreads_per_disk);
 #undef NUM
-	if ((v = pvt_section_get(s, "cache")) && level("cache", v, &c->cache, e) < 0)
-		return -1;
-	if ((v = pvt_section_get(s, "x2apic")) && level("x2apic", v, &c->x2apic, e) < 0)
-		return -1;
+	if ((v = pvt_section_get(s, "cache")) && (r = level("cache", v, &c->cache, e)) < 0)
+		return r;
+	if ((v = pvt_section_get(s, "x2apic")) && (r = level("x2apic", v, &c->x2apic, e)) < 0)
+		return r;
 	if ((v = pvt_section_get(s, "aio"))) {
 		snprintf(c->aio, sizeof(c->aio), "%s", v);
 		c->aio_level = PVT_LVL_REQUIRE;
 	}
-	if ((v = pvt_section_get(s, "aio_check")) && level("aio_check", v, &c->aio_level, e) < 0)
-		return -1;
+	if ((v = pvt_section_get(s, "aio_check")) &&
+	    (r = level("aio_check", v, &c->aio_level, e)) < 0)
+		return r;
 	if (!c->aio[0])
 		c->aio_level = PVT_LVL_IGNORE;
 	v = pvt_section_get(s, "live_cache_none");

@@ -105,13 +105,15 @@ static int vm_check(const char *key, const char *value, enum pvt_op op, struct p
 	const struct vm_key *k = vm_find(key);
 	struct pvt_strv words = {0};
 	bool ok;
+	int r;
 
 	if (!k)
 		return pvt_errf(e, "unknown key '%s' in [vm] (known: %s)", key, pvt_unit_vm.keys);
 	if (!k->words)
 		return pvt_check_int(key, value, k->min, k->max, e);
-	if (pvt_check_no_modifier(key, op, e) < 0)
-		return -1;
+	r = pvt_check_no_modifier(key, op, e);
+	if (r < 0)
+		return r;
 	pvt_strv_split(&words, k->words, " ");
 	ok = pvt_strv_contains(&words, value);
 	pvt_strv_free(&words);

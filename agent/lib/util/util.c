@@ -186,12 +186,12 @@ int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err
 	char *p = pvt_rooted(root, path);
 	size_t cap = 4096, len = 0;
 	char *buf;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	int ret, fd = open(p, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		pvt_errf(e, "cannot read %s: %s", path, strerror(errno));
+		ret = pvt_fail(e, errno, "cannot read %s: %s", path, strerror(errno));
 		free(p);
-		return -1;
+		return ret;
 	}
 	buf = pvt_xmalloc(cap);
 	for (;;) {
@@ -199,7 +199,7 @@ int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err
 
 		if (len + 1 >= cap) {
 			if (cap >= (1u << 20)) {
-				pvt_errf(e, "%s: file too large", path);
+				ret = pvt_fail(e, EFBIG, "%s: file too large", path);
 				goto fail;
 			}
 			cap *= 2;
@@ -209,7 +209,7 @@ int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			pvt_errf(e, "cannot read %s: %s", path, strerror(errno));
+			ret = pvt_fail(e, errno, "cannot read %s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
@@ -227,7 +227,7 @@ fail:
 	close(fd);
 	free(buf);
 	free(p);
-	return -1;
+	return ret;
 }
 
 int pvt_write_file(const char *root, const char *path, const char *value,
@@ -243,20 +243,17 @@ int pvt_write_file(const char *root, const char *path, const char *value,
 	free(p);
 	if (fd < 0) {
 		err = errno;
-		pvt_errf(e, "cannot open %s for writing: %s", path, strerror(err));
-		return -err;
+		return pvt_fail(e, err, "cannot open %s for writing: %s", path, strerror(err));
 	}
 	w = write(fd, value, len);
 	if (w < 0 || (size_t)w != len) {
 		err = w < 0 ? errno : EIO;
 		close(fd);
-		pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(err));
-		return -err;
+		return pvt_fail(e, err, "cannot write '%s' to %s: %s", value, path, strerror(err));
 	}
 	if (close(fd) < 0) {
 		err = errno;
-		pvt_errf(e, "cannot write '%s' to %s: %s", value, path, strerror(err));
-		return -err;
+		return pvt_fail(e, err, "cannot write '%s' to %s: %s", value, path, strerror(err));
 	}
 	return 0;
 }
@@ -271,9 +268,11 @@ int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e)
 
 			*s = '\0';
 			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				pvt_errf(e, "cannot create directory %s: %s", p, strerror(errno));
+				int r = pvt_fail(e, errno, "cannot create directory %s: %s", p,
+						 strerror(errno));
+
 				free(p);
-				return -1;
+				return r;
 			}
 			*s = c;
 			if (!c)
@@ -290,13 +289,14 @@ int pvt_write_atomic(const char *root, const char *path, const char *data,
 	char *dir = pvt_xstrdup(path), *slash = strrchr(dir, '/');
 	char *p, *tmp;
 	size_t len = strlen(data);
-	int fd, ret = -1;
+	int fd, ret;
 
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (pvt_mkdir_p(root, dir, e) < 0) {
+		ret = pvt_mkdir_p(root, dir, e);
+		if (ret < 0) {
 			free(dir);
-			return -1;
+			return ret;
 		}
 	}
 	free(dir);
@@ -304,18 +304,19 @@ int pvt_write_atomic(const char *root, const char *path, const char *data,
 	tmp = pvt_xasprintf("%s.tmp", p);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		pvt_errf(e, "cannot create %s: %s", tmp, strerror(errno));
+		ret = pvt_fail(e, errno, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
+	errno = 0;
 	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
-		pvt_errf(e, "cannot write %s: %s", tmp, strerror(errno));
+		ret = pvt_fail(e, errno, "cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
 	close(fd);
 	if (rename(tmp, p) < 0) {
-		pvt_errf(e, "cannot rename %s to %s: %s", tmp, p, strerror(errno));
+		ret = pvt_fail(e, errno, "cannot rename %s to %s: %s", tmp, p, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -339,9 +340,13 @@ int pvt_list_dir(const char *root, const char *path, struct pvt_strv *out,
 	struct dirent *de;
 	size_t first = out->n;
 
+	if (!d) {
+		int r = pvt_fail(e, errno, "cannot list %s: %s", path, strerror(errno));
+
+		free(p);
+		return r;
+	}
 	free(p);
-	if (!d)
-		return pvt_errf(e, "cannot list %s: %s", path, strerror(errno));
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
 			pvt_strv_push(out, de->d_name);

@@ -157,7 +157,9 @@ static void stage_next(struct job *j)
 		if (j->mode == PVT_QEMU_RESTORE && j->bad == 0) {
 			pvt_qemu_saved_free(j->saved);
 			j->saved->pid = pvt_qmp_peer_pid(j->q);
-			pvt_qemu_saved_persist(j->root, j->save_path, j->saved, &e);
+			/* else a later pvtuned would restore them once more */
+			if (pvt_qemu_saved_persist(j->root, j->save_path, j->saved, &e) < 0)
+				job_add(j, "saved originals", NULL, NULL, PVT_ST_FAILED, e.msg);
 		}
 		j->done(j->userdata, &j->rep, j->bad);
 		job_free(j);

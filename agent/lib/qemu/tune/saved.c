@@ -57,12 +57,14 @@ int pvt_qemu_saved_load(const char *root, const char *path, struct pvt_qemu_save
 {
 	char *text = NULL;
 	json_object *o, *a;
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	if (!pvt_exists(root, path))
 		return 0;
-	if (pvt_read_file(root, path, &text, e) < 0)
-		return -1;
+	r = pvt_read_file(root, path, &text, e);
+	if (r < 0)
+		return r;
 	o = json_tokener_parse(text);
 	free(text);
 	if (!o || !json_object_is_type(o, json_type_object)) {

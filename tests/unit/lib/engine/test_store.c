@@ -1,4 +1,5 @@
 /* test_store.c: the rollback store: persisted, reloaded, refused when corrupt. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,10 +57,10 @@ static void test_corrupt_store(void **state)
 	struct pvt_store s;
 
 	fake_write(t->root, "/run/pvtune/saved.json", "{ not json");
-	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -1);
+	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "/run/pvtune/saved.json: not a pvtune rollback store"));
 	fake_write(t->root, "/run/pvtune/saved.json", "{\"saved\":[{\"path\":\"/x\"}]}");
-	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -1);
+	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "entry 0 lacks path, value or unit"));
 }
 

@@ -3,6 +3,7 @@
  * profile switch, off, bad profiles, hotplug, verify, recommend, the active
  * profile's file.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,7 +104,7 @@ static void test_bad_profile_changes_nothing(void **state)
 	 * and the active profile must stay in place */
 	fake_profile(t->root, "bad", "[vm]\ndirty_ratio=45\n[disk]\nnr_requests=lots\n");
 	pvt_report_free(&t->rep);
-	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad", &t->rep, &t->e), -1);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad", &t->rep, &t->e), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "/bad/tuned.conf:4: [disk] nr_requests=lots"));
 	assert_int_equal(t->rep.n, 0);
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
@@ -113,18 +114,18 @@ static void test_bad_profile_changes_nothing(void **state)
 	free(active);
 	/* a device-level error (elevator not offered) changes nothing either */
 	fake_profile(t->root, "bad2", "[vm]\ndirty_ratio=45\n[disk]\nelevator=bfq\n");
-	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad2", &t->rep, &t->e), -1);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad2", &t->rep, &t->e), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "device pvda does not offer elevator 'bfq' (accepted: none mq-deadline)"));
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
 	/* a missing tunable on a pvblk disk, too */
 	fake_remove(t->root, "/sys/block/pvda/pvblk/poll_max_usecs");
 	fake_profile(t->root, "bad3", "[vm]\ndirty_ratio=45\n[pvblk]\npoll_max_usecs=9\n");
-	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad3", &t->rep, &t->e), -1);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad3", &t->rep, &t->e), -ENOENT);
 	assert_non_null(strstr(t->e.msg, "device pvda lacks this tunable"));
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
 	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
 	/* and a bad name */
-	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "../one", &t->rep, &t->e), -1);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "../one", &t->rep, &t->e), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "invalid profile name"));
 }
 
@@ -174,7 +175,7 @@ static void test_verify_op(void **state)
 {
 	struct fake_env *t = *state;
 
-	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), -1);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), -ENOENT);
 	assert_string_equal(t->e.msg, "no profile is active");
 	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
 	pvt_report_free(&t->rep);

@@ -1,4 +1,5 @@
 /* test_profile.c: tuned.conf parsing, includes, variables and bad input. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,15 +25,22 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Load @name expecting failure; the message must contain every needle. */
-static void expect_error(struct fake_env *t, const char *name, const char *n1, const char *n2)
+/* Load @name expecting -@err; the message must contain every needle. */
+static void expect_errno(struct fake_env *t, const char *name, int err, const char *n1,
+			 const char *n2)
 {
 	struct pvt_profile p;
 	struct pvt_err e = {{0}};
 
-	assert_int_equal(pvt_profile_load(&t->ctx, name, &p, &e), -1);
+	assert_int_equal(pvt_profile_load(&t->ctx, name, &p, &e), -err);
 	if (!strstr(e.msg, n1) || (n2 && !strstr(e.msg, n2)))
 		fail_msg("error '%s' lacks '%s' / '%s'", e.msg, n1, n2 ? n2 : "");
+}
+
+/* The same for bad input, the most common error (EINVAL). */
+static void expect_error(struct fake_env *t, const char *name, const char *n1, const char *n2)
+{
+	expect_errno(t, name, EINVAL, n1, n2);
 }
 
 static void test_basic(void **state)
@@ -119,9 +127,9 @@ static void test_include_cycle(void **state)
 	fake_profile(t->root, "a", "[main]\ninclude=b\n");
 	fake_profile(t->root, "b", "[main]\nsummary=b\ninclude=c\n");
 	fake_profile(t->root, "c", "[main]\ninclude=a\n");
-	expect_error(t, "a", "include cycle: a -> b -> c -> a", "/c/tuned.conf:2:");
+	expect_errno(t, "a", ELOOP, "include cycle: a -> b -> c -> a", "/c/tuned.conf:2:");
 	fake_profile(t->root, "self", "[main]\ninclude=self\n");
-	expect_error(t, "self", "include cycle: self -> self", NULL);
+	expect_errno(t, "self", ELOOP, "include cycle: self -> self", NULL);
 }
 
 static void test_include_missing(void **state)
@@ -129,8 +137,8 @@ static void test_include_missing(void **state)
 	struct fake_env *t = *state;
 
 	fake_profile(t->root, "orphan", "[main]\nsummary=x\ninclude=nowhere\n");
-	expect_error(t, "orphan", "/orphan/tuned.conf:3: included profile 'nowhere' not found", NULL);
-	expect_error(t, "nonexistent", "profile 'nonexistent' not found", NULL);
+	expect_errno(t, "orphan", ENOENT, "/orphan/tuned.conf:3: included profile 'nowhere' not found", NULL);
+	expect_errno(t, "nonexistent", ENOENT, "profile 'nonexistent' not found", NULL);
 }
 
 static void test_etc_overrides_lib(void **state)
@@ -168,7 +176,7 @@ static void test_variables(void **state)
 	expect_error(t, "undef", "/undef/tuned.conf:2: [disk] elevator: undefined variable ${nope}",
 		     NULL);
 	fake_profile(t->root, "loop", "[variables]\nx=${y}\ny=${x}\n[disk]\nelevator=${x}\n");
-	expect_error(t, "loop", "tuned.conf:5:", "variables nest deeper");
+	expect_errno(t, "loop", ELOOP, "tuned.conf:5:", "variables nest deeper");
 	/* a variable that expands to a bad value is caught after expansion */
 	fake_profile(t->root, "badvar", "[variables]\ns=cfq\n[disk]\nelevator=${s}\n");
 	expect_error(t, "badvar", "tuned.conf:4: [disk] elevator=cfq: unknown elevator 'cfq'", NULL);
@@ -241,14 +249,14 @@ static void test_bad_names(void **state)
 	struct fake_env *t = *state;
 	struct pvt_err e;
 
-	assert_int_equal(pvt_profile_name_check("../etc", &e), -1);
+	assert_int_equal(pvt_profile_name_check("../etc", &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "invalid profile name '../etc'"));
-	assert_int_equal(pvt_profile_name_check("a/b", &e), -1);
+	assert_int_equal(pvt_profile_name_check("a/b", &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "may not contain '/' or '..'"));
-	assert_int_equal(pvt_profile_name_check("a..b", &e), -1);
-	assert_int_equal(pvt_profile_name_check(".hidden", &e), -1);
-	assert_int_equal(pvt_profile_name_check("", &e), -1);
-	assert_int_equal(pvt_profile_name_check("has space", &e), -1);
+	assert_int_equal(pvt_profile_name_check("a..b", &e), -EINVAL);
+	assert_int_equal(pvt_profile_name_check(".hidden", &e), -EINVAL);
+	assert_int_equal(pvt_profile_name_check("", &e), -EINVAL);
+	assert_int_equal(pvt_profile_name_check("has space", &e), -EINVAL);
 	assert_int_equal(pvt_profile_name_check("pvblk-guest_2.x", &e), 0);
 	expect_error(t, "../../../etc", "invalid profile name", NULL);
 	fake_profile(t->root, "badinc", "[main]\ninclude=../x\n");
@@ -261,7 +269,7 @@ static void test_unreadable(void **state)
 
 	/* a directory where the file should be: found, but cannot be read */
 	fake_mkdir(t->root, "/usr/lib/pvtune/profiles/dir/tuned.conf");
-	expect_error(t, "dir", "/dir/tuned.conf: read error: Is a directory", NULL);
+	expect_errno(t, "dir", EISDIR, "/dir/tuned.conf: read error: Is a directory", NULL);
 }
 
 static void test_list(void **state)

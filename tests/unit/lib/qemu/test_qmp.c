@@ -6,6 +6,7 @@
  * greeting, unknown ids; a socket that does not exist.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -200,7 +201,7 @@ static void test_qmp_error(void **state)
 	int a;
 
 	handshake(t);
-	pvt_qmp_command(t->q, "query-cpus-fast", NULL, on_reply, t);
+	assert_int_equal(pvt_qmp_command(t->q, "query-cpus-fast", NULL, on_reply, t), 0);
 	a = srv_expect(t, "query-cpus-fast");
 	snprintf(buf, sizeof(buf), "{\"id\": %d, \"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command query-cpus-fast has not been found\"}}\n", a);
 	srv_send(t, buf);
@@ -214,7 +215,7 @@ static void test_garbage(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	pvt_qmp_command(t->q, "query-block", NULL, on_reply, t);
+	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), 0);
 	srv_expect(t, "query-block");
 	srv_send(t, "hello, I am not JSON\n");
 	run_until_closed(t);
@@ -224,7 +225,7 @@ static void test_garbage(void **state)
 	assert_int_equal(t->nreplies, 1);
 	assert_non_null(strstr(t->reply[0], "err:QMP fake: malformed reply"));
 	/* and nothing more can be sent */
-	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), -1);
+	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), -ENOTCONN);
 }
 
 static void test_nul_bytes(void **state)
@@ -252,7 +253,7 @@ static void test_truncated(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t);
+	assert_int_equal(pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t), 0);
 	srv_expect(t, "query-iothreads");
 	srv_send(t, "{\"return\": [{\"id\": \"io");
 	close(t->srv);
@@ -268,7 +269,7 @@ static void test_eof_pending(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t);
+	assert_int_equal(pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t), 0);
 	srv_expect(t, "query-iothreads");
 	close(t->srv);
 	t->srv = -1;
@@ -281,7 +282,7 @@ static void test_timeout(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	pvt_qmp_command(t->q, "query-block", NULL, on_reply, t);
+	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), 0);
 	srv_expect(t, "query-block");
 	run_until_closed(t);
 	assert_string_equal(t->closed, "QMP fake: no reply to query-block within 300 ms");
@@ -342,7 +343,7 @@ static void test_connect_missing(void **state)
 	struct pvt_qmp *q = NULL;
 	struct pvt_err e;
 
-	assert_int_equal(pvt_qmp_connect(t->ev, "/nonexistent/qmp.sock", 1000, &ops, t, &q, &e), -1);
+	assert_int_equal(pvt_qmp_connect(t->ev, "/nonexistent/qmp.sock", 1000, &ops, t, &q, &e), -ENOENT);
 	assert_string_equal(e.msg, "QMP /nonexistent/qmp.sock: cannot connect: No such file or directory");
 }
 

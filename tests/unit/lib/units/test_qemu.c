@@ -1,4 +1,5 @@
 /* test_qemu.c: the [qemu] unit: keys and values checked at load, the section parsed. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +31,7 @@ static void expect_error(const char *text, const char *msg)
 	struct pvt_profile p;
 	struct pvt_err e = {{0}};
 
-	assert_int_equal(load(text, &p, &e), -1);
+	assert_int_equal(load(text, &p, &e), -EINVAL);
 	if (!strstr(e.msg, msg))
 		fail_msg("'%s' not in '%s'", msg, e.msg);
 }

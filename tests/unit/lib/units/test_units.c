@@ -1,4 +1,5 @@
 /* test_units.c: each unit's apply, verify and rollback against a fake sysfs. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,7 +121,7 @@ static void test_disk_elevator_offered(void **state)
 	struct fake_env *t = *state;
 
 	/* bfq: vda offers it, vdb does not */
-	assert_int_equal(plan(t, "[disk]\ndevices=vd*\nelevator=bfq\n"), -1);
+	assert_int_equal(plan(t, "[disk]\ndevices=vd*\nelevator=bfq\n"), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "/p/tuned.conf:3: [disk] elevator=bfq: device vdb does not offer elevator 'bfq' (accepted: mq-deadline none)"));
 	/* alternatives: the first one each disk offers */
 	assert_int_equal(apply(t, "[disk]\ndevices=vd*\nelevator=kyber|none\n"), 0);
@@ -168,7 +169,7 @@ static void test_disk_max_sectors(void **state)
 {
 	struct fake_env *t = *state;
 
-	assert_int_equal(plan(t, "[disk]\ndevices=vda\nmax_sectors_kb=8192\n"), -1);
+	assert_int_equal(plan(t, "[disk]\ndevices=vda\nmax_sectors_kb=8192\n"), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "device vda accepts max_sectors_kb up to 4096"));
 }
 
@@ -208,7 +209,7 @@ static void test_pvblk(void **state)
 	/* ... and an error naming the device at apply, before any write */
 	fake_write(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
 	assert_int_equal(plan(t, "[pvblk]\nirq_moderation=1\npoll_max_usecs=5\n"), 0);
-	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -1);
+	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -ENOENT);
 	assert_non_null(strstr(t->e.msg, "[pvblk] poll_max_usecs: device pvda lacks this tunable"));
 	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
 	rollback(t);
@@ -272,7 +273,7 @@ static void test_sysctl_vm(void **state)
 	assert_file(t->root, "/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
 	/* a sysctl this kernel lacks: refused before any write, n/a at verify */
 	assert_int_equal(plan(t, "[vm]\nswappiness=5\n[sysctl]\nkernel.nonexistent=1\n"), 0);
-	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -1);
+	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -ENOENT);
 	assert_non_null(strstr(t->e.msg, "/proc/sys/kernel/nonexistent does not exist; nothing applied"));
 	assert_int_equal(verify(t), 1);
 	assert_int_equal(result(t, NULL, "kernel.nonexistent")->st, PVT_ST_NA);
@@ -352,7 +353,7 @@ static void test_forget_and_per_device_rollback(void **state)
 	assert_file(t->root, "/sys/block/vda/queue/add_random", "1");
 	assert_file(t->root, "/sys/block/vdb/queue/add_random", "0");
 	/* vdb goes away: its originals are forgotten, the rest stays */
-	pvt_engine_forget_device(&t->ctx, &t->store, "vdb");
+	assert_int_equal(pvt_engine_forget_device(&t->ctx, &t->store, "vdb", &t->e), 0);
 	assert_int_equal(t->store.n, 1);
 	assert_string_equal(t->store.e[0].path, "/proc/sys/vm/swappiness");
 }

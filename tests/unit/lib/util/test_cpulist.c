@@ -1,4 +1,5 @@
 /* test_cpulist.c: cpulists parsed, formatted and compared. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,11 +26,11 @@ static void test_cpulist(void **state)
 	free(f);
 	assert_true(pvt_cpulist_equal("0,1,2", "0-2"));
 	assert_false(pvt_cpulist_equal("0-1", "0-2"));
-	assert_int_equal(pvt_cpulist_parse("3-1", s, &e), -1);
+	assert_int_equal(pvt_cpulist_parse("3-1", s, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "'3-1' is not a cpulist"));
-	assert_int_equal(pvt_cpulist_parse("", s, &e), -1);
-	assert_int_equal(pvt_cpulist_parse("1,,2", s, &e), -1);
-	assert_int_equal(pvt_cpulist_parse("99999", s, &e), -1);
+	assert_int_equal(pvt_cpulist_parse("", s, &e), -EINVAL);
+	assert_int_equal(pvt_cpulist_parse("1,,2", s, &e), -EINVAL);
+	assert_int_equal(pvt_cpulist_parse("99999", s, &e), -EINVAL);
 	free(s);
 }
 
