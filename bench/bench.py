@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
 from vm import VM  # noqa: E402
 from pvdisk import disk  # noqa: E402
 import mdsection  # noqa: E402  (bench/, the script's own directory)
+import virtq  # noqa: E402
 
 USER_HZ = os.sysconf("SC_CLK_TCK")
 
@@ -303,31 +304,13 @@ echo "setup done"
 
 # Stall watcher: when the host sees a run make no progress, it asks for the
 # guest's view of the disk (the workload itself is stuck in the foreground).
-stall_diag() {	# stall_diag DISK
-	local d=$1 f p
-	echo "=== $d, uptime $(cat /proc/uptime)"
-	if [ -d /sys/block/$d/pvblk ]; then
-		echo "--- pvblk stats"; cat /sys/block/$d/pvblk/stats
-		for f in poll_max_usecs irq_moderation batch_kicks; do echo "$f=$(cat /sys/block/$d/pvblk/$f)"; done
-	fi
-	echo "--- inflight, stat"; cat /sys/block/$d/inflight /sys/block/$d/stat
-	echo "--- interrupts"; grep -E 'CPU|virtio' /proc/interrupts
-	echo "--- softirqs"; grep -E 'CPU|IRQ_POLL|BLOCK' /proc/softirqs
-	echo "--- blk-mq debugfs"
-	for f in /sys/kernel/debug/block/$d/hctx*/state /sys/kernel/debug/block/$d/hctx*/busy \
-	         /sys/kernel/debug/block/$d/hctx*/dispatch /sys/kernel/debug/block/$d/hctx*/tags; do
-		[ -r "$f" ] && { echo "# $f"; cat "$f"; }
-	done
-	echo "--- workload stacks"
-	for p in $(pgrep -x fio; pgrep -x db_bench); do echo "# $p $(cat /proc/$p/comm)"; cat /proc/$p/stack; done
-}
 (
 	set +e
 	while sleep 1; do
 		for f in /pvtest/stall-req-*; do
 			[ -e "$f" ] || continue
 			slot=${f##*-}
-			{ stall_diag ${DISK[$slot]}; sleep 5; stall_diag ${DISK[$slot]}; } > /pvtest/stall-diag 2>&1
+			{ pv_stall_diag ${DISK[$slot]}; sleep 5; pv_stall_diag ${DISK[$slot]}; } > /pvtest/stall-diag 2>&1
 			echo w > /proc/sysrq-trigger 2>/dev/null || true
 			rm -f "$f"; : > /pvtest/stall-done
 		done
@@ -822,15 +805,8 @@ class Boot:
                 line = ("queue %d: last_avail_idx %d, shadow_avail_idx %d, used_idx %d, inuse %d, "
                         "signalled_used %d" % (q, st["last-avail-idx"], st["shadow-avail-idx"],
                                                st["used-idx"], st["inuse"], st["signalled-used"]))
-                words = {}
-                num = st["vring-num"]
-                for what, addr in (("avail.idx", st["vring-avail"] + 2),
-                                   ("used_event", st["vring-avail"] + 4 + 2 * num),
-                                   ("used.idx", st["vring-used"] + 2),
-                                   ("avail_event", st["vring-used"] + 4 + 8 * num)):
-                    txt = vm.qmp("human-monitor-command", **{"command-line": "xp /1hx %d" % addr})
-                    words[what] = int(txt.split()[-1], 16)
-                line += "; in guest memory: " + ", ".join("%s %d" % kv for kv in words.items())
+                line += "; in guest memory: " + ", ".join("%s %d" % kv
+                                                          for kv in virtq.ring_words(vm, st))
                 out.append(line)
             except Exception as e:
                 out.append("queue %d: %s" % (q, e))

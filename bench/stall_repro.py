@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
 sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
 from vm import VM  # noqa: E402
 from pvdisk import disk  # noqa: E402
+import virtq  # noqa: E402  (bench/, the script's own directory)
 
 GUEST = r"""
 export PVBLK_KO=%(ko)s
@@ -37,22 +38,6 @@ echo none > /sys/block/$D/queue/scheduler
 if [ -d /sys/block/$D/pvblk ]; then
 	for kv in %(tune)s; do echo "${kv#*=}" > /sys/block/$D/pvblk/${kv%%%%=*}; done
 fi
-diag() {
-	echo "=== $1 (uptime $(cat /proc/uptime))"
-	if [ -d /sys/block/$D/pvblk ]; then
-		echo "--- pvblk stats"; cat /sys/block/$D/pvblk/stats
-		for k in poll_max_usecs irq_moderation batch_kicks; do echo "$k=$(cat /sys/block/$D/pvblk/$k)"; done
-	fi
-	echo "--- inflight, stat"; cat /sys/block/$D/inflight /sys/block/$D/stat
-	echo "--- interrupts"; grep -E 'CPU|virtio' /proc/interrupts
-	echo "--- softirqs"; grep -E 'CPU|IRQ_POLL|BLOCK' /proc/softirqs
-	echo "--- blk-mq debugfs"
-	for f in /sys/kernel/debug/block/$D/state /sys/kernel/debug/block/$D/hctx*/state \
-	         /sys/kernel/debug/block/$D/hctx*/busy /sys/kernel/debug/block/$D/hctx*/dispatch \
-	         /sys/kernel/debug/block/$D/hctx*/tags; do
-		[ -r "$f" ] && { echo "# $f"; cat "$f"; }
-	done
-}
 i=0
 while [ $i -lt %(n)d ]; do
 	i=$((i + 1))
@@ -64,9 +49,9 @@ while [ $i -lt %(n)d ]; do
 	while kill -0 $pid 2> /dev/null && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
 	if kill -0 $pid 2> /dev/null; then
 		echo "run $i: fio still running 30 s after its start: stalled"
-		diag "stall, first look" > /pvtest/diag1
+		pv_stall_diag $D "stall, first look" > /pvtest/diag1
 		sleep 10
-		diag "stall, 10 s later" > /pvtest/diag2
+		pv_stall_diag $D "stall, 10 s later" > /pvtest/diag2
 		for p in $(pgrep fio); do echo "# fio $p"; cat /proc/$p/stack; done > /pvtest/fio-stacks 2>&1
 		pv_signal stalled
 		pv_wait host-done 300
@@ -76,7 +61,7 @@ while [ $i -lt %(n)d ]; do
 	wait $pid
 	grep -o 'IOPS=[^,]*' /tmp/fio.out | head -n1 | sed "s/^/run $i: /"
 done
-diag "no stall in %(n)d runs" > /pvtest/diag-final
+pv_stall_diag $D "no stall in %(n)d runs" > /pvtest/diag-final
 echo "no stall in %(n)d runs"
 """
 
@@ -110,13 +95,8 @@ def main():
                 for q in range(queues):
                     st = vm.qmp("x-query-virtio-queue-status", path=path, queue=q)
                     out.append("queue %d: %s" % (q, json.dumps(st)))
-                    num = st["vring-num"]
-                    for what, addr in (("avail.idx", st["vring-avail"] + 2),
-                                       ("used_event", st["vring-avail"] + 4 + 2 * num),
-                                       ("used.idx", st["vring-used"] + 2),
-                                       ("avail_event", st["vring-used"] + 4 + 8 * num)):
-                        txt = vm.qmp("human-monitor-command", **{"command-line": "xp /1hx %d" % addr})
-                        out.append("  %s %d" % (what, int(txt.split()[-1], 16)))
+                    for what, value in virtq.ring_words(vm, st):
+                        out.append("  %s %d" % (what, value))
                 with open(vm.path("qemu-state"), "w") as f:
                     f.write("\n".join(out) + "\n")
                 vm.signal("host-done")

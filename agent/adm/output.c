@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "util/json.h"
 #include "util/util.h"
 
 void pvt_report_print(FILE *f, const struct pvt_report *rep, bool only_changes)
@@ -22,11 +23,6 @@ void pvt_report_print(FILE *f, const struct pvt_report *rep, bool only_changes)
 	}
 }
 
-static struct json_object *jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
 char *pvt_report_json(const struct pvt_report *rep, bool ok, const char *message)
 {
 	struct json_object *root = json_object_new_object(), *items = json_object_new_array();
@@ -36,14 +32,14 @@ char *pvt_report_json(const struct pvt_report *rep, bool ok, const char *message
 		const struct pvt_result *r = &rep->r[i];
 		struct json_object *x = json_object_new_object();
 
-		json_object_object_add(x, "unit", jstr(r->unit));
-		json_object_object_add(x, "device", jstr(r->device));
-		json_object_object_add(x, "key", jstr(r->key));
-		json_object_object_add(x, "path", jstr(r->path));
-		json_object_object_add(x, "expected", jstr(r->expected));
-		json_object_object_add(x, "actual", jstr(r->actual));
+		json_object_object_add(x, "unit", pvt_json_new_string(r->unit));
+		json_object_object_add(x, "device", pvt_json_new_string(r->device));
+		json_object_object_add(x, "key", pvt_json_new_string(r->key));
+		json_object_object_add(x, "path", pvt_json_new_string(r->path));
+		json_object_object_add(x, "expected", pvt_json_new_string(r->expected));
+		json_object_object_add(x, "actual", pvt_json_new_string(r->actual));
 		json_object_object_add(x, "status", json_object_new_string(pvt_status_name(r->st)));
-		json_object_object_add(x, "note", jstr(r->note));
+		json_object_object_add(x, "note", pvt_json_new_string(r->note));
 		json_object_array_add(items, x);
 	}
 	json_object_object_add(root, "ok", json_object_new_boolean(ok));

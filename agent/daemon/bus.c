@@ -128,28 +128,25 @@ static int m_list(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	return r;
 }
 
-static int m_active(sd_bus_message *m, void *userdata, sd_bus_error *err)
+/* Reply with the string @name (freed here; NULL: ""). */
+static int reply_name(sd_bus_message *m, char *name)
 {
-	struct manager *d = userdata;
-	char *name = pvt_active_get(&d->ctx);
-	int r;
+	int r = sd_bus_reply_method_return(m, "s", name ? name : "");
 
-	(void)err;
-	r = sd_bus_reply_method_return(m, "s", name ? name : "");
 	free(name);
 	return r;
 }
 
+static int m_active(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	(void)err;
+	return reply_name(m, pvt_active_get(&((struct manager *)userdata)->ctx));
+}
+
 static int m_recommend(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	struct manager *d = userdata;
-	char *name = pvt_op_recommend(&d->ctx);
-	int r;
-
 	(void)err;
-	r = sd_bus_reply_method_return(m, "s", name);
-	free(name);
-	return r;
+	return reply_name(m, pvt_op_recommend(&((struct manager *)userdata)->ctx));
 }
 
 static void emit_changed(struct manager *d, const char *name, bool ok, const char *msg)
@@ -178,42 +175,12 @@ static void after_change(struct manager *d, const char *name, int r,
 		pvt_log(LOG_INFO, "tuning off, originals restored%s in %.1f ms",
 			r ? " with failures" : "", (double)usec / 1000.0);
 	emit_changed(d, name ? name : "", r == 0,
-				!r ? "" : name ? "some items failed" : "some originals not restored");
+		     !r ? "" : name ? "some items failed" : "some originals not restored");
 }
 
-static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
+/* Profile (@name) or Off (@name NULL): the guest at once, the VMs before the answer. */
+static int change(sd_bus_message *m, struct manager *d, const char *name, sd_bus_error *err)
 {
-	struct manager *d = userdata;
-	struct pvt_report rep = {0};
-	struct pvt_err e = {{0}};
-	uint64_t t0, t1;
-	const char *name;
-	int r, q;
-
-	r = sd_bus_message_read(m, "s", &name);
-	if (r < 0)
-		return r;
-	r = require_root(m, err);
-	if (r < 0)
-		return r;
-	t0 = mono_usec();
-	r = manager_profile(d, name, &rep, &e);
-	t1 = mono_usec();
-	if (r < 0) {
-		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
-		pvt_report_free(&rep);
-		return sd_bus_error_set(err, ERR_FAILED, e.msg);
-	}
-	/* with VMs, the reply waits for their [qemu] */
-	q = manager_answer(d, MANAGER_VM_APPLY, r, &rep, answer, sd_bus_message_ref(m));
-	after_change(d, name, r, &rep, t1 - t0);
-	pvt_report_free(&rep);
-	return q;
-}
-
-static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
-{
-	struct manager *d = userdata;
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
 	int r = require_root(m, err), q;
@@ -222,16 +189,33 @@ static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	if (r < 0)
 		return r;
 	t0 = mono_usec();
-	r = manager_off(d, &rep, &e);
+	r = name ? manager_profile(d, name, &rep, &e) : manager_off(d, &rep, &e);
 	t1 = mono_usec();
 	if (r < 0) {
+		if (name)
+			pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 		pvt_report_free(&rep);
 		return sd_bus_error_set(err, ERR_FAILED, e.msg);
 	}
-	q = manager_answer(d, MANAGER_VM_RESTORE, r, &rep, answer, sd_bus_message_ref(m));
-	after_change(d, NULL, r, &rep, t1 - t0);
+	/* with VMs, the reply waits for their [qemu] or their originals */
+	q = manager_answer(d, name ? MANAGER_VM_APPLY : MANAGER_VM_RESTORE, r, &rep, answer,
+			   sd_bus_message_ref(m));
+	after_change(d, name, r, &rep, t1 - t0);
 	pvt_report_free(&rep);
 	return q;
+}
+
+static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	const char *name;
+	int r = sd_bus_message_read(m, "s", &name);
+
+	return r < 0 ? r : change(m, userdata, name, err);
+}
+
+static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	return change(m, userdata, NULL, err);
 }
 
 static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)

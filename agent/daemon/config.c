@@ -1,18 +1,11 @@
 /* config.c: /etc/pvtune/pvtuned.conf. */
-#include <iniparser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "profile/linemap.h"
+#include "profile/ini.h"
 #include "profile/profile.h"
-
-static int silent(const char *fmt, ...)
-{
-	(void)fmt;
-	return 0;
-}
 
 static int check_keys(const struct pvt_linemap *m, const char *file, struct pvt_err *e)
 {
@@ -33,10 +26,10 @@ static int check_keys(const struct pvt_linemap *m, const char *file, struct pvt_
 
 /*
  * [daemon] KEY, an integer from LO to HI (@unit, e.g. "bytes, ", leads the
- * range in the error). Returns 1 with *n set, 0 if the key is absent, -1 with
- * an error naming the file and line if the value is bad.
+ * range in the error). Returns 1 with *n set, 0 if the key is absent,
+ * -EINVAL with an error naming the file and line if the value is bad.
  */
-static int int_key(dictionary *d, const struct pvt_linemap *m, const char *file,
+static int int_key(const struct pvt_ini *ini, const char *file,
 		   const char *key, const char *unit, int64_t lo, int64_t hi, int64_t *n,
 		   struct pvt_err *e)
 {
@@ -44,12 +37,12 @@ static int int_key(dictionary *d, const struct pvt_linemap *m, const char *file,
 	const char *v;
 
 	snprintf(full, sizeof(full), "daemon:%s", key);
-	v = iniparser_getstring(d, full, NULL);
+	v = iniparser_getstring(ini->d, full, NULL);
 	if (!v)
 		return 0;
 	if (!pvt_parse_i64(v, n) || *n < lo || *n > hi)
 		return pvt_errf(e, "%s:%d: bad value '%s' for %s (%s%lld to %lld)", file,
-				pvt_linemap_line(m, "daemon", key), v, key, unit, (long long)lo,
+				pvt_linemap_line(&ini->m, "daemon", key), v, key, unit, (long long)lo,
 				(long long)hi);
 	return 1;
 }
@@ -58,8 +51,7 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 		       struct pvt_err *e)
 {
 	char *file = pvt_rooted(ctx->root, path);
-	struct pvt_linemap m = {0};
-	dictionary *d = NULL;
+	struct pvt_ini ini = {0};
 	const char *v;
 	int64_t n;
 	int ret;
@@ -71,62 +63,54 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 		free(file);
 		return 0;
 	}
-	ret = pvt_linemap_read(file, file, &m, e);
+	ret = pvt_ini_load(file, &ini, e);
 	if (ret >= 0)
-		ret = check_keys(&m, file, e);
+		ret = check_keys(&ini.m, file, e);
 	if (ret < 0)
 		goto out;
-	iniparser_set_error_callback(silent);
-	d = iniparser_load(file);
-	if (!d) {
-		ret = pvt_errf(e, "%s: cannot be parsed as INI", file);
-		goto out;
-	}
-	v = iniparser_getstring(d, "daemon:rollback", "auto");
+	v = iniparser_getstring(ini.d, "daemon:rollback", "auto");
 	if (strcmp(v, "auto") == 0) {
 		cfg->rollback_on_exit = true;
 	} else if (strcmp(v, "not_on_exit") == 0) {
 		cfg->rollback_on_exit = false;
 	} else {
 		ret = pvt_errf(e, "%s:%d: bad value '%s' for rollback (accepted: auto not_on_exit)",
-			       file, pvt_linemap_line(&m, "daemon", "rollback"), v);
+			       file, pvt_linemap_line(&ini.m, "daemon", "rollback"), v);
 		goto out;
 	}
-	ret = int_key(d, &m, file, "udev_buffer_size", "bytes, ", 65536, 1 << 28, &n, e);
+	ret = int_key(&ini, file, "udev_buffer_size", "bytes, ", 65536, 1 << 28, &n, e);
 	if (ret < 0)
 		goto out;
 	if (ret > 0)
 		cfg->udev_buffer_size = (int)n;
-	v = iniparser_getstring(d, "daemon:default_profile", "");
+	v = iniparser_getstring(ini.d, "daemon:default_profile", "");
 	if (*v) {
 		ret = pvt_profile_name_check(v, e);
 		if (ret < 0) {
 			pvt_err_prefix(e, ret, "%s:%d: ", file,
-				       pvt_linemap_line(&m, "daemon", "default_profile"));
+				       pvt_linemap_line(&ini.m, "daemon", "default_profile"));
 			goto out;
 		}
 		cfg->default_profile = pvt_xstrdup(v);
 	}
-	v = iniparser_getstring(d, "daemon:qmp_sockets", NULL);
+	v = iniparser_getstring(ini.d, "daemon:qmp_sockets", NULL);
 	if (v) {
 		free(cfg->qmp_sockets);
 		cfg->qmp_sockets = pvt_xstrdup(v);
 	}
-	ret = int_key(d, &m, file, "qmp_timeout_ms", "", 10, 600000, &n, e);
+	ret = int_key(&ini, file, "qmp_timeout_ms", "", 10, 600000, &n, e);
 	if (ret < 0)
 		goto out;
 	if (ret > 0)
 		cfg->qmp_timeout_ms = (int)n;
-	ret = int_key(d, &m, file, "writers", "", 1, 64, &n, e);
+	ret = int_key(&ini, file, "writers", "", 1, 64, &n, e);
 	if (ret < 0)
 		goto out;
 	if (ret > 0)
 		cfg->writers = (unsigned)n;
 	ret = 0;
 out:
-	if (d)
-		iniparser_freedict(d);
-	pvt_linemap_free(&m);
+	pvt_ini_free(&ini);
 	free(file);
 	return ret;
 }

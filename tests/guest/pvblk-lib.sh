@@ -1,5 +1,6 @@
 # pvblk-lib.sh -- guest-side helpers for the driver tests (sourced by the
-# scripts that tests/guest/test_driver_*.py run in the guest).
+# scripts that tests/guest/test_driver_*.py run in the guest) and for the
+# benchmarks' guest scripts (bench/).
 # PVBLK_KO is set by the host to the pvblk.ko built for the booted kernel.
 
 # pv_load_pvblk [PARAMS...]: load our module (idempotent).
@@ -123,5 +124,30 @@ pv_expect_fail() {
 		echo "expected failure, but succeeded: $*" >&2
 		return 1
 	fi
+	return 0
+}
+
+# pv_stall_diag DISK [TITLE]: the guest's view of a disk whose I/O stopped
+# making progress (bench/bench.py's stall watcher, bench/stall_repro.py):
+# pvblk's stats and tunables, in-flight counts, interrupts, softirqs,
+# blk-mq's debugfs and the workload's kernel stacks.
+pv_stall_diag() {
+	local d=$1 f p
+	echo "=== ${2:+$2: }$d, uptime $(cat /proc/uptime)"
+	if [ -d /sys/block/$d/pvblk ]; then
+		echo "--- pvblk stats"; cat /sys/block/$d/pvblk/stats
+		for f in poll_max_usecs irq_moderation batch_kicks; do echo "$f=$(cat /sys/block/$d/pvblk/$f)"; done
+	fi
+	echo "--- inflight, stat"; cat /sys/block/$d/inflight /sys/block/$d/stat
+	echo "--- interrupts"; grep -E 'CPU|virtio' /proc/interrupts
+	echo "--- softirqs"; grep -E 'CPU|IRQ_POLL|BLOCK' /proc/softirqs
+	echo "--- blk-mq debugfs"
+	for f in /sys/kernel/debug/block/$d/state /sys/kernel/debug/block/$d/hctx*/state \
+	         /sys/kernel/debug/block/$d/hctx*/busy /sys/kernel/debug/block/$d/hctx*/dispatch \
+	         /sys/kernel/debug/block/$d/hctx*/tags; do
+		[ -r "$f" ] && { echo "# $f"; cat "$f"; }
+	done
+	echo "--- workload stacks"
+	for p in $(pgrep -x fio; pgrep -x db_bench); do echo "# $p $(cat /proc/$p/comm)"; cat /proc/$p/stack; done
 	return 0
 }

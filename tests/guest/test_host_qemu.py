@@ -47,26 +47,7 @@ cache=require
 x2apic=prefer
 """
 
-BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>unix:path=%(dir)s/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-  </policy>
-  <include>%(top)s/agent/org.pvblk.pvtune1.conf</include>
-</busconfig>
-"""
+BUS_CONF = os.path.join(TOP, "tests", "unit", "daemon", "private-bus.conf.in")
 
 
 def wait_for(cond, secs=20, what="condition"):
@@ -124,8 +105,10 @@ class Env:
         self.img = os.path.join(self.d, "disk.img")
         with open(self.img, "wb") as f:
             f.truncate(1 << 20)
+        with open(BUS_CONF) as f:
+            conf = f.read().replace("@DIR@", self.d).replace("@TOP@", TOP)
         with open(os.path.join(self.d, "bus.conf"), "w") as f:
-            f.write(BUS_CONF % {"dir": self.d, "top": TOP})
+            f.write(conf)
         self.spawn(["dbus-daemon", "--config-file=" + os.path.join(self.d, "bus.conf"),
                     "--nofork", "--nopidfile"])
         wait_for(lambda: os.path.exists(os.path.join(self.d, "bus")), what="bus")
@@ -177,6 +160,20 @@ class Env:
         argv += ["-device", "virtio-blk-pci,drive=d0,iothread=%s" % iothreads[0]]
         p = self.spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return p, Qmp(mon)
+
+    def finish(self, tail):
+        """Stop pvtuned, show the last @tail characters of its log, clean up."""
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.send_signal(signal.SIGTERM)
+            try:
+                self.daemon.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            sys.stdout.write(self.logtext()[-tail:])
+        except OSError:
+            pass
+        self.cleanup()
 
     def cleanup(self):
         for p in reversed(self.procs):
@@ -398,17 +395,7 @@ def test_host_qemu(ctx):
         assert threads(a, mon_a) == orig, threads(a, mon_a)
         assert polls(mon_a) == orig_poll
     finally:
-        if env.daemon and env.daemon.poll() is None:
-            env.daemon.send_signal(signal.SIGTERM)
-            try:
-                env.daemon.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            sys.stdout.write(env.logtext()[-4000:])
-        except OSError:
-            pass
-        env.cleanup()
+        env.finish(4000)
 
 
 LIVE = """[main]
@@ -490,14 +477,4 @@ def test_host_live_cache_and_args(ctx):
         assert re.search(r"aio .*native", out), out
         assert env.daemon.poll() is None
     finally:
-        if env.daemon and env.daemon.poll() is None:
-            env.daemon.send_signal(signal.SIGTERM)
-            try:
-                env.daemon.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            sys.stdout.write(env.logtext()[-3000:])
-        except OSError:
-            pass
-        env.cleanup()
+        env.finish(3000)

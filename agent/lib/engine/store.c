@@ -1,19 +1,10 @@
 /* store.c: the rollback store, persisted as JSON. */
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/store.h"
+#include "util/json.h"
 #include "util/util.h"
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 void pvt_store_add(struct pvt_store *s, const char *path, const char *value, const char *unit,
 		const char *device)
@@ -46,15 +37,16 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 	}
 	for (size_t i = 0; i < json_object_array_length(entries); i++) {
 		struct json_object *x = json_object_array_get_idx(entries, i);
-		const char *path = jstr(x, "path"), *value = jstr(x, "value");
-		const char *unit = jstr(x, "unit");
+		const char *path = pvt_json_string(x, "path");
+		const char *value = pvt_json_string(x, "value");
+		const char *unit = pvt_json_string(x, "unit");
 
 		if (!path || !value || !unit) {
 			ret = pvt_errf(e, "%s: entry %zu lacks path, value or unit", PVT_STORE_FILE, i);
 			pvt_store_free(s);
 			goto out;
 		}
-		pvt_store_add(s, path, value, unit, jstr(x, "device"));
+		pvt_store_add(s, path, value, unit, pvt_json_string(x, "device"));
 	}
 	if (json_object_object_get_ex(root, "fixed", &fixed) &&
 	    json_object_is_type(fixed, json_type_array))

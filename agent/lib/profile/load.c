@@ -1,12 +1,11 @@
 /* load.c: a profile's files read with iniparser: include chain, merge, variables. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <iniparser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/linemap.h"
+#include "profile/ini.h"
 #include "profile/load.h"
 #include "profile/vars.h"
 #include "util/util.h"
@@ -16,12 +15,6 @@ struct loader {
 	struct pvt_strv stack;
 	struct pvt_profile *out;
 };
-
-static int silent(const char *fmt, ...)
-{
-	(void)fmt;
-	return 0;
-}
 
 static int cycle_error(struct loader *L, const char *name, const char *from,
 		       int line, struct pvt_err *e)
@@ -43,10 +36,10 @@ static int cycle_error(struct loader *L, const char *name, const char *from,
 static int load_file(struct loader *L, const char *name, const char *from, int from_line,
 		     struct pvt_err *e);
 
-static int load_includes(struct loader *L, dictionary *d, const char *file,
-			 const struct pvt_linemap *m, struct pvt_err *e)
+static int load_includes(struct loader *L, const struct pvt_ini *ini, const char *file,
+			 struct pvt_err *e)
 {
-	const char *inc = iniparser_getstring(d, "main:include", NULL);
+	const char *inc = iniparser_getstring(ini->d, "main:include", NULL);
 	struct pvt_strv names = {0};
 	int ret = 0;
 
@@ -54,14 +47,16 @@ static int load_includes(struct loader *L, dictionary *d, const char *file,
 		return 0;
 	pvt_strv_split(&names, inc, ", \t");
 	for (size_t i = 0; i < names.n && ret == 0; i++)
-		ret = load_file(L, names.v[i], file, pvt_linemap_line(m, "main", "include"), e);
+		ret = load_file(L, names.v[i], file, pvt_linemap_line(&ini->m, "main", "include"), e);
 	pvt_strv_free(&names);
 	return ret;
 }
 
-static void merge_dict(struct loader *L, dictionary *d, const char *file,
-		       const struct pvt_linemap *m)
+/* Every section and key of @ini into the profile; a key set again replaces the value. */
+static void merge(struct loader *L, const struct pvt_ini *ini, const char *file)
 {
+	dictionary *d = ini->d;
+	const struct pvt_linemap *m = &ini->m;
 	int nsec = iniparser_getnsec(d);
 
 	for (int i = 0; i < nsec; i++) {
@@ -88,8 +83,7 @@ static int load_file(struct loader *L, const char *name, const char *from, int f
 		     struct pvt_err *e)
 {
 	char *logical, *path;
-	struct pvt_linemap m;
-	dictionary *d;
+	struct pvt_ini ini;
 	int ret;
 
 	ret = pvt_profile_name_check(name, e);
@@ -107,23 +101,17 @@ static int load_file(struct loader *L, const char *name, const char *from, int f
 	}
 	path = pvt_rooted(L->ctx->root, logical);
 	free(logical);
-	ret = pvt_linemap_read(path, path, &m, e);
+	ret = pvt_ini_load(path, &ini, e);
 	if (ret < 0) {
 		free(path);
 		return ret;
 	}
-	iniparser_set_error_callback(silent);
-	d = iniparser_load(path);
-	if (!d) {
-		ret = pvt_errf(e, "%s: cannot be parsed as INI", path);
-		goto out;
-	}
 	pvt_strv_push(&L->stack, name);
-	ret = load_includes(L, d, path, &m, e);
+	ret = load_includes(L, &ini, path, e);
 	free(L->stack.v[--L->stack.n]);
 	L->stack.v[L->stack.n] = NULL;
 	if (ret == 0) {
-		merge_dict(L, d, path, &m);
+		merge(L, &ini, path);
 		if (!pvt_strv_contains(&L->out->chain, name))
 			pvt_strv_push(&L->out->chain, name);
 		if (!L->out->file || strcmp(L->out->name, name) == 0) {
@@ -131,9 +119,7 @@ static int load_file(struct loader *L, const char *name, const char *from, int f
 			L->out->file = pvt_xstrdup(path);
 		}
 	}
-	iniparser_freedict(d);
-out:
-	pvt_linemap_free(&m);
+	pvt_ini_free(&ini);
 	free(path);
 	return ret;
 }

@@ -25,10 +25,10 @@ static const char *cache_name(bool wb, bool direct, bool noflush)
  */
 static char *reopen_direct(struct job *j, json_object *ins, const char *key)
 {
-	const char *nn = pvt_json_text(ins, "node-name"), *drv = pvt_json_text(ins, "drv"), *file = pvt_json_text(ins, "file");
+	const char *nn = pvt_json_text(ins, "node-name"), *drv = pvt_json_text(ins, "drv");
+	const char *file = pvt_json_text(ins, "file");
 	json_object *opts, *cache, *a, *fmt;
 	const char *child = NULL, *child_drv = NULL;
-	struct job_req *r;
 	size_t n = j->nodes ? json_object_array_length(j->nodes) : 0;
 
 	if (!nn || !drv || !file)
@@ -37,7 +37,8 @@ static char *reopen_direct(struct job *j, json_object *ins, const char *key)
 		return pvt_xstrdup("cannot reopen live: defined with -drive (automatic node names); use -blockdev, or restart with cache=none");
 	for (size_t i = 0; i < n && strcmp(drv, "file") && strcmp(drv, "host_device"); i++) {
 		json_object *x = json_object_array_get_idx(j->nodes, i);
-		const char *xd = pvt_json_text(x, "drv"), *xn = pvt_json_text(x, "node-name"), *xf = pvt_json_text(x, "file");
+		const char *xd = pvt_json_text(x, "drv"), *xn = pvt_json_text(x, "node-name");
+		const char *xf = pvt_json_text(x, "file");
 
 		if (xd && xn && xf && strcmp(xn, nn) && strcmp(xf, file) == 0 &&
 		    (!strcmp(xd, "file") || !strcmp(xd, "host_device"))) {
@@ -70,16 +71,8 @@ static char *reopen_direct(struct job *j, json_object *ins, const char *key)
 	json_object_put(cache);
 	a = json_object_new_object();
 	json_object_object_add(a, "options", opts);
-	r = pvt_xcalloc(1, sizeof(*r));
-	r->j = j;
-	r->what = pvt_xstrdup(key);
-	j->pending++;
-	if (pvt_qmp_command(j->q, "blockdev-reopen", a, job_item_reply, r) < 0) {
-		j->pending--;
-		free(r->what);
-		free(r);
+	if (job_command(j, "blockdev-reopen", a, key, job_item_reply, NULL) < 0)
 		return pvt_xstrdup("QMP connection closed");
-	}
 	return NULL;
 }
 
@@ -203,43 +196,30 @@ void tune_check_aio(struct job *j)
 	pvt_strv_free(&seen);
 }
 
-static void on_x2apic(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
-		      void *ud)
+static void on_x2apic(struct job_req *r, json_object *ret, const char *err, const char *cls)
 {
-	struct job_req *r = ud;
 	struct job *j = r->j;
 	enum pvt_status bad = j->cfg.x2apic == PVT_LVL_REQUIRE ? PVT_ST_MISMATCH : PVT_ST_WARN;
 
-	(void)q, (void)cls;
+	(void)cls;
 	if (err)
 		job_add(j, r->what, "on", NULL, PVT_ST_NA, err);
 	else if (json_object_get_boolean(ret))
 		job_add(j, r->what, "on", "on", PVT_ST_OK, NULL);
 	else
 		job_add(j, r->what, "on", "off", bad,
-		    "start QEMU with -cpu ...,+x2apic (KVM; TCG offers no x2APIC)");
-	job_finish_one(j);
-	free(r->what);
-	free(r);
+			"start QEMU with -cpu ...,+x2apic (KVM; TCG offers no x2APIC)");
 }
 
 void tune_check_x2apic(struct job *j, json_object *cpu, int idx)
 {
-	json_object *path, *a;
-	struct job_req *r;
+	const char *path = pvt_json_text(cpu, "qom-path");
+	char *what;
 
-	if (!j->cfg.x2apic || !json_object_object_get_ex(cpu, "qom-path", &path))
+	if (!j->cfg.x2apic || !path)
 		return;
-	a = json_object_new_object();
-	json_object_object_add(a, "path", json_object_get(path));
-	json_object_object_add(a, "property", json_object_new_string("x2apic"));
-	r = pvt_xcalloc(1, sizeof(*r));
-	r->j = j;
-	r->what = pvt_xasprintf("vcpu %d x2apic", idx);
-	j->pending++;
-	if (pvt_qmp_command(j->q, "qom-get", a, on_x2apic, r) < 0) {
-		j->pending--;
-		free(r->what);
-		free(r);
-	}
+	what = pvt_xasprintf("vcpu %d x2apic", idx);
+	/* if it cannot be sent, the connection has closed: the job reports that */
+	job_command(j, "qom-get", job_qom_args(path, "x2apic"), what, on_x2apic, NULL);
+	free(what);
 }

@@ -31,10 +31,17 @@ struct job {
 	char *block_err;	/* why query-block (and the fallback) gave nothing */
 };
 
-/* A QMP command of the job: its reply names the job and the item or command. */
+struct job_req;
+/* A command's reply: @ret (borrowed) or @err, with QMP's class @cls (NULL if local). */
+typedef void (*job_reply_fn)(struct job_req *r, json_object *ret, const char *err,
+			     const char *cls);
+
+/* A QMP command of the job, handed to its reply function. */
 struct job_req {
 	struct job *j;
-	char *what;
+	char *what;		/* the item's key, or the command */
+	void *arg;		/* the command's own: where the reply goes */
+	job_reply_fn fn;
 };
 
 /* Add an item (unit "qemu", device the VM) to the job's report. */
@@ -42,8 +49,15 @@ void job_add(struct job *j, const char *key, const char *expected, const char *a
 	     enum pvt_status st, const char *note);
 /* One answer the stage waited for has come. */
 void job_finish_one(struct job *j);
-/* The reply to a command (a struct job_req) whose error fails the item it names. */
-void job_item_reply(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
-		    void *ud);
+/*
+ * Send @cmd (@args taken) for the job: the stage waits for its reply, which
+ * @fn gets. Returns 0, or -errno if it was not sent (@fn is then never called).
+ */
+int job_command(struct job *j, const char *cmd, json_object *args, const char *what,
+		job_reply_fn fn, void *arg);
+/* The reply function of a command whose error fails the item @what names. */
+void job_item_reply(struct job_req *r, json_object *ret, const char *err, const char *cls);
+/* qom-get or qom-set arguments: object @path (e.g. "/objects/io0"), property @prop. */
+json_object *job_qom_args(const char *path, const char *prop);
 
 #endif

@@ -10,22 +10,13 @@
 
 void tune_qom_set(struct job *j, const char *id, const char *prop, int64_t v, const char *key)
 {
-	json_object *a = json_object_new_object();
-	struct job_req *r = pvt_xcalloc(1, sizeof(*r));
 	char *path = pvt_xasprintf("/objects/%s", id);
+	json_object *a = job_qom_args(path, prop);
 
-	json_object_object_add(a, "path", json_object_new_string(path));
-	json_object_object_add(a, "property", json_object_new_string(prop));
-	json_object_object_add(a, "value", json_object_new_int64(v));
 	free(path);
-	r->j = j;
-	r->what = pvt_xstrdup(key);
-	j->pending++;
-	if (pvt_qmp_command(j->q, "qom-set", a, job_item_reply, r) < 0) {
-		j->pending--;
-		free(r->what);
-		free(r);
-	}
+	json_object_object_add(a, "value", json_object_new_int64(v));
+	/* if it cannot be sent, the connection has closed: the job reports that */
+	job_command(j, "qom-set", a, key, job_item_reply, NULL);
 }
 
 void tune_poll(struct job *j, json_object *it)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "qemu/tune/qsd.h"
+#include "util/json.h"
 #include "util/util.h"
 
 static int cmp_int(const void *a, const void *b)
@@ -45,22 +46,12 @@ static size_t guess_iothreads(pid_t pid, int *out, size_t max)
 	return k;
 }
 
-struct propreq {
-	struct job *j;
-	json_object *obj;
-	const char *prop;
-};
-
-static void on_prop(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
-		    void *ud)
+/* A property of an iothread (@r->arg), its name @r->what, into that iothread's entry. */
+static void on_prop(struct job_req *r, json_object *ret, const char *err, const char *cls)
 {
-	struct propreq *r = ud;
-
-	(void)q, (void)err, (void)cls;
+	(void)err, (void)cls;
 	if (ret)
-		json_object_object_add(r->obj, r->prop, json_object_get(ret));
-	job_finish_one(r->j);
-	free(r);
+		json_object_object_add(r->arg, r->what, json_object_get(ret));
 }
 
 void tune_qsd_fallback(struct job *j)
@@ -97,20 +88,11 @@ void tune_qsd_fallback(struct job *j)
 			list = t;
 		}
 		for (int k = 0; k < 3; k++) {
-			json_object *a = json_object_new_object();
-			struct propreq *r = pvt_xcalloc(1, sizeof(*r));
-			char *path = pvt_xasprintf("/objects/%s", json_object_get_string(
-				json_object_object_get(o, "id")));
+			char *path = pvt_xasprintf("/objects/%s", pvt_json_text(o, "id"));
 
-			json_object_object_add(a, "path", json_object_new_string(path));
-			json_object_object_add(a, "property", json_object_new_string(props[k]));
+			/* if it cannot be sent, the connection has closed: the job reports that */
+			job_command(j, "qom-get", job_qom_args(path, props[k]), props[k], on_prop, o);
 			free(path);
-			*r = (struct propreq){ j, o, props[k] };
-			j->pending++;
-			if (pvt_qmp_command(j->q, "qom-get", a, on_prop, r) < 0) {
-				j->pending--;
-				free(r);
-			}
 		}
 	}
 	if (nio)

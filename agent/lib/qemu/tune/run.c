@@ -168,13 +168,12 @@ static void stage_next(struct job *j)
 	job_finish_one(j);
 }
 
-static void on_query(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
-		     void *ud, json_object **slot, const char *what)
+/* A query's reply into its slot (@r->arg) of the job. */
+static void on_query(struct job_req *r, json_object *ret, const char *err, const char *cls)
 {
-	struct job_req *r = ud;
 	struct job *j = r->j;
+	json_object **slot = r->arg;
 
-	(void)q;
 	if (ret) {
 		*slot = json_object_get(ret);
 	} else if (cls && strcmp(cls, "CommandNotFound") == 0) {
@@ -182,48 +181,23 @@ static void on_query(struct pvt_qmp *q, json_object *ret, const char *err, const
 		if (slot == &j->block && !j->block_err)
 			j->block_err = pvt_xstrdup(err);
 	} else {
-		job_add(j, what, NULL, NULL, PVT_ST_FAILED, err);
+		job_add(j, r->what, NULL, NULL, PVT_ST_FAILED, err);
 	}
-	job_finish_one(j);
-	free(r->what);
-	free(r);
 }
 
-#define QUERY_CB(name, field)                                                              \
-	static void name(struct pvt_qmp *q, json_object *ret, const char *err,              \
-			 const char *cls, void *ud)                                         \
-	{                                                                                   \
-		on_query(q, ret, err, cls, ud, &((struct job_req *)ud)->j->field, ((struct job_req *)ud)->what); \
-	}
-QUERY_CB(on_iothreads, iothreads)
-QUERY_CB(on_cpus, cpus)
-QUERY_CB(on_block, block)
-QUERY_CB(on_objects, objects)
-
-static void on_nodes(struct pvt_qmp *q, json_object *ret, const char *err, const char *cls,
-		     void *ud)
+/* Every node (for reopen); also the drives of qemu-storage-daemon (no query-block). */
+static void on_nodes(struct job_req *r, json_object *ret, const char *err, const char *cls)
 {
-	struct job *j = ((struct job_req *)ud)->j;
-
-	/* every node (for reopen); the drives of qemu-storage-daemon (no query-block) */
-	if (ret && !j->block)
-		j->block = json_object_get(ret);
-	on_query(q, ret, err, cls, ud, &j->nodes, ((struct job_req *)ud)->what);
+	if (ret && !r->j->block)
+		r->j->block = json_object_get(ret);
+	on_query(r, ret, err, cls);
 }
 
-static void query(struct job *j, const char *cmd, json_object *args, pvt_qmp_reply_fn fn)
+static void query(struct job *j, const char *cmd, json_object *args, json_object **slot,
+		  job_reply_fn fn)
 {
-	struct job_req *r = pvt_xcalloc(1, sizeof(*r));
-
-	r->j = j;
-	r->what = pvt_xstrdup(cmd);
-	j->pending++;
-	if (pvt_qmp_command(j->q, cmd, args, fn, r) < 0) {
-		j->pending--;
+	if (job_command(j, cmd, args, cmd, fn, slot) < 0)
 		job_add(j, cmd, NULL, NULL, PVT_ST_FAILED, "QMP connection closed");
-		free(r->what);
-		free(r);
-	}
 }
 
 void pvt_qemu_run(struct pvt_qmp *q, const char *root, const char *vm, enum pvt_qemu_mode mode,
@@ -246,15 +220,16 @@ void pvt_qemu_run(struct pvt_qmp *q, const char *root, const char *vm, enum pvt_
 	j->pending = 1;
 	saved->pid = pvt_qmp_peer_pid(q);
 	if (mode != PVT_QEMU_RESTORE) {
-		query(j, "query-iothreads", NULL, on_iothreads);
-		query(j, "query-cpus-fast", NULL, on_cpus);
-		query(j, "qom-list", json_tokener_parse("{\"path\":\"/objects\"}"), on_objects);
+		query(j, "query-iothreads", NULL, &j->iothreads, on_query);
+		query(j, "query-cpus-fast", NULL, &j->cpus, on_query);
+		query(j, "qom-list", json_tokener_parse("{\"path\":\"/objects\"}"), &j->objects,
+		      on_query);
 		if (cfg->cache) {
 			json_object *a = json_object_new_object();
 
-			query(j, "query-block", NULL, on_block);
+			query(j, "query-block", NULL, &j->block, on_query);
 			json_object_object_add(a, "flat", json_object_new_boolean(true));
-			query(j, "query-named-block-nodes", a, on_nodes);
+			query(j, "query-named-block-nodes", a, &j->nodes, on_nodes);
 		}
 	}
 	job_finish_one(j);

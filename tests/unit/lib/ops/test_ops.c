@@ -186,27 +186,26 @@ static void test_verify_op(void **state)
 	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_MISMATCH), 1);
 }
 
+static void expect_recommend(struct fake_env *t, const char *want)
+{
+	char *r = pvt_op_recommend(&t->ctx);
+
+	assert_string_equal(r, want);
+	free(r);
+}
+
 static void test_recommend(void **state)
 {
 	struct fake_env *t = *state;
-	char *r;
 
-	r = pvt_op_recommend(&t->ctx);
-	assert_string_equal(r, "pvblk-guest");
-	free(r);
+	expect_recommend(t, "pvblk-guest");
 	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vmx x2apic");
-	r = pvt_op_recommend(&t->ctx);
-	assert_string_equal(r, "off");
-	free(r);
+	expect_recommend(t, "off");
 	fake_write(t->root, "/dev/kvm", "");
-	r = pvt_op_recommend(&t->ctx);
-	assert_string_equal(r, "pvblk-host");
-	free(r);
+	expect_recommend(t, "pvblk-host");
 	/* a flag that merely contains the word does not count */
 	fake_write(t->root, "/proc/cpuinfo", "flags\t\t: fpu hypervisor_x");
-	r = pvt_op_recommend(&t->ctx);
-	assert_string_equal(r, "pvblk-host");
-	free(r);
+	expect_recommend(t, "pvblk-host");
 }
 
 static void test_active_file(void **state)

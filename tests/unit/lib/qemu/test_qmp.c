@@ -17,34 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include "qemu/qmp.h"
-
-#define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}, \"capabilities\": []}}\r\n"
+#include "fakeqmp.h"
 
 struct t {
-	sd_event *ev;
-	struct pvt_qmp *q;
-	int srv;
-	int ready;
-	char *closed;		/* the close reason */
+	struct fake_qmp qmp;	/* first: the client's callbacks get it */
 	int nreplies;
 	char *reply[8];		/* "ok:<json>" or "err:<msg>" */
 	char *event;
 };
-
-static void on_state(struct pvt_qmp *q, const char *why, void *ud)
-{
-	struct t *t = ud;
-
-	(void)q;
-	if (why)
-		t->closed = strdup(why);
-	else
-		t->ready++;
-}
 
 static void on_event(struct pvt_qmp *q, const char *ev, json_object *data, void *ud)
 {
@@ -70,18 +52,11 @@ static void on_reply(struct pvt_qmp *q, json_object *ret, const char *err, const
 	t->reply[t->nreplies++] = s;
 }
 
-static const struct pvt_qmp_ops ops = { .state = on_state, .event = on_event };
-
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
-	struct pvt_err e;
-	int sv[2];
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_true(sd_event_new(&t->ev) >= 0);
-	t->srv = sv[1];
-	assert_int_equal(pvt_qmp_open_fd(t->ev, sv[0], "fake", 300 * 1000, &ops, t, &t->q, &e), 0);
+	fake_qmp_open(&t->qmp, 300 * 1000, on_event);
 	*state = t;
 	return 0;
 }
@@ -90,13 +65,9 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	pvt_qmp_free(t->q);
-	if (t->srv >= 0)
-		close(t->srv);
-	sd_event_unref(t->ev);
+	fake_qmp_close(&t->qmp);
 	for (int i = 0; i < t->nreplies; i++)
 		free(t->reply[i]);
-	free(t->closed);
 	free(t->event);
 	free(t);
 	return 0;
@@ -104,22 +75,15 @@ static int teardown(void **state)
 
 static void run_until(struct t *t, const int *what, int want)
 {
-	for (int i = 0; i < 200 && *what < want && !t->closed; i++)
-		sd_event_run(t->ev, 10 * 1000);
+	for (int i = 0; i < 200 && *what < want && !t->qmp.closed; i++)
+		sd_event_run(t->qmp.ev, 10 * 1000);
 }
 
 static void run_until_closed(struct t *t)
 {
-	for (int i = 0; i < 200 && !t->closed; i++)
-		sd_event_run(t->ev, 10 * 1000);
-	assert_non_null(t->closed);
-}
-
-static void srv_send(struct t *t, const char *s)
-{
-	if (t->closed)
-		fail_msg("closed: %s", t->closed);
-	assert_int_equal(write(t->srv, s, strlen(s)), (ssize_t)strlen(s));
+	for (int i = 0; i < 200 && !t->qmp.closed; i++)
+		sd_event_run(t->qmp.ev, 10 * 1000);
+	assert_non_null(t->qmp.closed);
 }
 
 /* Read one command line from the client (running its loop meanwhile); returns its id. */
@@ -131,11 +95,11 @@ static int srv_expect(struct t *t, const char *cmd)
 	int id;
 
 	while (n < sizeof(line) - 1) {
-		struct pollfd p = { .fd = t->srv, .events = POLLIN };
+		struct pollfd p = { .fd = t->qmp.srv, .events = POLLIN };
 
-		sd_event_run(t->ev, 0);
+		sd_event_run(t->qmp.ev, 0);
 		if (poll(&p, 1, 10) == 1) {
-			assert_int_equal(read(t->srv, line + n, 1), 1);
+			assert_int_equal(read(t->qmp.srv, line + n, 1), 1);
 			if (line[n++] == '\n')
 				break;
 		}
@@ -156,16 +120,16 @@ static void handshake(struct t *t)
 	char buf[128];
 	int id;
 
-	srv_send(t, GREETING);
+	fake_qmp_send(&t->qmp, FAKE_QMP_GREETING);
 	id = srv_expect(t, "qmp_capabilities");
 	snprintf(buf, sizeof(buf), "{\"return\": {}, \"id\": %d}\r\n", id);
-	srv_send(t, buf);
-	run_until(t, &t->ready, 1);
-	if (t->closed)
-		fail_msg("closed: %s", t->closed);
-	assert_int_equal(t->ready, 1);
-	assert_true(pvt_qmp_ready(t->q));
-	assert_int_equal(pvt_qmp_version(t->q), 70200);
+	fake_qmp_send(&t->qmp, buf);
+	run_until(t, &t->qmp.ready, 1);
+	if (t->qmp.closed)
+		fail_msg("closed: %s", t->qmp.closed);
+	assert_int_equal(t->qmp.ready, 1);
+	assert_true(pvt_qmp_ready(t->qmp.q));
+	assert_int_equal(pvt_qmp_version(t->qmp.q), 70200);
 }
 
 static void test_commands_events(void **state)
@@ -175,23 +139,23 @@ static void test_commands_events(void **state)
 	int a, b;
 
 	/* queued before the handshake: sent after it */
-	assert_int_equal(pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t), 0);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-iothreads", NULL, on_reply, t), 0);
 	handshake(t);
 	a = srv_expect(t, "query-iothreads");
-	assert_int_equal(pvt_qmp_command(t->q, "qom-get", json_tokener_parse("{\"path\":\"/objects/io0\",\"property\":\"poll-max-ns\"}"), on_reply, t), 0);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "qom-get", json_tokener_parse("{\"path\":\"/objects/io0\",\"property\":\"poll-max-ns\"}"), on_reply, t), 0);
 	b = srv_expect(t, "qom-get");
 	/* replied out of order, an event in between, split over writes */
 	snprintf(buf, sizeof(buf), "{\"return\": 32768, \"id\": %d}\r\n{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESUME\"}\r\n{\"return\": [{\"id\": \"io0\", \"thread-id\"", b);
-	srv_send(t, buf);
+	fake_qmp_send(&t->qmp, buf);
 	run_until(t, &t->nreplies, 1);
 	snprintf(buf, sizeof(buf), ": 42}], \"id\": %d}\r\n", a);
-	srv_send(t, buf);
+	fake_qmp_send(&t->qmp, buf);
 	run_until(t, &t->nreplies, 2);
 	assert_int_equal(t->nreplies, 2);
 	assert_string_equal(t->reply[0], "ok:32768");
 	assert_string_equal(t->reply[1], "ok:[{\"id\":\"io0\",\"thread-id\":42}]");
 	assert_string_equal(t->event, "RESUME");
-	assert_null(t->closed);
+	assert_null(t->qmp.closed);
 }
 
 static void test_qmp_error(void **state)
@@ -201,13 +165,13 @@ static void test_qmp_error(void **state)
 	int a;
 
 	handshake(t);
-	assert_int_equal(pvt_qmp_command(t->q, "query-cpus-fast", NULL, on_reply, t), 0);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-cpus-fast", NULL, on_reply, t), 0);
 	a = srv_expect(t, "query-cpus-fast");
 	snprintf(buf, sizeof(buf), "{\"id\": %d, \"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command query-cpus-fast has not been found\"}}\n", a);
-	srv_send(t, buf);
+	fake_qmp_send(&t->qmp, buf);
 	run_until(t, &t->nreplies, 1);
 	assert_string_equal(t->reply[0], "err:query-cpus-fast: CommandNotFound: The command query-cpus-fast has not been found");
-	assert_null(t->closed);
+	assert_null(t->qmp.closed);
 }
 
 static void test_garbage(void **state)
@@ -215,17 +179,17 @@ static void test_garbage(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), 0);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-block", NULL, on_reply, t), 0);
 	srv_expect(t, "query-block");
-	srv_send(t, "hello, I am not JSON\n");
+	fake_qmp_send(&t->qmp, "hello, I am not JSON\n");
 	run_until_closed(t);
-	assert_non_null(strstr(t->closed, "QMP fake: malformed reply"));
-	assert_non_null(strstr(t->closed, "near 'hello, I am not JSON"));
+	assert_non_null(strstr(t->qmp.closed, "QMP fake: malformed reply"));
+	assert_non_null(strstr(t->qmp.closed, "near 'hello, I am not JSON"));
 	/* the pending command got the same reason */
 	assert_int_equal(t->nreplies, 1);
 	assert_non_null(strstr(t->reply[0], "err:QMP fake: malformed reply"));
 	/* and nothing more can be sent */
-	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), -ENOTCONN);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-block", NULL, on_reply, t), -ENOTCONN);
 }
 
 static void test_nul_bytes(void **state)
@@ -233,9 +197,9 @@ static void test_nul_bytes(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	assert_int_equal(write(t->srv, "\0\0\0\n", 4), 4);
+	assert_int_equal(write(t->qmp.srv, "\0\0\0\n", 4), 4);
 	run_until_closed(t);
-	assert_non_null(strstr(t->closed, "malformed reply"));
+	assert_non_null(strstr(t->qmp.closed, "malformed reply"));
 }
 
 static void test_not_object(void **state)
@@ -243,9 +207,9 @@ static void test_not_object(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	srv_send(t, "[1, 2]\n");
+	fake_qmp_send(&t->qmp, "[1, 2]\n");
 	run_until_closed(t);
-	assert_non_null(strstr(t->closed, "not a JSON object"));
+	assert_non_null(strstr(t->qmp.closed, "not a JSON object"));
 }
 
 static void test_truncated(void **state)
@@ -253,13 +217,12 @@ static void test_truncated(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	assert_int_equal(pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t), 0);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-iothreads", NULL, on_reply, t), 0);
 	srv_expect(t, "query-iothreads");
-	srv_send(t, "{\"return\": [{\"id\": \"io");
-	close(t->srv);
-	t->srv = -1;
+	fake_qmp_send(&t->qmp, "{\"return\": [{\"id\": \"io");
+	fake_qmp_hangup(&t->qmp);
 	run_until_closed(t);
-	assert_non_null(strstr(t->closed, "closed in the middle of a message (truncated after 22 bytes)"));
+	assert_non_null(strstr(t->qmp.closed, "closed in the middle of a message (truncated after 22 bytes)"));
 	assert_int_equal(t->nreplies, 1);
 	assert_non_null(strstr(t->reply[0], "err:"));
 }
@@ -269,12 +232,11 @@ static void test_eof_pending(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	assert_int_equal(pvt_qmp_command(t->q, "query-iothreads", NULL, on_reply, t), 0);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-iothreads", NULL, on_reply, t), 0);
 	srv_expect(t, "query-iothreads");
-	close(t->srv);
-	t->srv = -1;
+	fake_qmp_hangup(&t->qmp);
 	run_until_closed(t);
-	assert_string_equal(t->closed, "QMP fake: connection closed with query-iothreads unanswered");
+	assert_string_equal(t->qmp.closed, "QMP fake: connection closed with query-iothreads unanswered");
 }
 
 static void test_timeout(void **state)
@@ -282,10 +244,10 @@ static void test_timeout(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	assert_int_equal(pvt_qmp_command(t->q, "query-block", NULL, on_reply, t), 0);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-block", NULL, on_reply, t), 0);
 	srv_expect(t, "query-block");
 	run_until_closed(t);
-	assert_string_equal(t->closed, "QMP fake: no reply to query-block within 300 ms");
+	assert_string_equal(t->qmp.closed, "QMP fake: no reply to query-block within 300 ms");
 	assert_int_equal(t->nreplies, 1);
 }
 
@@ -294,16 +256,16 @@ static void test_no_greeting(void **state)
 	struct t *t = *state;
 
 	run_until_closed(t);
-	assert_string_equal(t->closed, "QMP fake: no greeting within 300 ms");
+	assert_string_equal(t->qmp.closed, "QMP fake: no greeting within 300 ms");
 }
 
 static void test_bad_greeting(void **state)
 {
 	struct t *t = *state;
 
-	srv_send(t, "{\"hello\": 1}\n");
+	fake_qmp_send(&t->qmp, "{\"hello\": 1}\n");
 	run_until_closed(t);
-	assert_string_equal(t->closed, "QMP fake: not a QMP greeting: {\"hello\":1}");
+	assert_string_equal(t->qmp.closed, "QMP fake: not a QMP greeting: {\"hello\":1}");
 }
 
 static void test_unknown_id(void **state)
@@ -311,9 +273,9 @@ static void test_unknown_id(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	srv_send(t, "{\"return\": {}, \"id\": 999}\n");
+	fake_qmp_send(&t->qmp, "{\"return\": {}, \"id\": 999}\n");
 	run_until_closed(t);
-	assert_non_null(strstr(t->closed, "reply to no pending command (id 999)"));
+	assert_non_null(strstr(t->qmp.closed, "reply to no pending command (id 999)"));
 }
 
 static void test_no_id(void **state)
@@ -321,9 +283,9 @@ static void test_no_id(void **state)
 	struct t *t = *state;
 
 	handshake(t);
-	srv_send(t, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error\"}}\n");
+	fake_qmp_send(&t->qmp, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error\"}}\n");
 	run_until_closed(t);
-	assert_non_null(strstr(t->closed, "reply without our id"));
+	assert_non_null(strstr(t->qmp.closed, "reply without our id"));
 }
 
 static void test_hangup_before_greeting(void **state)
@@ -331,19 +293,19 @@ static void test_hangup_before_greeting(void **state)
 	struct t *t = *state;
 
 	/* a peer that hangs up before its greeting */
-	close(t->srv);
-	t->srv = -1;
+	fake_qmp_hangup(&t->qmp);
 	run_until_closed(t);
-	assert_string_equal(t->closed, "QMP fake: connection closed by the peer before its greeting");
+	assert_string_equal(t->qmp.closed, "QMP fake: connection closed by the peer before its greeting");
 }
 
 static void test_connect_missing(void **state)
 {
+	const struct pvt_qmp_ops ops = { .event = on_event };
 	struct t *t = *state;
 	struct pvt_qmp *q = NULL;
 	struct pvt_err e;
 
-	assert_int_equal(pvt_qmp_connect(t->ev, "/nonexistent/qmp.sock", 1000, &ops, t, &q, &e), -ENOENT);
+	assert_int_equal(pvt_qmp_connect(t->qmp.ev, "/nonexistent/qmp.sock", 1000, &ops, t, &q, &e), -ENOENT);
 	assert_string_equal(e.msg, "QMP /nonexistent/qmp.sock: cannot connect: No such file or directory");
 }
 

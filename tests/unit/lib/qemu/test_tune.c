@@ -18,28 +18,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fake.h"
+#include "fakeqmp.h"
 #include "qemu/tune.h"
 
 /* ---- one VM over a fake QMP server ---- */
 
+/* A thread of this process that idles until *stop: the VM's "iothread" or "vCPU". */
+struct idle {
+	pthread_t th;
+	pid_t tid;
+	volatile int *stop;
+};
+
 struct t {
+	struct fake_qmp qmp;	/* first: the client's callbacks get it */
 	char *root;
-	sd_event *ev;
-	struct pvt_qmp *q;
-	int srv;
-	pthread_t th, vth;
-	pid_t tid, vtid;
+	struct idle io, vcpu;
 	volatile int stop;
 	char *inbuf;
 	size_t inlen;
-	bool ready;
-	bool done, die_on;	/* die_on: hang up at the first qom-set */
-	char *closed;
+	int done;
+	bool die_on;		/* hang up at the first qom-set */
 	struct pvt_report rep;
 	size_t bad;
 	int64_t poll_max, poll_grow;
@@ -48,57 +51,32 @@ struct t {
 
 static void *idle_thread(void *arg)
 {
-	struct t *t = arg;
+	struct idle *i = arg;
 
-	t->tid = (pid_t)syscall(SYS_gettid);
-	while (!t->stop)
+	i->tid = (pid_t)syscall(SYS_gettid);
+	while (!*i->stop)
 		usleep(10000);
 	return NULL;
 }
 
-/* the "vCPU" */
-static void *idle_vthread(void *arg)
+static void idle_start(struct t *t, struct idle *i)
 {
-	struct t *t = arg;
-
-	t->vtid = (pid_t)syscall(SYS_gettid);
-	while (!t->stop)
-		usleep(10000);
-	return NULL;
+	i->stop = &t->stop;
+	pthread_create(&i->th, NULL, idle_thread, i);
+	while (!i->tid)
+		usleep(1000);
 }
-
-static void on_state(struct pvt_qmp *q, const char *why, void *ud)
-{
-	struct t *t = ud;
-
-	(void)q;
-	if (why) {
-		free(t->closed);
-		t->closed = strdup(why);
-	} else {
-		t->ready = true;
-	}
-}
-
-static const struct pvt_qmp_ops ops = { .state = on_state };
 
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
-	struct pvt_err e;
-	int sv[2];
 
 	t->root = fake_new();
 	fake_system(t->root);
 	t->poll_max = 32768;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_true(sd_event_new(&t->ev) >= 0);
-	t->srv = sv[1];
-	assert_int_equal(pvt_qmp_open_fd(t->ev, sv[0], "fake", 2000 * 1000, &ops, t, &t->q, &e), 0);
-	pthread_create(&t->th, NULL, idle_thread, t);
-	pthread_create(&t->vth, NULL, idle_vthread, t);
-	while (!t->tid || !t->vtid)
-		usleep(1000);
+	fake_qmp_open(&t->qmp, 2000 * 1000, NULL);
+	idle_start(t, &t->io);
+	idle_start(t, &t->vcpu);
 	*state = t;
 	return 0;
 }
@@ -108,16 +86,12 @@ static int teardown(void **state)
 	struct t *t = *state;
 
 	t->stop = 1;
-	pthread_join(t->th, NULL);
-	pthread_join(t->vth, NULL);
-	pvt_qmp_free(t->q);
-	if (t->srv >= 0)
-		close(t->srv);
-	sd_event_unref(t->ev);
+	pthread_join(t->io.th, NULL);
+	pthread_join(t->vcpu.th, NULL);
+	fake_qmp_close(&t->qmp);
 	pvt_report_free(&t->rep);
 	fake_free(t->root);
 	free(t->inbuf);
-	free(t->closed);
 	free(t->qomset);
 	free(t);
 	return 0;
@@ -134,12 +108,12 @@ static void srv_reply(struct t *t, json_object *cmd)
 		ret = strdup("{}");
 	} else if (!strcmp(name, "query-iothreads")) {
 		assert_int_not_equal(asprintf(&ret, "[{\"id\":\"io0\",\"thread-id\":%d,\"poll-max-ns\":%lld,"
-				     "\"poll-grow\":%lld,\"poll-shrink\":0}]", (int)t->tid,
+				     "\"poll-grow\":%lld,\"poll-shrink\":0}]", (int)t->io.tid,
 				     (long long)t->poll_max, (long long)t->poll_grow), -1);
 	} else if (!strcmp(name, "query-cpus-fast")) {
 		assert_int_not_equal(asprintf(&ret, "[{\"cpu-index\":0,\"thread-id\":%d,"
 					      "\"qom-path\":\"/machine/unattached/device[0]\"}]",
-					      (int)t->vtid), -1);
+					      (int)t->vcpu.tid), -1);
 	} else if (!strcmp(name, "query-block")) {
 		ret = strdup("[{\"device\":\"d0\",\"inserted\":{\"node-name\":\"#block1\",\"drv\":\"raw\","
 			     "\"file\":\"/x.img\",\"cache\":{\"writeback\":true,\"direct\":false,\"no-flush\":false}}},"
@@ -154,8 +128,7 @@ static void srv_reply(struct t *t, json_object *cmd)
 		char *s;
 
 		if (t->die_on) {
-			close(t->srv);
-			t->srv = -1;
+			fake_qmp_hangup(&t->qmp);
 			return;
 		}
 		if (!strcmp(prop, "poll-max-ns"))
@@ -171,31 +144,31 @@ static void srv_reply(struct t *t, json_object *cmd)
 		fail_msg("unexpected command %s", name);
 	}
 	assert_int_not_equal(asprintf(&line, "{\"return\": %s, \"id\": %d}\r\n", ret, id), -1);
-	assert_int_equal(write(t->srv, line, strlen(line)), (ssize_t)strlen(line));
+	fake_qmp_send(&t->qmp, line);
 	free(line);
 	free(ret);
 }
 
 /* Run the loop and the fake server until *@until. */
-static void serve(struct t *t, const bool *until)
+static void serve(struct t *t, const int *until)
 {
 	for (int i = 0; i < 1000 && !*until; i++) {
-		struct pollfd p = { .fd = t->srv, .events = POLLIN };
+		struct pollfd p = { .fd = t->qmp.srv, .events = POLLIN };
 		char buf[4096];
 		char *nl;
 		ssize_t n;
 
-		sd_event_run(t->ev, 1000);
-		if (t->srv < 0 || poll(&p, 1, 1) != 1)
+		sd_event_run(t->qmp.ev, 1000);
+		if (t->qmp.srv < 0 || poll(&p, 1, 1) != 1)
 			continue;
-		n = read(t->srv, buf, sizeof(buf));
+		n = read(t->qmp.srv, buf, sizeof(buf));
 		if (n <= 0)
 			continue;
 		t->inbuf = realloc(t->inbuf, t->inlen + (size_t)n + 1);
 		memcpy(t->inbuf + t->inlen, buf, (size_t)n);
 		t->inlen += (size_t)n;
 		t->inbuf[t->inlen] = 0;
-		while (t->srv >= 0 && (nl = strchr(t->inbuf, '\n'))) {
+		while (t->qmp.srv >= 0 && (nl = strchr(t->inbuf, '\n'))) {
 			json_object *o;
 
 			*nl = 0;
@@ -215,14 +188,18 @@ static void on_done(void *ud, const struct pvt_report *rep, size_t bad)
 	struct t *t = ud;
 
 	pvt_report_free(&t->rep);
-	for (size_t i = 0; i < rep->n; i++) {
-		const struct pvt_result *x = &rep->r[i];
-
-		pvt_report_add(&t->rep, x->unit, x->device, x->key, x->path, x->expected, x->actual,
-			       x->st, x->note);
-	}
+	pvt_report_append(&t->rep, rep);
 	t->bad = bad;
-	t->done = true;
+	t->done = 1;
+}
+
+/* One job on the VM, served until it is done. */
+static void run(struct t *t, enum pvt_qemu_mode mode, const struct pvt_qemu_cfg *c,
+		struct pvt_qemu_saved *saved)
+{
+	t->done = 0;
+	pvt_qemu_run(t->qmp.q, t->root, "vm", mode, c, saved, "/run/pvtune/qemu/vm.json", on_done, t);
+	serve(t, &t->done);
 }
 
 static const struct pvt_result *item(struct t *t, const char *key)
@@ -247,11 +224,8 @@ static char *affinity(pid_t tid)
 
 static void handshake(struct t *t)
 {
-	const char *g = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}}}\n";
-
-	assert_int_equal(write(t->srv, g, strlen(g)), (ssize_t)strlen(g));
-	serve(t, &t->ready);
-	t->done = false;
+	fake_qmp_send(&t->qmp, FAKE_QMP_GREETING);
+	serve(t, &t->qmp.ready);
 }
 
 static void test_tune(void **state)
@@ -260,7 +234,7 @@ static void test_tune(void **state)
 	struct pvt_qemu_cfg c;
 	struct pvt_qemu_saved saved = {0}, reloaded;
 	struct pvt_err e;
-	char *orig = affinity(t->tid), *now;
+	char *orig = affinity(t->io.tid), *now;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		skip();
@@ -274,10 +248,8 @@ static void test_tune(void **state)
 	c.x2apic = PVT_LVL_PREFER;
 
 	/* apply */
-	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_APPLY, &c, &saved, "/run/pvtune/qemu/vm.json",
-		     on_done, t);
-	serve(t, &t->done);
-	now = affinity(t->tid);
+	run(t, PVT_QEMU_APPLY, &c, &saved);
+	now = affinity(t->io.tid);
 	assert_string_equal(now, "1");
 	free(now);
 	assert_int_equal(item(t, "iothread io0 affinity")->st, PVT_ST_CHANGED);
@@ -295,22 +267,16 @@ static void test_tune(void **state)
 	pvt_qemu_saved_free(&reloaded);
 
 	/* verify: everything but the cache as wanted */
-	t->done = false;
-	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_VERIFY, &c, &saved, "/run/pvtune/qemu/vm.json",
-		     on_done, t);
-	serve(t, &t->done);
+	run(t, PVT_QEMU_VERIFY, &c, &saved);
 	assert_int_equal(item(t, "iothread io0 affinity")->st, PVT_ST_OK);
 	assert_int_equal(item(t, "iothread io0 poll-max-ns")->st, PVT_ST_OK);
 	assert_int_equal(t->bad, 1);
 
 	/* restore */
-	t->done = false;
 	free(t->qomset);
 	t->qomset = NULL;
-	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_RESTORE, &c, &saved, "/run/pvtune/qemu/vm.json",
-		     on_done, t);
-	serve(t, &t->done);
-	now = affinity(t->tid);
+	run(t, PVT_QEMU_RESTORE, &c, &saved);
+	now = affinity(t->io.tid);
 	assert_string_equal(now, orig);
 	free(now);
 	assert_string_equal(t->qomset, "poll-max-ns=32768 poll-grow=0 poll-shrink=0 ");
@@ -338,24 +304,19 @@ static void test_auto_numa(void **state)
 	c.io_set = c.io_auto = true;
 	c.vcpu_set = true;
 	pvt_cpulist_parse("0", &c.vcpu_cpus, NULL);
-	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_APPLY, &c, &saved, "/run/pvtune/qemu/vm.json",
-		     on_done, t);
-	serve(t, &t->done);
+	run(t, PVT_QEMU_APPLY, &c, &saved);
 	assert_int_equal(t->bad, 0);
 	assert_string_equal(item(t, "vcpu 0 affinity")->expected, "0");
 	assert_string_equal(item(t, "iothread io0 affinity")->expected, "1");	/* not 1-3 */
-	now = affinity(t->vtid);
+	now = affinity(t->vcpu.tid);
 	assert_string_equal(now, "0");
 	free(now);
-	now = affinity(t->tid);
+	now = affinity(t->io.tid);
 	assert_string_equal(now, "1");
 	free(now);
 	/* and back */
-	t->done = false;
-	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_RESTORE, &c, &saved, "/run/pvtune/qemu/vm.json",
-		     on_done, t);
-	serve(t, &t->done);
-	now = affinity(t->vtid);
+	run(t, PVT_QEMU_RESTORE, &c, &saved);
+	now = affinity(t->vcpu.tid);
 	assert_string_not_equal(now, "0");
 	free(now);
 	pvt_qemu_saved_free(&saved);
@@ -371,13 +332,11 @@ static void test_dies_mid_job(void **state)
 	pvt_qemu_cfg_init(&c);
 	c.poll_max_ns = 4000;
 	t->die_on = true;	/* QEMU "killed" when the qom-set arrives */
-	pvt_qemu_run(t->q, t->root, "vm", PVT_QEMU_APPLY, &c, &saved, "/run/pvtune/qemu/vm.json",
-		     on_done, t);
-	serve(t, &t->done);
+	run(t, PVT_QEMU_APPLY, &c, &saved);
 	assert_int_equal(item(t, "iothread io0 poll-max-ns")->st, PVT_ST_FAILED);
 	assert_non_null(strstr(item(t, "iothread io0 poll-max-ns")->note,
 			       "connection closed with qom-set unanswered"));
-	assert_non_null(t->closed);
+	assert_non_null(t->qmp.closed);
 	pvt_qemu_saved_free(&saved);
 }
 
