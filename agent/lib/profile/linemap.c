@@ -71,11 +71,22 @@ int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *
 		bool cont;
 
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
 		if (!logical)
 			start = lineno;
-		/* continuation: a trailing backslash joins the next line */
+		/*
+		 * iniparser reads a line into 1024 bytes with its newline (a
+		 * continued line with what it continues): longer, and it gives
+		 * up on the file without saying where.
+		 */
+		if (loglen + (size_t)len > PVT_INI_LINE_MAX + 1 ||
+		    (loglen + (size_t)len == PVT_INI_LINE_MAX + 1 && line[len - 1] != '\n')) {
+			ret = pvt_errf(e, "%s:%d: line longer than %d characters (iniparser's limit)",
+				       display, start, PVT_INI_LINE_MAX);
+			goto out;
+		}
+		/* iniparser drops trailing blanks, then a backslash continues the line */
+		while (len > 0 && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
 		cont = len > 0 && line[len - 1] == '\\';
 		if (cont)
 			line[--len] = '\0';

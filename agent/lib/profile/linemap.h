@@ -11,6 +11,9 @@
 
 #include "util/err.h"
 
+/* The longest line iniparser reads (its 1024-byte buffer, less newline and NUL). */
+#define PVT_INI_LINE_MAX 1022
+
 struct pvt_linemap_entry {
 	char *section;
 	char *key;	/* NULL for the section header itself */

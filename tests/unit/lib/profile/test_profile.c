@@ -10,7 +10,6 @@
 
 #include "units/check.h"
 #include "fake.h"
-#include "profile/linemap.h"
 #include "profile/profile.h"
 
 static int setup(void **state)
@@ -289,25 +288,6 @@ static void test_list(void **state)
 	pvt_strv_free(&names);
 }
 
-static void test_linemap(void **state)
-{
-	struct fake_env *t = *state;
-	struct pvt_linemap m;
-	struct pvt_err e;
-	char *path = pvt_rooted(t->root, "/x.ini");
-
-	fake_write(t->root, "/x.ini", "[A]\nK1=1\n\n[b.c]\nk2 = 2\nk1=3\n[a]\nK1=again\n");
-	assert_int_equal(pvt_linemap_read(path, "x.ini", &m, &e), 0);
-	assert_int_equal(pvt_linemap_line(&m, "a", NULL), 1);
-	/* iniparser keeps the last value of a repeated key: so does the map */
-	assert_int_equal(pvt_linemap_line(&m, "a", "k1"), 8);
-	assert_int_equal(pvt_linemap_line(&m, "b.c", "k2"), 5);
-	assert_int_equal(pvt_linemap_line(&m, "b.c", "k1"), 6);
-	assert_int_equal(pvt_linemap_line(&m, "b.c", "zz"), 0);
-	pvt_linemap_free(&m);
-	free(path);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,7 +304,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_linemap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
