@@ -1,4 +1,4 @@
-/* adm_bus.c: pvtune-adm's D-Bus back end, a client of pvtuned. */
+/* bus.c: pvtune-adm's D-Bus back end, a client of pvtuned. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

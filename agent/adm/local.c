@@ -1,10 +1,10 @@
-/* adm_local.c: pvtune-adm --no-daemon: the operations done in-process. */
+/* local.c: pvtune-adm --no-daemon: the operations done in-process. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "units/check.h"
 #include "adm.h"
 #include "ops/ops.h"
+#include "units/check.h"
 
 struct local {
 	struct pvt_ctx ctx;

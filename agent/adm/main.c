@@ -1,16 +1,16 @@
-/* pvtune-adm.c: the command line, tuned-adm style. */
+/* main.c: pvtune-adm, the command line, tuned-adm style: options, commands, a back end. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "units/check.h"
 #include "adm.h"
 #include "output.h"
 #include "profile/profile.h"
 #include "qemu/args.h"
 #include "qemu/version.h"
+#include "units/check.h"
 
 #define EXIT_USAGE 2
 

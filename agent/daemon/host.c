@@ -16,7 +16,6 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "units/check.h"
 #include "host.h"
 #include "log.h"
 #include "ops/ops.h"

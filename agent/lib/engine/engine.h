@@ -1,17 +1,20 @@
 /*
  * engine.h: apply, verify and roll back plan items, the same way for every
  * unit. Apply saves each original in the store (persisted) before writing.
+ * plan.c plans a profile and prechecks the plan, apply.c applies and
+ * verifies, rollback.c writes originals back; item.c (a node read and
+ * compared) and pool.c (the writer threads) are the engine's own.
  */
 #ifndef PVT_ENGINE_H
 #define PVT_ENGINE_H
 
 #include <stdbool.h>
 
-#include "util/ctx.h"
-#include "profile/profile.h"
 #include "engine/report.h"
 #include "engine/store.h"
+#include "profile/profile.h"
 #include "units/unit.h"
+#include "util/ctx.h"
 
 /*
  * Plan @p for the devices present. @disk: only that disk (per-disk units)

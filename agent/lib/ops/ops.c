@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units/check.h"
-#include "sys/cpuinfo.h"
 #include "ops/ops.h"
+#include "sys/cpuinfo.h"
+#include "units/check.h"
 #include "util/util.h"
 
 char *pvt_active_get(const struct pvt_ctx *ctx)

@@ -6,8 +6,8 @@
 #ifndef PVT_OPS_H
 #define PVT_OPS_H
 
-#include "util/ctx.h"
 #include "engine/engine.h"
+#include "util/ctx.h"
 
 #define PVT_ACTIVE_FILE PVT_CONF_DIR "/active_profile"
 

@@ -1,4 +1,4 @@
-/* qemu_args.c: recommended QEMU arguments and libvirt XML from a [qemu] section. */
+/* args.c: recommended QEMU arguments and libvirt XML from a [qemu] section. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>

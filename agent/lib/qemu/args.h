@@ -1,5 +1,5 @@
 /*
- * qemu_args.h: what a [qemu] section recommends for starting a VM: a QEMU
+ * args.h: what a [qemu] section recommends for starting a VM: a QEMU
  * command-line fragment (`pvtune-adm qemu-args`) and its libvirt domain XML
  * equivalent (`pvtune-adm libvirt-xml`).
  */

@@ -16,9 +16,9 @@
 
 #include <sys/types.h>
 
-#include "units/qemu.h"
-#include "qemu/qmp.h"
 #include "engine/report.h"
+#include "qemu/qmp.h"
+#include "units/qemu.h"
 
 /* The originals of one VM's threads and iothreads. */
 struct pvt_qemu_aff {

@@ -1,9 +1,9 @@
-/* unit_cpu.c: [cpu]: x2apic=require|prefer|ignore, a check; nothing is written. */
+/* cpu.c: [cpu]: x2apic=require|prefer|ignore, a check; nothing is written. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "units/unit.h"
 #include "sys/x2apic.h"
+#include "units/unit.h"
 
 static int cpu_check(const char *key, const char *value, enum pvt_op op, struct pvt_err *e)
 {

@@ -1,4 +1,4 @@
-/* unit_disk.c: [disk]: block queue settings under /sys/block/<disk>/queue. */
+/* disk.c: [disk]: block queue settings under /sys/block/<disk>/queue. */
 #include <stdlib.h>
 #include <string.h>
 

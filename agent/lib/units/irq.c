@@ -1,5 +1,5 @@
 /*
- * unit_irq.c: [irq]: affinity of interrupts matched by action name.
+ * irq.c: [irq]: affinity of interrupts matched by action name.
  *   match=virtio*-req.*   globs on the names in /proc/interrupts
  *   affinity=spread       queue N on the (N mod ncpus)-th CPU of cpus=
  *   affinity=0-1          an explicit cpulist
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/cpulist.h"
-#include "sys/irqs.h"
 #include "profile/match.h"
+#include "sys/irqs.h"
 #include "units/unit.h"
+#include "util/cpulist.h"
 #include "util/util.h"
 
 #define DEFAULT_MATCH "virtio*-req.*"

@@ -1,4 +1,4 @@
-/* unit_pvblk.c: [pvblk]: the driver's tunables, /sys/block/<disk>/pvblk/<name>. */
+/* pvblk.c: [pvblk]: the driver's tunables, /sys/block/<disk>/pvblk/<name>. */
 #include <stdlib.h>
 #include <string.h>
 

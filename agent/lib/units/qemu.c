@@ -1,6 +1,6 @@
 /*
- * unit_qemu.c: [qemu]: host-side tuning of running VMs, done by pvtuned's
- * host mode over QMP (qemu_tune.c), not by the file engine: the unit checks
+ * qemu.c: [qemu]: host-side tuning of running VMs, done by pvtuned's
+ * host mode over QMP (lib/qemu/tune/), not by the file engine: the unit checks
  * the keys when a profile loads and plans no file items.
  */
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * qemu_cfg.h: the [qemu] section of a profile, parsed: what host mode applies
+ * qemu.h: the [qemu] section of a profile, parsed: what host mode applies
  * to each VM over QMP (iothread and vCPU placement, polling) and what it
  * verifies (cache=none, the aio mode, x2APIC on the vCPUs).
  */
@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util/cpulist.h"
 #include "profile/profile.h"
+#include "util/cpulist.h"
 
 enum pvt_level { PVT_LVL_IGNORE, PVT_LVL_PREFER, PVT_LVL_REQUIRE };
 

@@ -1,5 +1,5 @@
 /*
- * unit_sysctl.c: [sysctl] (any key, "a.b.c" or "a/b/c", under /proc/sys) and
+ * sysctl.c: [sysctl] (any key, "a.b.c" or "a/b/c", under /proc/sys) and
  * [vm] (named memory-management settings).
  */
 #include <ctype.h>

@@ -12,10 +12,10 @@
 
 #include <stdbool.h>
 
-#include "util/ctx.h"
-#include "util/err.h"
 #include "profile/modifier.h"
 #include "profile/profile.h"
+#include "util/ctx.h"
+#include "util/err.h"
 
 /* How a file's current content compares to the wanted value. */
 enum pvt_cmp {

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units/check.h"
 #include "fake.h"
 #include "profile/profile.h"
+#include "units/check.h"
 
 static int setup(void **state)
 {

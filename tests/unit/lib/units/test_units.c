@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units/check.h"
 #include "engine/engine.h"
 #include "fake.h"
 #include "sys/x2apic.h"
+#include "units/check.h"
 
 static int setup(void **state)
 {
