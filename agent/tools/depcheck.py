@@ -79,28 +79,40 @@ def include_edges(root, files):
     return edges
 
 
-def nm(obj, *flags):
-    res = subprocess.run(["nm", "--format=posix"] + list(flags) + [obj],
+def nm(objs, *flags):
+    """{object: [(symbol, type)]} from one nm over all @objs."""
+    out = defaultdict(list)
+    if not objs:
+        return out
+    res = subprocess.run(["nm", "-A", "--format=posix"] + list(flags) + objs,
                          capture_output=True, text=True, check=True)
-    return [line.split()[:2] for line in res.stdout.splitlines() if line.strip()]
+    for line in res.stdout.splitlines():
+        # "OBJ: SYMBOL TYPE [VALUE SIZE]" (-A prefixes each line with its file)
+        obj, _, rest = line.partition(": ")
+        f = rest.split()
+        if len(f) >= 2:
+            out[obj].append((f[0], f[1]))
+    return out
 
 
 def call_edges(root, build, files):
     """(A, B, why) for every symbol A's object uses and B's defines."""
-    defined, used = {}, defaultdict(set)
-    missing = []
+    objs, missing = {}, []
     for f in files:
-        if not f.endswith(".c"):
-            continue
-        obj = os.path.join(build, module(f) + ".o")
-        if not os.path.exists(obj):
-            missing.append(obj)
-            continue
-        for name, kind in nm(obj, "--defined-only", "-g"):
+        if f.endswith(".c"):
+            obj = os.path.join(build, module(f) + ".o")
+            if os.path.exists(obj):
+                objs[obj] = module(f)
+            else:
+                missing.append(obj)
+    defined, used = {}, defaultdict(set)
+    for obj, syms in nm(list(objs), "--defined-only", "-g").items():
+        for name, kind in syms:
             if kind not in ("U", "w", "v"):
-                defined[name] = module(f)
-        for name, _ in nm(obj, "-u"):
-            used[module(f)].add(name)
+                defined[name] = objs[obj]
+    for obj, syms in nm(list(objs), "-u").items():
+        for name, _ in syms:
+            used[objs[obj]].add(name)
     edges = []
     for a, names in used.items():
         by = defaultdict(list)
