@@ -15,7 +15,8 @@ static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e)
 	    sd_bus_error_has_name(be, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
 		pvt_fail(e, -r, "pvtuned is not running (start it with 'systemctl start pvtuned', or use --no-daemon)");
 	else if (sd_bus_error_has_name(be, SD_BUS_ERROR_ACCESS_DENIED))
-		pvt_fail(e, -r, "access denied: %s", be->message ? be->message : "only root may do this");
+		pvt_fail(e, -r, "access denied: %s",
+			 be->message ? be->message : "only root may do this");
 	else if (be->message)
 		pvt_fail(e, -r, "%s", be->message);
 	else

@@ -512,7 +512,8 @@ int daemon_host_begin_exit(struct manager *d)
 	h->exiting = true;
 	r = pvt_timer_add(d->event, &h->exit_timer, 5 * 1000 * 1000, on_exit_timeout, d);
 	if (r < 0)	/* each QMP command still has its timeout */
-		pvt_log(LOG_WARNING, "host mode: no 5 s limit on restoring the VMs: %s", strerror(-r));
+		pvt_log(LOG_WARNING, "host mode: no 5 s limit on restoring the VMs: %s",
+			strerror(-r));
 	for_each(d, WANT_RESTORE);
 	exit_if_idle(d);
 	return 1;
