@@ -1,6 +1,6 @@
 /*
  * bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
- * /org/pvblk/pvtune1. Methods that change anything (Profile, Off) accept only
+ * /org/pvblk/pvtune1. Methods that change anything (Profile, AutoProfile, Off) accept only
  * callers whose effective uid is 0, from the sender's credentials.
  */
 #include <errno.h>
@@ -21,7 +21,19 @@ struct bus {
 	sd_bus *bus;
 };
 
-#define ERR_FAILED PVT_BUS_IFACE ".Error.Failed"
+/* An operation's -errno (ops.h) as the D-Bus error that means the same (bus_api.h). */
+static int op_error(sd_bus_error *err, int r, const char *msg)
+{
+	const char *name = PVT_BUS_ERROR_FAILED;
+
+	if (r == -ENOENT)
+		name = PVT_BUS_ERROR_NOT_FOUND;
+	else if (r == -EINVAL || r == -ELOOP || r == -E2BIG)
+		name = PVT_BUS_ERROR_INVALID;
+	else if (r == -EACCES || r == -EPERM)
+		name = SD_BUS_ERROR_ACCESS_DENIED;
+	return sd_bus_error_set(err, name, msg);
+}
 
 /* Microseconds of CLOCK_MONOTONIC: how long an operation took, for the log. */
 static uint64_t mono_usec(void)
@@ -113,7 +125,7 @@ static int m_list(sd_bus_message *m, void *userdata, sd_bus_error *err)
 			r = sd_bus_message_append(reply, "(ss)", names.v[i], p.summary);
 			pvt_profile_free(&p);
 		} else {
-			char *s = pvt_xasprintf("(broken: %s)", e.msg);
+			char *s = pvt_xasprintf("(broken: %s)", e.msg);	/* adm.h's ADM_BROKEN */
 
 			r = sd_bus_message_append(reply, "(ss)", names.v[i], s);
 			free(s);
@@ -145,8 +157,18 @@ static int m_active(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 static int m_recommend(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
+	struct pvt_err e;
+	char *name = NULL;
+	int r = pvt_op_recommend(&((struct manager *)userdata)->ctx, &name, &e);
+
+	return r < 0 ? op_error(err, r, e.msg) : reply_name(m, name);
+}
+
+static int m_mode(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
 	(void)err;
-	return reply_name(m, pvt_op_recommend(&((struct manager *)userdata)->ctx));
+	return reply_name(m, pvt_xstrdup(pvt_mode_auto(&((struct manager *)userdata)->ctx) ?
+					 "auto" : "manual"));
 }
 
 static void emit_changed(struct manager *d, const char *name, bool ok, const char *msg)
@@ -178,30 +200,42 @@ static void after_change(struct manager *d, const char *name, int r,
 		     !r ? "" : name ? "some items failed" : "some originals not restored");
 }
 
-/* Profile (@name) or Off (@name NULL): the guest at once, the VMs before the answer. */
-static int change(sd_bus_message *m, struct manager *d, const char *name, sd_bus_error *err)
+/*
+ * Profile (@name), AutoProfile (@autop) or Off (neither): the guest at
+ * once, the VMs before the answer.
+ */
+static int change(sd_bus_message *m, struct manager *d, const char *name, bool autop,
+		  sd_bus_error *err)
 {
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
 	int r = require_root(m, err), q;
+	char *picked = NULL;
 	uint64_t t0, t1;
 
 	if (r < 0)
 		return r;
 	t0 = mono_usec();
-	r = name ? manager_profile(d, name, &rep, &e) : manager_off(d, &rep, &e);
+	if (autop)
+		r = manager_auto_profile(d, &picked, &rep, &e);
+	else
+		r = name ? manager_profile(d, name, &rep, &e) : manager_off(d, &rep, &e);
 	t1 = mono_usec();
+	if (autop)
+		name = picked ? picked : "(auto)";
 	if (r < 0) {
 		if (name)
 			pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 		pvt_report_free(&rep);
-		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+		free(picked);
+		return op_error(err, r, e.msg);
 	}
 	/* with VMs, the reply waits for their [qemu] or their originals */
 	q = manager_answer(d, name ? MANAGER_VM_APPLY : MANAGER_VM_RESTORE, r, &rep, answer,
 			   sd_bus_message_ref(m));
 	after_change(d, name, r, &rep, t1 - t0);
 	pvt_report_free(&rep);
+	free(picked);
 	return q;
 }
 
@@ -210,12 +244,17 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	const char *name;
 	int r = sd_bus_message_read(m, "s", &name);
 
-	return r < 0 ? r : change(m, userdata, name, err);
+	return r < 0 ? r : change(m, userdata, name, false, err);
+}
+
+static int m_auto_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	return change(m, userdata, NULL, true, err);
 }
 
 static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	return change(m, userdata, NULL, err);
+	return change(m, userdata, NULL, false, err);
 }
 
 static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
@@ -227,7 +266,7 @@ static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 	if (r < 0) {
 		pvt_report_free(&rep);
-		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+		return op_error(err, r, e.msg);
 	}
 	/* with VMs, the reply waits for their verification */
 	r = manager_answer(d, MANAGER_VM_VERIFY, r, &rep, answer, sd_bus_message_ref(m));
@@ -247,8 +286,11 @@ static int m_info(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
-	if (pvt_profile_load(&d->ctx, name, &p, &e) < 0)
-		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+	if (pvt_names_check(name, &e) < 0)
+		return op_error(err, -EINVAL, e.msg);
+	r = pvt_profile_load(&d->ctx, name, &p, &e);
+	if (r < 0)
+		return op_error(err, r, e.msg);
 	r = sd_bus_message_new_method_return(m, &reply);
 	if (r >= 0)
 		r = sd_bus_message_append(reply, "sss", p.name, p.summary, p.description);
@@ -262,6 +304,8 @@ static int m_info(sd_bus_message *m, void *userdata, sd_bus_error *err)
 						  p.sec[i].opt[k].key, p.sec[i].opt[k].value);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(reply, p.files.v ? p.files.v : (char *[]){ NULL });
 	if (r >= 0)
 		r = sd_bus_send(NULL, reply, NULL);
 	sd_bus_message_unref(reply);
@@ -278,6 +322,11 @@ static const sd_bus_vtable vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Profile", SD_BUS_ARGS("s", name),
 				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
 				m_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("AutoProfile", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
+				m_auto_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ProfileMode", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", mode),
+				m_mode, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Off", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
 				m_off, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -288,7 +337,7 @@ static const sd_bus_vtable vtable[] = {
 				m_recommend, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("ProfileInfo", SD_BUS_ARGS("s", name),
 				SD_BUS_RESULT("s", name, "s", summary, "s", description,
-					      "as", chain, "a(sss)", options),
+					      "as", chain, "a(sss)", options, "as", files),
 				m_info, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("ProfileChanged",
 				SD_BUS_ARGS("s", name, "b", ok, "s", message), 0),

@@ -17,6 +17,13 @@ expect_rc() { if [ "$rc" = "$1" ]; then ok "$2 (exit $rc)"; else bad "$2: exit $
 expect_out() {
 	if grep -qF -- "$1" <<<"$out"; then ok "$2"; else bad "$2: output lacks '$1'" "$out"; fi
 }
+# expect_re REGEX NAME: a line of the output matches the extended REGEX
+expect_re() {
+	if grep -qE -- "$1" <<<"$out"; then ok "$2"; else bad "$2: no line matches '$1'" "$out"; fi
+}
+expect_no_re() {
+	if grep -qE -- "$1" <<<"$out"; then bad "$2: a line matches '$1'" "$out"; else ok "$2"; fi
+}
 expect_no_out() {
 	if grep -qF -- "$1" <<<"$out"; then bad "$2: output has '$1'" "$out"; else ok "$2"; fi
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test-daemon.sh: pvtuned on a private D-Bus bus (dbus-daemon with the
 # shipped policy file) against a fake tree: pvtune-adm through the daemon,
-# a non-root caller denied, ProfileChanged signal, kill -9 then restart and
-# off restores, rollback on SIGTERM.
+# its exit codes and JSON over D-Bus, a non-root caller denied,
+# ProfileChanged signal, auto mode, kill -9 then restart and off restores,
+# rollback on SIGTERM, --config and --root.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../assert.sh"
 for tool in dbus-daemon setpriv; do
@@ -43,8 +44,15 @@ start_daemon() {
 }
 
 run "$ADM" active
-expect_rc 1 "no daemon yet"
+expect_rc 4 "no daemon yet: not running"
 expect_out "pvtuned is not running" "clear message without the daemon"
+run "$ADM" --json verify
+expect_rc 4 "verify --json without the daemon"
+if python3 "$here/../adm/json_shape.py" verify 4 <<<"$out" >/dev/null; then
+	ok "verify --json without the daemon: verify's shape, status not-running"
+else
+	bad "verify --json without the daemon" "$out"
+fi
 
 start_daemon && ok "pvtuned starts and owns org.pvblk.pvtune1" || bad "pvtuned did not start" "$(cat "$T/pvtuned.log")"
 grep -q "ready (root $R" "$T/pvtuned.log" && ok "pvtuned logs ready" || bad "no ready line" "$(cat "$T/pvtuned.log")"
@@ -55,7 +63,7 @@ run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" list
 expect_rc 0 "non-root may list"
 expect_out "pvblk-guest-throughput" "list over D-Bus"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" profile pvblk-guest
-expect_rc 1 "non-root profile is refused"
+expect_rc 5 "non-root profile is refused: denied"
 expect_out "access denied: only root may call Profile" "AccessDenied for a non-root caller"
 expect_file "$R" /sys/block/pvda/queue/scheduler "[none] mq-deadline" "denied call changed nothing"
 expect_file "$R" /etc/pvtune/active_profile "" "denied call set no profile"
@@ -85,18 +93,49 @@ echo 4 >"$R/sys/block/vda/queue/nr_requests"
 echo 2 >"$R/sys/block/vda/queue/rq_affinity"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" verify
 expect_rc 1 "verify (as non-root) fails after a manual change"
-expect_out "rq_affinity      expected 1            actual 2            MISMATCH" "mismatch shown"
+expect_re "rq_affinity +expected 1 +actual 2 +MISMATCH" "mismatch shown"
 echo 1 >"$R/sys/block/vda/queue/rq_affinity"
 
 run "$ADM" profile_info pvblk-guest-throughput
 expect_out "Profile chain: pvblk-guest pvblk-guest-throughput" "profile_info through the daemon"
+expect_out "  /usr/lib/pvtune/profiles/pvblk-guest-throughput/tuned.conf" "profile_info lists the files through the daemon"
+run "$ADM" profile_info
+expect_out "Profile name: pvblk-guest" "profile_info without a name: the active one's"
 run "$ADM" recommend
 expect_out "pvblk-guest" "recommend through the daemon"
 run "$ADM" profile ../x
 expect_rc 2 "bad name refused by the CLI"
 run "$ADM" profile nope
-expect_rc 1 "unknown profile refused by the daemon"
+expect_rc 3 "unknown profile refused by the daemon: not found"
 expect_out "profile 'nope' not found" "daemon's error reaches the CLI"
+mkdir -p "$R/etc/pvtune/profiles/bad"
+printf '[disk]\nelevator=cfq\n[vm]\nswappiness=900\n' >"$R/etc/pvtune/profiles/bad/tuned.conf"
+run "$ADM" profile bad
+expect_rc 6 "an invalid profile through the daemon: invalid"
+expect_out "bad/tuned.conf:2: [disk] elevator=cfq" "every error through the daemon (1)"
+expect_out "bad/tuned.conf:4: [vm] swappiness=900" "every error through the daemon (2)"
+rm -r "$R/etc/pvtune/profiles/bad"
+for c in list active profile_mode recommend verify; do
+	run "$ADM" --json $c
+	if python3 "$here/../adm/json_shape.py" $c $rc <<<"$out" >/dev/null; then
+		ok "$c --json through the daemon: its shape"
+	else
+		bad "$c --json through the daemon" "$out"
+	fi
+done
+run "$ADM" --json profile_info pvblk-guest
+python3 "$here/../adm/json_shape.py" profile_info $rc <<<"$out" >/dev/null && ok "profile_info --json through the daemon" || bad "profile_info --json" "$out"
+
+# auto_profile over D-Bus: the recommended profile, auto mode
+run "$ADM" auto_profile
+expect_rc 0 "auto_profile through the daemon"
+run "$ADM" profile_mode
+expect_out "Profile selection mode: auto" "auto mode through the daemon"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" auto_profile
+expect_rc 5 "non-root auto_profile is refused"
+run "$ADM" profile pvblk-guest
+run "$ADM" profile_mode
+expect_out "Profile selection mode: manual" "profile: manual again"
 
 # kill -9 halfway: the originals are on disk; restart and off restores them
 kill -9 "$dpid"
@@ -141,6 +180,25 @@ expect_file "$R" /proc/sys/vm/swappiness 30 "start re-applies the active profile
 kill -TERM "$dpid"
 wait "$dpid"
 expect_file "$R" /proc/sys/vm/swappiness 30 "not_on_exit keeps the tuning"
+
+# auto mode: started, pvtuned applies the recommended profile
+run "$ADM" --no-daemon --root "$R" off
+echo auto >"$R/etc/pvtune/profile_mode"
+rm -f "$R/etc/pvtune/pvtuned.conf"
+start_daemon
+expect_file "$R" /etc/pvtune/active_profile pvblk-guest "auto mode: the recommended profile applied at start"
+grep -q "profile pvblk-guest applied (auto mode)" "$T/pvtuned.log" && ok "logged as auto mode" || bad "no auto mode line" "$(tail "$T/pvtuned.log")"
+kill -TERM "$dpid"
+wait "$dpid"
+rm -f "$R/etc/pvtune/profile_mode"
+
+# --config FILE: under --root, and it must exist; --root must be a directory
+run "$PVTUNED" --root "$R" --config /etc/pvtune/none.conf
+expect_rc 1 "a --config FILE that does not exist"
+expect_out "--config /etc/pvtune/none.conf: no such file: $R/etc/pvtune/none.conf (a FILE given is resolved under --root $R)" "says so, and where it looked"
+run "$PVTUNED" --root "$R/nonexistent"
+expect_rc 2 "--root of no directory"
+expect_out "not a directory" "says so"
 
 # a bad configuration stops the daemon with file and line
 printf '[daemon]\nrollback = sometimes\n' >"$R/etc/pvtune/pvtuned.conf"

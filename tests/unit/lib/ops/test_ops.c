@@ -117,11 +117,10 @@ static void test_bad_profile_changes_nothing(void **state)
 	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad2", &t->rep, &t->e), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "device pvda does not offer elevator 'bfq' (accepted: none mq-deadline)"));
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
-	/* a missing tunable on a pvblk disk, too */
-	fake_remove(t->root, "/sys/block/pvda/pvblk/poll_max_usecs");
-	fake_profile(t->root, "bad3", "[vm]\ndirty_ratio=45\n[pvblk]\npoll_max_usecs=9\n");
-	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad3", &t->rep, &t->e), -ENOENT);
-	assert_non_null(strstr(t->e.msg, "device pvda lacks this tunable"));
+	/* so does a sysctl this kernel does not have */
+	fake_profile(t->root, "bad3", "[vm]\ndirty_ratio=45\n[sysctl]\nvm.no_such=9\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad3", &t->rep, &t->e), -EINVAL);
+	assert_non_null(strstr(t->e.msg, "/proc/sys/vm/no_such does not exist"));
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
 	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
 	/* and a bad name */
@@ -186,11 +185,15 @@ static void test_verify_op(void **state)
 	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_MISMATCH), 1);
 }
 
-static void expect_recommend(struct fake_env *t, const char *want)
+static void expect_recommend(struct fake_env *t, int want_r, const char *want)
 {
-	char *r = pvt_op_recommend(&t->ctx);
+	char *r = NULL;
 
-	assert_string_equal(r, want);
+	assert_int_equal(pvt_op_recommend(&t->ctx, &r, &t->e), want_r);
+	if (want)
+		assert_string_equal(r, want);
+	else
+		assert_null(r);
 	free(r);
 }
 
@@ -198,14 +201,26 @@ static void test_recommend(void **state)
 {
 	struct fake_env *t = *state;
 
-	expect_recommend(t, "pvblk-guest");
+	/* a guest, but no profile for it: not named */
+	expect_recommend(t, -EINVAL, NULL);
+	assert_non_null(strstr(t->e.msg, "the profile for this machine, pvblk-guest, cannot be applied: profile 'pvblk-guest' not found"));
+	fake_profile(t->root, "pvblk-guest", "[main]\nsummary=g\n[disk]\nadd_random=0\n");
+	fake_profile(t->root, "pvblk-host", "[main]\nsummary=h\n[qemu]\npoll_max_ns=0\n");
+	expect_recommend(t, 0, "pvblk-guest");
+	/* one that would be refused on these disks is not named either */
+	fake_write(t->root, "/etc/pvtune/profiles/pvblk-guest/tuned.conf", "[disk]\nelevator=bfq\n");
+	expect_recommend(t, -EINVAL, NULL);
+	assert_non_null(strstr(t->e.msg, "does not offer elevator 'bfq'"));
+	fake_remove(t->root, "/etc/pvtune/profiles/pvblk-guest");
+	/* bare metal: nothing fits */
 	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vmx x2apic");
-	expect_recommend(t, "off");
+	expect_recommend(t, -ENOENT, NULL);
+	assert_non_null(strstr(t->e.msg, "no profile fits this machine"));
 	fake_write(t->root, "/dev/kvm", "");
-	expect_recommend(t, "pvblk-host");
+	expect_recommend(t, 0, "pvblk-host");
 	/* a flag that merely contains the word does not count */
 	fake_write(t->root, "/proc/cpuinfo", "flags\t\t: fpu hypervisor_x");
-	expect_recommend(t, "pvblk-host");
+	expect_recommend(t, 0, "pvblk-host");
 }
 
 static void test_active_file(void **state)

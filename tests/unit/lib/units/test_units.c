@@ -206,13 +206,16 @@ static void test_pvblk(void **state)
 	fake_write(t->root, "/sys/block/pvda/pvblk/batch_kicks", "1");
 	assert_int_equal(verify(t), 0);
 	assert_int_equal(result(t, "pvda", "poll_max_usecs")->st, PVT_ST_NA);
-	/* ... and an error naming the device at apply, before any write */
+	/* ... and n/a for that disk at apply, naming it: the rest is applied */
 	fake_write(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
-	assert_int_equal(plan(t, "[pvblk]\nirq_moderation=1\npoll_max_usecs=5\n"), 0);
-	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -ENOENT);
-	assert_non_null(strstr(t->e.msg, "[pvblk] poll_max_usecs: device pvda lacks this tunable"));
-	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
+	assert_int_equal(apply(t, "[pvblk]\nirq_moderation=1\npoll_max_usecs=5\n"), 0);
+	assert_int_equal(result(t, "pvda", "poll_max_usecs")->st, PVT_ST_NA);
+	assert_non_null(strstr(result(t, "pvda", "poll_max_usecs")->note,
+			       "device pvda lacks this tunable (/sys/block/pvda/pvblk/poll_max_usecs does not exist)"));
+	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "1");
+	assert_int_equal(verify(t), 0);
 	rollback(t);
+	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
 	assert_file(t->root, "/sys/block/pvda/pvblk/batch_kicks", "0");
 }
 
@@ -273,8 +276,8 @@ static void test_sysctl_vm(void **state)
 	assert_file(t->root, "/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
 	/* a sysctl this kernel lacks: refused before any write, n/a at verify */
 	assert_int_equal(plan(t, "[vm]\nswappiness=5\n[sysctl]\nkernel.nonexistent=1\n"), 0);
-	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -ENOENT);
-	assert_non_null(strstr(t->e.msg, "/proc/sys/kernel/nonexistent does not exist; nothing applied"));
+	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -EINVAL);
+	assert_non_null(strstr(t->e.msg, "[sysctl] kernel.nonexistent=1: /proc/sys/kernel/nonexistent does not exist"));
 	assert_int_equal(verify(t), 1);
 	assert_int_equal(result(t, NULL, "kernel.nonexistent")->st, PVT_ST_NA);
 	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
