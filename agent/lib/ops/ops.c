@@ -62,7 +62,12 @@ bool pvt_mode_auto(const struct pvt_ctx *ctx)
 
 static int mode_set(const struct pvt_ctx *ctx, bool autom, struct pvt_err *e)
 {
-	return pvt_write_atomic(ctx->root, PVT_MODE_FILE, autom ? "auto\n" : "manual\n", e);
+	char *now = NULL;
+	bool same = pvt_read_file(ctx->root, PVT_MODE_FILE, &now, NULL) == 0 &&
+		    strcmp(now, autom ? "auto" : "manual") == 0;
+
+	free(now);
+	return same ? 0 : pvt_write_atomic(ctx->root, PVT_MODE_FILE, autom ? "auto\n" : "manual\n", e);
 }
 
 /* A state file that cannot be written: never "not found" (that is for profiles). */

@@ -76,9 +76,19 @@ static const struct pvt_option *tuned_sets(const struct pvt_profile *t, const st
 	return NULL;
 }
 
+/* tuned's functions are tuned's to run: what they give stands as "${f:NAME}" */
+static int unrun(void *ud, const char *name, const struct pvt_strv *args, char **out,
+		 struct pvt_err *e)
+{
+	(void)ud, (void)args, (void)e;
+	*out = pvt_xasprintf("${f:%s}", name);
+	return 0;
+}
+
 static void tuned(const struct pvt_ctx *ctx, pid_t pid, const struct pvt_plan *plan,
 		  struct pvt_report *rep)
 {
+	const struct pvt_funcs f = { .call = unrun };
 	struct pvt_ctx tctx = *ctx;
 	struct pvt_profile t;
 	struct pvt_errs errs = {0};
@@ -92,7 +102,7 @@ static void tuned(const struct pvt_ctx *ctx, pid_t pid, const struct pvt_plan *p
 	tctx.profile_dirs = (struct pvt_strv){0};
 	pvt_strv_split(&tctx.profile_dirs, PVT_TUNED_DIRS, " ");
 	/* what it sets, as far as it reads; its own functions are not run */
-	pvt_profile_read_all(&tctx, pvt_strip(names), NULL, &t, &errs);
+	pvt_profile_read_all(&tctx, pvt_strip(names), &f, &t, &errs);
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct pvt_item *it = &plan->it[i];
 		const struct pvt_section *s;
@@ -115,7 +125,11 @@ static void tuned(const struct pvt_ctx *ctx, pid_t pid, const struct pvt_plan *p
 void pvt_op_other_tuners(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
 			 struct pvt_report *rep)
 {
-	pid_t pid = pvt_proc_find(ctx, "irqbalance");
+	static const char *const comms[] = { "irqbalance", "tuned" };
+	pid_t pids[2], pid;
+
+	pvt_procs_find(ctx, comms, 2, pids);
+	pid = pids[0];
 
 	for (size_t i = 0; pid && i < plan->n; i++) {
 		const struct pvt_item *it = &plan->it[i];
@@ -128,7 +142,6 @@ void pvt_op_other_tuners(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
 		warn(rep, it, note);
 		free(note);
 	}
-	pid = pvt_proc_find(ctx, "tuned");
-	if (pid)
-		tuned(ctx, pid, plan, rep);
+	if (pids[1])
+		tuned(ctx, pids[1], plan, rep);
 }

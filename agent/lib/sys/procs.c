@@ -6,11 +6,11 @@
 #include "sys/procs.h"
 #include "util/util.h"
 
-pid_t pvt_proc_find(const struct pvt_ctx *ctx, const char *comm)
+void pvt_procs_find(const struct pvt_ctx *ctx, const char *const *comms, size_t n, pid_t *pids)
 {
 	struct pvt_strv dirs = {0};
-	pid_t found = 0;
 
+	memset(pids, 0, n * sizeof(*pids));
 	pvt_list_dir(ctx->root, "/proc", &dirs, NULL);
 	for (size_t i = 0; i < dirs.n; i++) {
 		const char *d = dirs.v[i];
@@ -21,12 +21,12 @@ pid_t pvt_proc_find(const struct pvt_ctx *ctx, const char *comm)
 			continue;
 		pid = strtol(d, NULL, 10);
 		path = pvt_xasprintf("/proc/%s/comm", d);
-		if (pvt_read_file(ctx->root, path, &c, NULL) == 0 && strcmp(c, comm) == 0 &&
-		    (!found || pid < found))
-			found = (pid_t)pid;
+		if (pvt_read_file(ctx->root, path, &c, NULL) == 0)
+			for (size_t k = 0; k < n; k++)
+				if (strcmp(c, comms[k]) == 0 && (!pids[k] || pid < pids[k]))
+					pids[k] = (pid_t)pid;
 		free(c);
 		free(path);
 	}
 	pvt_strv_free(&dirs);
-	return found;
 }
