@@ -60,8 +60,8 @@ struct adm_backend {
 	void (*close)(void *h);
 };
 
-/* In-process back end rooted at @root (NULL: $PVTUNE_ROOT or /). */
-void *adm_local_open(const char *root, const struct adm_backend **ops, struct pvt_err *e);
+/* In-process back end rooted at @root (NULL: $PVTUNE_ROOT or /); -errno in @r if none. */
+void *adm_local_open(const char *root, const struct adm_backend **ops, int *r, struct pvt_err *e);
 /* D-Bus back end: the system bus ($DBUS_SYSTEM_BUS_ADDRESS honoured); -ENOTCONN in @r if none. */
 void *adm_bus_open(const struct adm_backend **ops, int *r, struct pvt_err *e);
 

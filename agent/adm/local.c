@@ -1,4 +1,5 @@
 /* local.c: pvtune-adm --no-daemon: the operations done in-process. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,12 +129,15 @@ static const struct adm_backend local_ops = {
 	.recommend = l_recommend, .info = l_info, .close = l_close,
 };
 
-void *adm_local_open(const char *root, const struct adm_backend **ops, struct pvt_err *e)
+void *adm_local_open(const char *root, const struct adm_backend **ops, int *r, struct pvt_err *e)
 {
 	struct local *l = pvt_xcalloc(1, sizeof(*l));
 
 	pvt_ctx_init(&l->ctx, root);
-	if (pvt_store_load(&l->ctx, &l->store, e) < 0) {
+	*r = pvt_store_load(&l->ctx, &l->store, e);
+	if (*r < 0) {
+		if (*r == -ENOENT)	/* a state file, not a profile */
+			*r = -EIO;
 		pvt_ctx_free(&l->ctx);
 		free(l);
 		return NULL;

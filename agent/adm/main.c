@@ -363,9 +363,9 @@ static int run(struct adm *a, const struct command *c, const char *arg, bool loc
 		return cmd_check(a, arg);
 	if (!strcmp(c->name, "qemu-args") || !strcmp(c->name, "libvirt-xml"))
 		return cmd_qemu(a, c->name, arg);
-	a->h = local ? adm_local_open(a->root, &a->ops, &e) : adm_bus_open(&a->ops, &r, &e);
+	a->h = local ? adm_local_open(a->root, &a->ops, &r, &e) : adm_bus_open(&a->ops, &r, &e);
 	if (!a->h)
-		return fail(a, local ? -EIO : r, e.msg);
+		return fail(a, r, e.msg);
 	if (!strcmp(c->name, "list") || (!strcmp(c->name, "profile") && !arg))
 		ret = cmd_list(a);
 	else if (!strcmp(c->name, "active") || !strcmp(c->name, "profile_mode"))

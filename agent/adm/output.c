@@ -225,7 +225,7 @@ int adm_out_report(struct adm_out *out, const char *profile, int r, const struct
 	if (r < 0)
 		return code;
 	if (r > 0)
-		printf("%s failed: %zu item(s) do not hold (MISMATCH or FAILED above), %zu warning(s)\n",
+		printf("%s failed: %zu item(s) do not hold, %zu warning(s)\n",
 		       done, bad, warn);
 	else
 		printf("%s succeeded: %zu item(s), %zu changed, %zu n/a, %zu warning(s)\n", done,

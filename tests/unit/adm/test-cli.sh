@@ -413,6 +413,28 @@ run "$ADM" --no-daemon list --root "$R" --json
 expect_rc 0 "global options after the command"
 shape list "and --json there too"
 
+### bash completion: commands, options (a command's own too), profile names
+complete_words() { # the words of a command line, the last one being completed
+	bash -c '
+		_init_completion() { words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
+			cur=${words[cword]}; prev=${words[cword-1]}; }
+		_filedir() { :; }
+		complete() { :; }
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_pvtune_adm; printf "%s\n" "${COMPREPLY[@]}"' _ "$top/agent/pvtune-adm.bash-completion" "$@"
+}
+out=$(complete_words pvtune-adm ver)
+[ "$out" = verify ] && ok "completion: a command" || bad "completion of 'ver'" "$out"
+out=$(complete_words pvtune-adm verify --i)
+[ "$out" = --ignore-missing ] && ok "completion: verify's own option" || bad "completion of 'verify --i'" "$out"
+out=$(complete_words pvtune-adm --)
+expect_out "--version" "completion: global options"
+out=$(complete_words pvtune-adm profile --root "$R" pvblk-guest-l)
+[ "$out" = pvblk-guest-latency ] && ok "completion: profile names under --root" || bad "completion of a name" "$out"
+out=$(complete_words pvtune-adm check --root "$R" pvblk-h)
+[ "$out" = pvblk-host ] && ok "completion: check takes profile names" || bad "completion for check" "$out"
+
 ### text columns stay aligned with long names
 mkdir -p "$R/sys/block/pvdverylongdiskname0/queue" "$R/sys/block/pvdverylongdiskname0/device"
 for f in scheduler:"[none] mq-deadline" read_ahead_kb:128 nr_requests:256 rq_affinity:1 add_random:1; do

@@ -507,7 +507,7 @@ static void test_functions(void **state)
 		     "kernel.h=${f:strip:  a :b  }\nkernel.i=${f:cpulist_invert:0}\n"
 		     "kernel.j=${f:regex_search_ternary:x86_64:^x86:intel:other}\n"
 		     "kernel.k=${f:cpuinfo_check:x2apic:yes:no}\nkernel.l=${i:PROFILE_DIR}\n"
-		     "kernel.m=${f:assertion:same:1:1}z\n");
+		     "kernel.m=${f:assertion:same:1:1}z\nkernel.n=\\${list}\n");
 	assert_int_equal(pvt_profile_load(&t->ctx, "fn", &p, &e), 0);
 	s = pvt_profile_section(&p, "sysctl");
 	assert_string_equal(pvt_section_get(s, "kernel.a"), "vm");
@@ -523,6 +523,7 @@ static void test_functions(void **state)
 	assert_string_equal(pvt_section_get(s, "kernel.k"), "yes");
 	assert_string_equal(pvt_section_get(s, "kernel.l"), "/usr/lib/pvtune/profiles/fn");
 	assert_string_equal(pvt_section_get(s, "kernel.m"), "z");
+	assert_string_equal(pvt_section_get(s, "kernel.n"), "${list}");
 	pvt_profile_free(&p);
 	/* on bare metal */
 	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu");
