@@ -2,8 +2,14 @@
 """json_shape.py CMD RC < JSON: the answer of `pvtune-adm --json CMD` has
 exactly the keys pvtune-adm(8), JSON OUTPUT, gives that command, each of its
 type, and its "status" and "ok" agree with the exit code RC. Prints what is
-wrong and exits 1, or exits 0."""
+wrong and exits 1, or exits 0.
+
+json_shape.py --batch LIST: the same for each line "FILE CMD RC NAME" of LIST
+(FILE holds the JSON; FILE.expr, if there, a Python expression on it, d, that
+must be true), printing "ok NAME" or "FAIL NAME: why" for each: one Python
+start for a whole test script (each costs up to seconds on a loaded machine)."""
 import json
+import os
 import sys
 
 S, N, B, I = str, type(None), bool, int
@@ -63,9 +69,8 @@ def check(v, spec, where):
     check(v, (spec,), where)
 
 
-def main():
-    cmd, rc = sys.argv[1], int(sys.argv[2])
-    text = sys.stdin.read()
+def verify(cmd, rc, text, expr=None):
+    """None if @text is @cmd's answer for exit @rc (and @expr holds), else why not."""
     try:
         d = json.loads(text)
         shape = dict(COMMON, **SHAPES[cmd])
@@ -73,8 +78,25 @@ def main():
         assert d["status"] == EXIT[rc], "status %r for exit %d" % (d["status"], rc)
         assert d["ok"] == (rc == 0), "ok %r for exit %d" % (d["ok"], rc)
         assert (d["message"] is None) == (rc == 0) or rc == 1, "message %r for exit %d" % (d["message"], rc)
-    except (AssertionError, ValueError) as e:
-        print("json_shape %s: %s\n%s" % (cmd, e, text))
+        if expr:
+            assert eval(expr, {"d": d}), expr
+    except (AssertionError, ValueError, KeyError, IndexError, TypeError) as e:
+        return "%s: %s\n%s" % (cmd, e, text)
+    return None
+
+
+def main():
+    if sys.argv[1] == "--batch":
+        for line in open(sys.argv[2]):
+            f, cmd, rc, name = line.rstrip("\n").split(" ", 3)
+            expr = open(f + ".expr").read() if os.path.exists(f + ".expr") else None
+            why = verify(cmd, int(rc), open(f).read(), expr)
+            # one line each: the JSON's own lines joined
+            print("ok %s" % name if why is None else "FAIL %s: %s" % (name, " ".join(why.split())))
+        return
+    why = verify(sys.argv[1], int(sys.argv[2]), sys.stdin.read())
+    if why:
+        print("json_shape " + why)
         sys.exit(1)
 
 

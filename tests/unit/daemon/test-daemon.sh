@@ -48,11 +48,7 @@ expect_rc 4 "no daemon yet: not running"
 expect_out "pvtuned is not running" "clear message without the daemon"
 run "$ADM" --json verify
 expect_rc 4 "verify --json without the daemon"
-if python3 "$here/../adm/json_shape.py" verify 4 <<<"$out" >/dev/null; then
-	ok "verify --json without the daemon: verify's shape, status not-running"
-else
-	bad "verify --json without the daemon" "$out"
-fi
+shape verify "verify --json without the daemon: verify's shape, status not-running"
 
 start_daemon && ok "pvtuned starts and owns org.pvblk.pvtune1" || bad "pvtuned did not start" "$(cat "$T/pvtuned.log")"
 grep -q "ready (root $R" "$T/pvtuned.log" && ok "pvtuned logs ready" || bad "no ready line" "$(cat "$T/pvtuned.log")"
@@ -117,14 +113,10 @@ expect_out "bad/tuned.conf:4: [vm] swappiness=900" "every error through the daem
 rm -r "$R/etc/pvtune/profiles/bad"
 for c in list active profile_mode recommend verify; do
 	run "$ADM" --json $c
-	if python3 "$here/../adm/json_shape.py" $c $rc <<<"$out" >/dev/null; then
-		ok "$c --json through the daemon: its shape"
-	else
-		bad "$c --json through the daemon" "$out"
-	fi
+	shape $c "$c --json through the daemon: its shape"
 done
 run "$ADM" --json profile_info pvblk-guest
-python3 "$here/../adm/json_shape.py" profile_info $rc <<<"$out" >/dev/null && ok "profile_info --json through the daemon" || bad "profile_info --json" "$out"
+shape profile_info "profile_info --json through the daemon"
 
 # auto_profile over D-Bus: the recommended profile, auto mode
 run "$ADM" auto_profile
