@@ -125,11 +125,7 @@ static void tuned(const struct pvt_ctx *ctx, pid_t pid, const struct pvt_plan *p
 void pvt_op_other_tuners(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
 			 struct pvt_report *rep)
 {
-	static const char *const comms[] = { "irqbalance", "tuned" };
-	pid_t pids[2], pid;
-
-	pvt_procs_find(ctx, comms, 2, pids);
-	pid = pids[0];
+	pid_t pid = pvt_irqbalance_pid(ctx), tpid;
 
 	for (size_t i = 0; pid && i < plan->n; i++) {
 		const struct pvt_item *it = &plan->it[i];
@@ -142,6 +138,7 @@ void pvt_op_other_tuners(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
 		warn(rep, it, note);
 		free(note);
 	}
-	if (pids[1])
-		tuned(ctx, pids[1], plan, rep);
+	tpid = pvt_tuned_pid(ctx);
+	if (tpid)
+		tuned(ctx, tpid, plan, rep);
 }

@@ -1,7 +1,8 @@
 /*
- * tuners.h: the other tuners on this machine. irqbalance moves interrupts;
- * tuned applies its own profile (/etc/tuned/active_profile), read here with
- * the same loader from tuned's profile directories. Each item of a plan
+ * tuners.h: the other tuners on this machine (sys/procs.h finds them).
+ * irqbalance moves interrupts; tuned applies its own profile
+ * (/etc/tuned/active_profile), read here with the same loader from tuned's
+ * profile directories. Each item of a plan
  * that one of them also sets gets a warning saying who will undo it.
  */
 #ifndef PVT_OPS_TUNERS_H

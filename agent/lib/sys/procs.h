@@ -1,16 +1,21 @@
-/* procs.h: processes by name, for the other tuners (tuned, irqbalance). */
+/*
+ * procs.h: the other tuners that run here, found where they say so (no walk
+ * over /proc, which costs milliseconds): tuned by its pid file, irqbalance
+ * by its socket; each pid is checked to be that program's (/proc/PID/comm).
+ */
 #ifndef PVT_PROCS_H
 #define PVT_PROCS_H
 
-#include <stddef.h>
 #include <sys/types.h>
 
 #include "util/ctx.h"
 
-/*
- * One pass over /proc (the root's): @pids[i] is the lowest pid whose comm is
- * @comms[i], or 0.
- */
-void pvt_procs_find(const struct pvt_ctx *ctx, const char *const *comms, size_t n, pid_t *pids);
+#define PVT_TUNED_PID_FILE "/run/tuned/tuned.pid"
+#define PVT_IRQBALANCE_DIR "/run/irqbalance"	/* irqbalancePID.sock */
+
+/* tuned's pid (its pid file), or 0 when it does not run. */
+pid_t pvt_tuned_pid(const struct pvt_ctx *ctx);
+/* irqbalance's pid (its socket's name), or 0 when it does not run. */
+pid_t pvt_irqbalance_pid(const struct pvt_ctx *ctx);
 
 #endif

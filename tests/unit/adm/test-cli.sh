@@ -441,9 +441,12 @@ run "${A[@]}" off
 rm -r "$R/sys/block/pvdverylongdiskname0"
 
 ### other tuners: what they will undo
-mkdir -p "$R/proc/4242" "$R/proc/4343" "$R/usr/lib/tuned/virtual-guest" "$R/etc/tuned"
+mkdir -p "$R/proc/4242" "$R/proc/4343" "$R/usr/lib/tuned/virtual-guest" "$R/etc/tuned" \
+	"$R/run/tuned" "$R/run/irqbalance"
 echo irqbalance >"$R/proc/4242/comm"
 echo tuned >"$R/proc/4343/comm"
+echo 4343 >"$R/run/tuned/tuned.pid"
+touch "$R/run/irqbalance/irqbalance4242.sock"
 echo virtual-guest >"$R/etc/tuned/active_profile"
 printf '[main]\nsummary=tuned profile\n[sysctl]\nvm.swappiness=30\n[disk]\nreadahead=>4096\n' \
 	>"$R/usr/lib/tuned/virtual-guest/tuned.conf"
@@ -454,7 +457,7 @@ expect_re "^irq +irq25:virtio0-req.0 +affinity .* warning: irqbalance \(pid 4242
 expect_re "^vm +- +swappiness .* warning: tuned \(pid 4343, profile virtual-guest\) sets this too and will undo it: .*virtual-guest/tuned.conf:4: \[sysctl\] vm.swappiness=30" "tuned's named with its file and line"
 expect_re "^disk +vda +readahead .* warning: tuned .*\[disk\] readahead=>4096" "and its disk settings"
 run "${A[@]}" off
-rm -r "$R/proc/4242" "$R/proc/4343" "$R/etc/tuned"
+rm -r "$R/proc/4242" "$R/proc/4343" "$R/etc/tuned" "$R/run/tuned" "$R/run/irqbalance"
 
 ### qemu-args / libvirt-xml: from the profile files, no daemon needed
 PVTUNE_QEMU_VERSION=7.2 run "$ADM" --root "$R" qemu-args pvblk-host

@@ -370,9 +370,16 @@ static void test_other_tuners(void **state)
 	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
 	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_WARN), 0);
 	/* irqbalance: each [irq] item; tuned: what its profile sets too */
+	/* found where they say: a pid file, a socket, each checked in /proc */
+	fake_write(t->root, "/run/irqbalance/irqbalance901.sock", "");
+	fake_write(t->root, "/run/tuned/tuned.pid", "78");
+	fake_write(t->root, "/proc/78/comm", "bash");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_WARN), 0);
 	fake_write(t->root, "/proc/901/comm", "irqbalance");
 	fake_write(t->root, "/proc/77/comm", "tuned");
-	fake_write(t->root, "/proc/78/comm", "bash");
+	fake_write(t->root, "/run/tuned/tuned.pid", "77");
 	fake_write(t->root, "/etc/tuned/active_profile", "virtual-guest");
 	fake_write(t->root, "/usr/lib/tuned/virtual-guest/tuned.conf",
 		   "[main]\ninclude=throughput-performance\n[vm]\ndirty_ratio=30\n");
