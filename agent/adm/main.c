@@ -238,7 +238,8 @@ static int cmd_check(struct adm *a, const char *target)
 	n = pvt_op_check(&ctx, target, file, &name, &errs, &notes);
 	adm_out_check(&a->out, name, &errs, &notes);
 	code = n ? adm_exit_code(errs.code[0]) : ADM_OK;
-	code = adm_out_end(&a->out, code, n ? errs.msg[0] : NULL);
+	/* with text, the errors are on stdout already */
+	code = adm_out_end(&a->out, code, n && a->out.json ? errs.msg[0] : NULL);
 	pvt_errs_free(&errs);
 	pvt_report_free(&notes);
 	free(name);

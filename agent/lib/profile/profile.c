@@ -158,10 +158,12 @@ void pvt_section_set(struct pvt_section *s, const char *key, const char *value,
 
 void pvt_section_unset(struct pvt_section *s, const char *key)
 {
+	char *k = key ? pvt_xstrdup(key) : NULL;	/* @key may be an option's own */
+
 	for (size_t i = 0; i < s->nopt;) {
 		struct pvt_option *o = &s->opt[i];
 
-		if (key && strcmp(o->key, key) != 0) {
+		if (k && strcmp(o->key, k) != 0) {
 			i++;
 			continue;
 		}
@@ -171,6 +173,7 @@ void pvt_section_unset(struct pvt_section *s, const char *key)
 		memmove(o, o + 1, (s->nopt - i - 1) * sizeof(*o));
 		s->nopt--;
 	}
+	free(k);
 }
 
 int pvt_opt_err(struct pvt_err *e, int r, const struct pvt_section *s,
