@@ -40,7 +40,7 @@ void adm_info_free(struct adm_info *info);
 
 /*
  * A list entry whose profile does not load has the summary "(broken:
- * MESSAGE)" (the D-Bus List's convention).
+ * MESSAGE)" (pvt_op_list_summary(), the D-Bus List's convention).
  */
 #define ADM_BROKEN "(broken: "
 

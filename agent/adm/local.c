@@ -21,19 +21,11 @@ static int l_list(void *h, struct pvt_strv *names, struct pvt_strv *summaries,
 	(void)e;
 	pvt_profile_list(&l->ctx, &all);
 	for (size_t i = 0; i < all.n; i++) {
-		struct pvt_profile p;
-		struct pvt_err perr;
+		char *sum = pvt_op_list_summary(&l->ctx, all.v[i]);
 
 		pvt_strv_push(names, all.v[i]);
-		if (pvt_profile_load(&l->ctx, all.v[i], &p, &perr) == 0) {
-			pvt_strv_push(summaries, p.summary);
-			pvt_profile_free(&p);
-		} else {
-			char *s = pvt_xasprintf(ADM_BROKEN "%s)", perr.msg);
-
-			pvt_strv_push(summaries, s);
-			free(s);
-		}
+		pvt_strv_push(summaries, sum);
+		free(sum);
 	}
 	pvt_strv_free(&all);
 	return 0;

@@ -118,18 +118,10 @@ static int m_list(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "(ss)");
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
-		struct pvt_profile p;
-		struct pvt_err e;
+		char *sum = pvt_op_list_summary(&d->ctx, names.v[i]);	/* "(broken: ...)" */
 
-		if (pvt_profile_load(&d->ctx, names.v[i], &p, &e) == 0) {
-			r = sd_bus_message_append(reply, "(ss)", names.v[i], p.summary);
-			pvt_profile_free(&p);
-		} else {
-			char *s = pvt_xasprintf("(broken: %s)", e.msg);	/* adm.h's ADM_BROKEN */
-
-			r = sd_bus_message_append(reply, "(ss)", names.v[i], s);
-			free(s);
-		}
+		r = sd_bus_message_append(reply, "(ss)", names.v[i], sum);
+		free(sum);
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);

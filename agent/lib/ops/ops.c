@@ -365,6 +365,28 @@ int pvt_op_startup(const struct pvt_ctx *ctx, struct pvt_store *s, const char *f
 	return *name ? apply(ctx, s, *name, false, rep, e) : 0;
 }
 
+char *pvt_op_list_summary(const struct pvt_ctx *ctx, const char *name)
+{
+	struct pvt_profile p;
+	struct pvt_err e;
+	char *out, *nl;
+	size_t more = 0;
+
+	if (pvt_profile_load(ctx, name, &p, &e) == 0) {
+		out = pvt_xstrdup(p.summary);
+		pvt_profile_free(&p);
+		return out;
+	}
+	nl = strchr(e.msg, '\n');
+	for (char *c = nl; c; c = strchr(c + 1, '\n'))
+		more++;
+	if (nl)
+		*nl = '\0';
+	if (more)
+		return pvt_xasprintf("(broken: %s; %zu more: pvtune-adm check %s)", e.msg, more, name);
+	return pvt_xasprintf("(broken: %s)", e.msg);
+}
+
 int pvt_op_check(const struct pvt_ctx *ctx, const char *target, bool file, char **name,
 		 struct pvt_errs *errs, struct pvt_report *notes)
 {

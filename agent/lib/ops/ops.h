@@ -76,6 +76,11 @@ int pvt_op_recommend(const struct pvt_ctx *ctx, char **name, struct pvt_err *e);
 int pvt_op_startup(const struct pvt_ctx *ctx, struct pvt_store *s, const char *fallback,
 		   char **name, struct pvt_report *rep, struct pvt_err *e);
 /*
+ * A profile's summary for list, or, when it does not load, "(broken: ERROR)"
+ * with its first error ("; N more: pvtune-adm check NAME" when there are).
+ */
+char *pvt_op_list_summary(const struct pvt_ctx *ctx, const char *name);
+/*
  * pvtune-adm check: load @target (profile names, or a tuned.conf path with
  * @file) and plan it for the devices present, applying nothing. Every error
  * goes to @errs; @notes gets what planning says without being an error (a

@@ -365,6 +365,13 @@ run "${A[@]}" --json profile broken
 shape profile "profile --json, invalid"
 run "${A[@]}" list
 expect_out "(broken: " "list marks a broken profile"
+profile broken2 "[vm]
+swappiness=900
+dirty_ratio=101"
+run "${A[@]}" list
+expect_re "^- broken2 +- \(broken: .*broken2/tuned.conf:2: \[vm\] swappiness=900: .*; 1 more: pvtune-adm check broken2\)$" \
+	"list: the first error of a profile, on one line, and how to see the rest"
+rm -r "$R/etc/pvtune/profiles/broken2"
 run "${A[@]}" --json list
 shape list "list --json: a broken profile has its error" \
 	'[p for p in d["profiles"] if p["name"] == "broken"][0]["summary"] is None and "cfq" in [p for p in d["profiles"] if p["name"] == "broken"][0]["error"]' 

@@ -46,9 +46,13 @@ start_daemon() {
 run "$ADM" active
 expect_rc 4 "no daemon yet: not running"
 expect_out "pvtuned is not running" "clear message without the daemon"
-run "$ADM" --json verify
-expect_rc 4 "verify --json without the daemon"
-shape verify "verify --json without the daemon: verify's shape, status not-running"
+# every command that needs pvtuned: exit 4, in its own JSON shape
+for c in list active profile_mode recommend verify off auto_profile "profile pvblk-guest" \
+	"profile_info pvblk-guest"; do
+	run "$ADM" --json $c
+	expect_rc 4 "$c --json without the daemon: not running"
+	shape "${c%% *}" "$c --json without the daemon: its shape, status not-running"
+done
 
 start_daemon && ok "pvtuned starts and owns org.pvblk.pvtune1" || bad "pvtuned did not start" "$(cat "$T/pvtuned.log")"
 grep -q "ready (root $R" "$T/pvtuned.log" && ok "pvtuned logs ready" || bad "no ready line" "$(cat "$T/pvtuned.log")"
