@@ -422,7 +422,7 @@ int main(int argc, char **argv)
 		return usage_error(json, NULL, "unknown command '%s'", cmd);
 	/* the command's own options, and the global ones again, anywhere after it */
 	first = optind;
-	optind = 1;
+	optind = 0;	/* glibc: a new argument vector */
 	while ((opt = getopt_long(argc - first, argv + first, "jnr:hi", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': json = true; break;
