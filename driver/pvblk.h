@@ -35,7 +35,9 @@
 #define PVBLK_POLL_START_NS	4000
 /* Defaults of the tunables and the limit on poll_max_usecs. */
 #define PVBLK_POLL_MAX_USECS_DEFAULT	50
-#define PVBLK_POLL_MAX_USECS_LIMIT	10000
+#define PVBLK_POLL_MAX_USECS_LIMIT	1000
+/* A polling window closes after this many passes in a row found nothing. */
+#define PVBLK_POLL_EMPTY_PASSES	2
 /* irq_moderation only defers interrupts with this many requests out. */
 #define PVBLK_MODERATE_MIN	4
 /* irq_poll weight: completions one poll pass may report. */
@@ -62,6 +64,7 @@ struct pvblk_vq_stats {
 	u64 cbatch_max;		/* most requests retired by one pass */
 	u64 cbatch_hist[PVBLK_HIST_BUCKETS];
 	u64 poll_windows;	/* times completion polling started */
+	u64 poll_empty;		/* polling passes that found nothing */
 	u64 moderated;		/* interrupts re-armed with a deferred threshold */
 	u64 timeouts;		/* blk-mq timeouts of this queue's requests */
 	u64 timeout_reaped;	/* completions no interrupt reported, found
@@ -87,6 +90,7 @@ struct pvblk_vq {
 	u64 poll_ns;		/* current polling window */
 	u64 last_found_ns;	/* polling: when completions last turned up */
 	u64 armed_ns;		/* interrupts: when they were last re-armed */
+	unsigned int empty_passes;	/* polling passes in a row that found nothing */
 
 	struct pvblk_vq_stats stats;
 	char name[PVBLK_VQ_NAME_LEN];

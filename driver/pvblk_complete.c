@@ -8,12 +8,12 @@
  * is closed or nothing is left in flight, an irq_poll handler (softirq)
  * keeps polling the used ring while completions keep coming and requests
  * are out, and re-arms the interrupt when a window passes with nothing
- * found; in those other cases the interrupt handler re-arms at once, with
- * no softirq. The window adapts the way QEMU's AioContext polling does: it
- * grows (doubling from 4 us, up to poll_max_usecs) when polling finds
- * completions or when an interrupt follows soon after re-arming with
- * requests out, and it halves (to closed, below 4 us) when a window runs
- * out empty.
+ * found or two passes in a row find nothing; in those other cases the
+ * interrupt handler re-arms at once, with no softirq. The window adapts the
+ * way QEMU's AioContext polling does: it grows (doubling from 4 us, up to
+ * poll_max_usecs) when polling finds completions or when an interrupt
+ * follows soon after re-arming with requests out, and it halves (to closed,
+ * below 4 us) when a window runs out empty.
  *
  * With irq_moderation on, a re-armed interrupt is deferred until 3/4 of the
  * requests in flight are done (virtqueue_enable_cb_delayed()) whenever
@@ -226,6 +226,7 @@ void pvblk_vq_done(struct virtqueue *vq)
 		if (poll) {
 			/* Leave callbacks off: the poller takes over. */
 			pvq->last_found_ns = now;
+			pvq->empty_passes = 0;
 			pvblk_stat_add(pvq, poll_windows, 1);
 		} else {
 			found += pvblk_rearm(pv, pvq, &iob);
@@ -245,9 +246,15 @@ void pvblk_vq_done(struct virtqueue *vq)
 }
 
 /*
- * irq_poll handler (softirq): poll the used ring while the window lasts and
- * requests are out. Returning @budget keeps the poller scheduled; returning
- * less means it completed and the interrupt is armed again.
+ * irq_poll handler (softirq): poll the used ring while the window lasts,
+ * requests are out and passes keep finding completions. It returns only the
+ * work it did (at most @budget): irq_poll calls a handler that stays
+ * scheduled with less than its weight done again at once, within its own
+ * softirq budget and time limit, so every pass here is a real look at the
+ * ring and none is counted as work it was not. Two empty passes in a row
+ * close the window: the interrupt is armed again, and the softirq ends
+ * rather than spinning (irq_poll would otherwise re-raise itself for up to
+ * 2 ms, then hand over to ksoftirqd, starving the submitter on this vCPU).
  */
 static int pvblk_iopoll(struct irq_poll *iop, int budget)
 {
@@ -264,15 +271,20 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 	now = ktime_get_ns();
 	if (found) {
 		pvq->last_found_ns = now;
+		pvq->empty_passes = 0;
 		pvblk_window_grow(pvq, max_ns);
+	} else {
+		pvblk_stat_add(pvq, poll_empty, 1);
+		pvq->empty_passes++;
 	}
 
 	if (likely(!virtqueue_is_broken(pvq->vq)) && pvq->inflight &&
+	    pvq->empty_passes < PVBLK_POLL_EMPTY_PASSES &&
 	    now - pvq->last_found_ns < min(pvq->poll_ns, max_ns)) {
 		spin_unlock_irqrestore(&pvq->lock, flags);
 		pvblk_finish_batch(&iob);
 		pvblk_room_again(pv, found);
-		return budget;
+		return min_t(unsigned int, found, budget);
 	}
 
 	/*
@@ -289,12 +301,15 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 		/* Completions slipped in before the interrupt was armed. */
 		virtqueue_disable_cb(pvq->vq);
 		pvq->last_found_ns = now;
+		pvq->empty_passes = 0;
+		pvblk_stat_add(pvq, poll_windows, 1);
 		irq_poll_sched(iop);
 	}
 	spin_unlock_irqrestore(&pvq->lock, flags);
 	pvblk_finish_batch(&iob);
 	pvblk_room_again(pv, found);
-	return 0;
+	/* Completed: irq_poll must not requeue us, so less than @budget. */
+	return min_t(unsigned int, found, budget - 1);
 }
 
 /*

@@ -179,10 +179,11 @@ static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
 			READ_ONCE(s->irqs_empty), READ_ONCE(s->completions),
 			READ_ONCE(s->polled), READ_ONCE(s->ring_full));
 	len += scnprintf(buf + len, size - len,
-			 " batches=%llu batch_max=%llu cbatches=%llu cbatch_max=%llu poll_windows=%llu moderated=%llu poll_ns=%llu",
+			 " batches=%llu batch_max=%llu cbatches=%llu cbatch_max=%llu poll_windows=%llu poll_empty=%llu moderated=%llu poll_ns=%llu",
 			 READ_ONCE(s->batches), READ_ONCE(s->batch_max),
 			 READ_ONCE(s->cbatches), READ_ONCE(s->cbatch_max),
-			 READ_ONCE(s->poll_windows), READ_ONCE(s->moderated),
+			 READ_ONCE(s->poll_windows), READ_ONCE(s->poll_empty),
+			 READ_ONCE(s->moderated),
 			 READ_ONCE(pvq->poll_ns));
 	len += scnprintf(buf + len, size - len,
 			 " timeouts=%llu timeout_reaped=%llu",

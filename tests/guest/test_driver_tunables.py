@@ -23,6 +23,10 @@ test "$(cat $T/poll_max_usecs)" = 50
 # bad values are refused and change nothing
 pv_expect_fail sh -c "echo abc > $T/poll_max_usecs"
 pv_expect_fail sh -c "echo 20000 > $T/poll_max_usecs"
+# the window's upper bound is 1 ms: a softirq must not poll for longer
+pv_expect_fail sh -c "echo 1001 > $T/poll_max_usecs"
+echo 1000 > $T/poll_max_usecs
+echo 50 > $T/poll_max_usecs
 pv_expect_fail sh -c "echo -1 > $T/poll_max_usecs"
 pv_expect_fail sh -c "echo 2 > $T/irq_moderation"
 pv_expect_fail sh -c "echo maybe > $T/batch_kicks"
@@ -34,7 +38,7 @@ load() {	# load NAME: batched 4k random reads at queue depth 32
 	    --iodepth_batch_complete_min=8 --size=256m --io_size=12m \
 	    --output=/pvtest/fio-$1.txt
 }
-snap() { for k in requests kicks kicks_suppressed batches polled poll_windows moderated irqs; do echo "$k=$(pv_stat_sum $N $k)"; done > /tmp/$1; }
+snap() { for k in requests kicks kicks_suppressed batches polled poll_windows poll_empty moderated irqs; do echo "$k=$(pv_stat_sum $N $k)"; done > /tmp/$1; }
 delta() { echo $(( $(grep "^$2=" /tmp/$3 | cut -d= -f2) - $(grep "^$2=" /tmp/$1 | cut -d= -f2) )); }
 
 ### poll_max_usecs=0: nothing is found by polling, no polling window opens
@@ -57,6 +61,22 @@ snap b
 echo "poll_max_usecs=1000, qd 32: irqs=$(delta a irqs b) poll_windows=$(delta a poll_windows b) polled=$(delta a polled b)" | tee -a /pvtest/summary
 test "$(delta a poll_windows b)" -gt 0
 test "$(delta a poll_windows b)" -le "$(delta a irqs b)"
+### ... and polling does not spin: a window closes after two passes in a
+### row found nothing, however wide it is. Before, the poller claimed its
+### whole budget on empty passes and irq_poll kept re-raising the softirq
+### until the window ran out. Sparse completions (qd 4, 200 us each) keep
+### the window wide and mostly empty: that took tens of empty passes per
+### window, now it takes at most two.
+test "$(delta a poll_empty b)" -le $((2 * $(delta a poll_windows b)))
+snap a
+fio --name=poll4 --filename=/dev/$N --ioengine=io_uring --direct=1 \
+    --rw=randread --bs=4k --iodepth=4 --iodepth_batch_submit=1 \
+    --iodepth_batch_complete_min=1 --size=256m --io_size=4m \
+    --output=/pvtest/fio-poll4.txt
+snap b
+echo "poll_max_usecs=1000, qd 4: irqs=$(delta a irqs b) poll_windows=$(delta a poll_windows b) poll_empty=$(delta a poll_empty b) polled=$(delta a polled b)" | tee -a /pvtest/summary
+test "$(delta a poll_windows b)" -gt 0
+test "$(delta a poll_empty b)" -le $((2 * $(delta a poll_windows b)))
 ### ... but never with nothing in flight: one request at a time never polls
 snap a
 dd if=/dev/$N of=/dev/null bs=4k count=2000 iflag=direct 2>/dev/null
