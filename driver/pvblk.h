@@ -14,6 +14,7 @@
 #define PVBLK_H
 
 #include <linux/blk-mq.h>
+#include <linux/hrtimer.h>
 #include <linux/irq_poll.h>
 #include <linux/log2.h>
 #include <linux/mutex.h>
@@ -38,8 +39,15 @@
 #define PVBLK_POLL_MAX_USECS_LIMIT	1000
 /* A polling window closes after this many passes in a row found nothing. */
 #define PVBLK_POLL_EMPTY_PASSES	2
-/* irq_moderation only defers interrupts with this many requests out. */
+/*
+ * irq_moderation only defers interrupts with this many requests out, while
+ * completions keep coming (an interrupt within PVBLK_MODERATE_MAX_NS of the
+ * one before, whose pass retired at least PVBLK_MODERATE_FOUND), and for at
+ * most PVBLK_MODERATE_MAX_NS.
+ */
 #define PVBLK_MODERATE_MIN	4
+#define PVBLK_MODERATE_FOUND	2
+#define PVBLK_MODERATE_MAX_NS	(50 * NSEC_PER_USEC)
 /* irq_poll weight: completions one poll pass may report. */
 #define PVBLK_IOPOLL_WEIGHT	64
 
@@ -66,6 +74,9 @@ struct pvblk_vq_stats {
 	u64 poll_windows;	/* times completion polling started */
 	u64 poll_empty;		/* polling passes that found nothing */
 	u64 moderated;		/* interrupts re-armed with a deferred threshold */
+	u64 moderation_expired;	/* deferrals the time bound ended, retiring
+				 * completions they held back
+				 */
 	u64 timeouts;		/* blk-mq timeouts of this queue's requests */
 	u64 timeout_reaped;	/* completions no interrupt reported, found
 				 * by the timeout handler (lost interrupts)
@@ -91,6 +102,11 @@ struct pvblk_vq {
 	u64 last_found_ns;	/* polling: when completions last turned up */
 	u64 armed_ns;		/* interrupts: when they were last re-armed */
 	unsigned int empty_passes;	/* polling passes in a row that found nothing */
+
+	/* Interrupt moderation's time bound (pvblk_complete.c), under @lock. */
+	struct hrtimer mod_timer;
+	u64 mod_armed_ns;	/* when a deferred interrupt was armed; 0: none */
+	u64 last_irq_ns;	/* when the last interrupt came */
 
 	struct pvblk_vq_stats stats;
 	char name[PVBLK_VQ_NAME_LEN];

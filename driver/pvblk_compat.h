@@ -11,6 +11,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/hrtimer.h>
 #include <linux/version.h>
 #include <linux/virtio_config.h>
 
@@ -183,5 +184,21 @@ static inline bool pvblk_notify_needs_order(struct virtio_device *vdev)
 	return false;
 #endif
 }
+
+/* hrtimer_setup() replaced hrtimer_init() plus setting ->function in 6.13. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+static inline void pvblk_hrtimer_setup(struct hrtimer *timer,
+				       enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+	hrtimer_setup(timer, fn, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+}
+#else
+static inline void pvblk_hrtimer_setup(struct hrtimer *timer,
+				       enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+	hrtimer_init(timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	timer->function = fn;
+}
+#endif
 
 #endif /* PVBLK_COMPAT_H */

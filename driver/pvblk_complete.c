@@ -16,11 +16,13 @@
  * below 4 us) when a window runs out empty.
  *
  * With irq_moderation on, a re-armed interrupt is deferred until 3/4 of the
- * requests in flight are done (virtqueue_enable_cb_delayed()) whenever
- * enough are out for that to save interrupts.
+ * requests in flight are done (virtqueue_enable_cb_delayed()) while
+ * completions keep coming and enough are out for that to save interrupts,
+ * and a timer bounds the deferral to PVBLK_MODERATE_MAX_NS.
  */
 #include <linux/bitops.h>
 #include <linux/device.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 
 #include "pvblk.h"
@@ -118,29 +120,66 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
 	return found;
 }
 
-/* Re-arm the interrupt; false when completions are already waiting. */
-static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq)
+/* Start the moderation timer for the deferral armed at @armed_ns. */
+static void pvblk_mod_timer_start(struct pvblk_vq *pvq, u64 armed_ns)
 {
-	if (READ_ONCE(pv->irq_moderation) &&
+	/*
+	 * Every caller holds pvq->lock, and so does the timer function when
+	 * it decides: a timer already queued fires early at worst and is
+	 * then started again for the newer deadline.
+	 */
+	if (!hrtimer_is_queued(&pvq->mod_timer))
+		hrtimer_start(&pvq->mod_timer,
+			      ns_to_ktime(armed_ns + PVBLK_MODERATE_MAX_NS),
+			      HRTIMER_MODE_ABS);
+}
+
+/*
+ * Re-arm the interrupt; false when completions are already waiting. @found
+ * is how many requests the pass that leads here retired.
+ *
+ * With irq_moderation on, while completions keep coming (interrupts within
+ * PVBLK_MODERATE_MAX_NS of each other, the last pass retired at least
+ * PVBLK_MODERATE_FOUND) and enough requests are out, the interrupt is
+ * deferred until 3/4 of them are done (virtqueue_enable_cb_delayed()).
+ * That alone holds a finished request back for as long as the device takes
+ * to finish the others, which on a slow or throttled backend is
+ * milliseconds: the moderation timer bounds the deferral to
+ * PVBLK_MODERATE_MAX_NS, as a NIC's coalescing timer does.
+ */
+static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+			  unsigned int found)
+{
+	if (READ_ONCE(pv->irq_moderation) && found >= PVBLK_MODERATE_FOUND &&
 	    pvq->inflight >= PVBLK_MODERATE_MIN) {
 		pvblk_stat_add(pvq, moderated, 1);
-		return virtqueue_enable_cb_delayed(pvq->vq);
+		if (!virtqueue_enable_cb_delayed(pvq->vq))
+			return false;
+		pvq->mod_armed_ns = ktime_get_ns();
+		pvblk_mod_timer_start(pvq, pvq->mod_armed_ns);
+		return true;
 	}
+	pvq->mod_armed_ns = 0;
 	return virtqueue_enable_cb(pvq->vq);
 }
 
 /*
  * Re-arm the interrupt, retiring what slipped in meanwhile; returns how many
- * requests that retired.
+ * requests that retired. @found: what the caller's pass retired, 0 where
+ * the interrupt must not be deferred (completions are not coming closely).
  */
 static unsigned int pvblk_rearm(struct pvblk_dev *pv, struct pvblk_vq *pvq,
-				struct io_comp_batch *iob)
+				struct io_comp_batch *iob, unsigned int found)
 {
-	unsigned int found = 0;
+	unsigned int more = 0, n;
 
-	while (!pvblk_arm_irq(pv, pvq))
-		found += pvblk_reap(pvq, false, iob);
-	return found;
+	while (!pvblk_arm_irq(pv, pvq, found)) {
+		n = pvblk_reap(pvq, false, iob);
+		more += n;
+		if (found)
+			found += n;
+	}
+	return more;
 }
 
 static void pvblk_window_grow(struct pvblk_vq *pvq, u64 max_ns)
@@ -196,7 +235,7 @@ void pvblk_vq_done(struct virtqueue *vq)
 	DEFINE_IO_COMP_BATCH(iob);
 	unsigned int found;
 	unsigned long flags;
-	bool poll = false;
+	bool poll = false, dense = false;
 	u64 now = 0;
 
 	if (unlikely(pvblk_lose_irq(pv)))
@@ -205,9 +244,15 @@ void pvblk_vq_done(struct virtqueue *vq)
 	spin_lock_irqsave(&pvq->lock, flags);
 	pvblk_stat_add(pvq, irqs, 1);
 	virtqueue_disable_cb(vq);
+	pvq->mod_armed_ns = 0;	/* the deferred interrupt came */
 
-	if (max_ns) {
+	if (max_ns || READ_ONCE(pv->irq_moderation)) {
 		now = ktime_get_ns();
+		/* Completions keep coming: interrupts close together. */
+		dense = now - pvq->last_irq_ns <= PVBLK_MODERATE_MAX_NS;
+		pvq->last_irq_ns = now;
+	}
+	if (max_ns) {
 		/* A short wait after re-arming: a longer window catches it. */
 		if (pvq->armed_ns && now - pvq->armed_ns <= max_ns)
 			pvblk_window_grow(pvq, max_ns);
@@ -229,7 +274,7 @@ void pvblk_vq_done(struct virtqueue *vq)
 			pvq->empty_passes = 0;
 			pvblk_stat_add(pvq, poll_windows, 1);
 		} else {
-			found += pvblk_rearm(pv, pvq, &iob);
+			found += pvblk_rearm(pv, pvq, &iob, dense ? found : 0);
 			if (max_ns)
 				pvblk_note_armed(pvq, now);
 		}
@@ -295,7 +340,7 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 	if (pvq->inflight)
 		pvblk_window_shrink(pvq);
 	irq_poll_complete(iop);
-	if (pvblk_arm_irq(pv, pvq)) {
+	if (pvblk_arm_irq(pv, pvq, found)) {
 		pvblk_note_armed(pvq, now);
 	} else {
 		/* Completions slipped in before the interrupt was armed. */
@@ -339,7 +384,7 @@ enum blk_eh_timer_return pvblk_timeout(struct request *req)
 	 */
 	if (pvq->vq->callback && !virtqueue_is_broken(pvq->vq) &&
 	    !test_bit(IRQ_POLL_F_SCHED, &pvq->iop.state))
-		found += pvblk_rearm(pv, pvq, NULL);
+		found += pvblk_rearm(pv, pvq, NULL, found);
 	if (found)
 		pvblk_stat_add(pvq, timeout_reaped, found);
 	spin_unlock_irqrestore(&pvq->lock, flags);
@@ -356,22 +401,68 @@ enum blk_eh_timer_return pvblk_timeout(struct request *req)
 	return BLK_EH_RESET_TIMER;
 }
 
+/*
+ * The moderation timer (hard interrupt context): a deferred interrupt has
+ * not come within PVBLK_MODERATE_MAX_NS of being armed. Retire what the
+ * used ring holds and re-arm for the next completion: completions have
+ * not been coming closely, so the next interrupt is not deferred.
+ */
+static enum hrtimer_restart pvblk_mod_timer_fn(struct hrtimer *timer)
+{
+	struct pvblk_vq *pvq = container_of(timer, struct pvblk_vq, mod_timer);
+	struct pvblk_dev *pv = pvq->vq->vdev->priv;
+	DEFINE_IO_COMP_BATCH(iob);
+	unsigned int found = 0;
+	unsigned long flags;
+	u64 armed;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	armed = pvq->mod_armed_ns;
+	if (!armed || virtqueue_is_broken(pvq->vq)) {
+		/* The interrupt came, or the interrupt was armed plainly. */
+	} else if (ktime_get_ns() < armed + PVBLK_MODERATE_MAX_NS) {
+		/* Deferred again since this timer was started. */
+		pvblk_mod_timer_start(pvq, armed);
+	} else {
+		pvq->mod_armed_ns = 0;
+		virtqueue_disable_cb(pvq->vq);
+		found = pvblk_reap(pvq, false, &iob);
+		if (found)
+			pvblk_stat_add(pvq, moderation_expired, 1);
+		/* No interrupt for a while: completions stopped coming. */
+		found += pvblk_rearm(pv, pvq, &iob, 0);
+	}
+	spin_unlock_irqrestore(&pvq->lock, flags);
+
+	pvblk_finish_batch(&iob);
+	pvblk_room_again(pv, found);
+	return HRTIMER_NORESTART;
+}
+
 void pvblk_polling_init(struct pvblk_dev *pv)
 {
 	unsigned int i;
 
-	for (i = 0; i < pv->num_vqs; i++)
+	for (i = 0; i < pv->num_vqs; i++) {
 		irq_poll_init(&pv->vqs[i].iop, PVBLK_IOPOLL_WEIGHT,
 			      pvblk_iopoll);
+		pvblk_hrtimer_setup(&pv->vqs[i].mod_timer, pvblk_mod_timer_fn);
+		pv->vqs[i].mod_armed_ns = 0;
+	}
 }
 
-/* Wait for running pollers and keep them from being scheduled again. */
+/*
+ * Wait for running pollers and moderation timers and keep them from being
+ * scheduled again (the device raises no more interrupts by now).
+ */
 void pvblk_polling_stop(struct pvblk_dev *pv)
 {
 	unsigned int i;
 
-	for (i = 0; i < pv->num_vqs; i++)
+	for (i = 0; i < pv->num_vqs; i++) {
 		irq_poll_disable(&pv->vqs[i].iop);
+		hrtimer_cancel(&pv->vqs[i].mod_timer);
+	}
 }
 
 /* blk-mq ->poll() for the poll queues (no interrupt; io_uring IOPOLL). */
