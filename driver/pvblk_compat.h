@@ -31,20 +31,32 @@ pvblk_alloc_disk(struct blk_mq_tag_set *set, struct queue_limits *lim,
 	return blk_mq_alloc_disk(set, lim, data);
 }
 
+/*
+ * The limits lock first, then the freeze, as the block layer takes them
+ * (the reverse is a lockdep report on 6.13+, where a freeze is a lock to
+ * lockdep). queue_limits_commit_update_frozen() does the freezing part on
+ * 6.13+ (6.12.y has a backport; the open-coded order is the same).
+ */
 static inline int pvblk_set_write_cache(struct request_queue *q, bool wc)
 {
 	struct queue_limits lim;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 	int err;
+#endif
 
-	blk_mq_freeze_queue(q);
 	lim = queue_limits_start_update(q);
 	if (wc)
 		lim.features |= BLK_FEAT_WRITE_CACHE;
 	else
 		lim.features &= ~BLK_FEAT_WRITE_CACHE;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	return queue_limits_commit_update_frozen(q, &lim);
+#else
+	blk_mq_freeze_queue(q);
 	err = queue_limits_commit_update(q, &lim);
 	blk_mq_unfreeze_queue(q);
 	return err;
+#endif
 }
 #elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
 #error "pvblk: kernels 6.9 and 6.10 are not supported (untested API mix)"

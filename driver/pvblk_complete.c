@@ -18,7 +18,7 @@
  * With irq_moderation on, a re-armed interrupt is deferred until 3/4 of the
  * requests in flight are done (virtqueue_enable_cb_delayed()) while
  * completions keep coming and enough are out for that to save interrupts,
- * and a timer bounds the deferral to PVBLK_MODERATE_MAX_NS.
+ * and a timer bounds the deferral to irq_moderation_usecs.
  */
 #include <linux/bitops.h>
 #include <linux/device.h>
@@ -28,7 +28,7 @@
 #include "pvblk.h"
 #include "pvblk_compat.h"
 
-static blk_status_t pvblk_result(u8 status)
+blk_status_t pvblk_result(u8 status)
 {
 	switch (status) {
 	case VIRTIO_BLK_S_OK:
@@ -81,6 +81,14 @@ static void pvblk_finish_batch(struct io_comp_batch *iob)
 		iob->complete(iob);
 }
 
+/* Fault injection (debugfs fail_status): fail this request. */
+static bool pvblk_fail_status(struct pvblk_dev *pv)
+{
+	return IS_ENABLED(CONFIG_DEBUG_FS) &&
+	       atomic_read(&pv->fail_status) > 0 &&
+	       atomic_dec_if_positive(&pv->fail_status) >= 0;
+}
+
 /*
  * Pull every finished request off the used ring. Called with pvq->lock
  * held; each request goes to blk-mq exactly once, because a buffer is
@@ -107,8 +115,13 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
 		pvblk_stat_add(pvq, completions, 1);
 		if (polled)
 			pvblk_stat_add(pvq, polled, 1);
-		if (unlikely(blk_should_fake_timeout(req->q)))
+		if (unlikely(pvblk_fail_status(req->q->queuedata)))
+			vbr->status = VIRTIO_BLK_S_IOERR;
+		if (unlikely(blk_should_fake_timeout(req->q))) {
+			/* Left for ->timeout, which ends it (as null_blk). */
+			vbr->returned = true;
 			continue;
+		}
 		if (!blk_mq_complete_request_remote(req) &&
 		    !blk_mq_add_to_batch(req, iob,
 					 vbr->status != VIRTIO_BLK_S_OK,
@@ -120,8 +133,14 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
 	return found;
 }
 
+static u64 pvblk_mod_max_ns(struct pvblk_dev *pv)
+{
+	return (u64)READ_ONCE(pv->irq_moderation_usecs) * NSEC_PER_USEC;
+}
+
 /* Start the moderation timer for the deferral armed at @armed_ns. */
-static void pvblk_mod_timer_start(struct pvblk_vq *pvq, u64 armed_ns)
+static void pvblk_mod_timer_start(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+				  u64 armed_ns)
 {
 	/*
 	 * Every caller holds pvq->lock, and so does the timer function when
@@ -130,7 +149,7 @@ static void pvblk_mod_timer_start(struct pvblk_vq *pvq, u64 armed_ns)
 	 */
 	if (!hrtimer_is_queued(&pvq->mod_timer))
 		hrtimer_start(&pvq->mod_timer,
-			      ns_to_ktime(armed_ns + PVBLK_MODERATE_MAX_NS),
+			      ns_to_ktime(armed_ns + pvblk_mod_max_ns(pv)),
 			      HRTIMER_MODE_ABS);
 }
 
@@ -139,13 +158,13 @@ static void pvblk_mod_timer_start(struct pvblk_vq *pvq, u64 armed_ns)
  * is how many requests the pass that leads here retired.
  *
  * With irq_moderation on, while completions keep coming (interrupts within
- * PVBLK_MODERATE_MAX_NS of each other, the last pass retired at least
+ * irq_moderation_usecs of each other, the last pass retired at least
  * PVBLK_MODERATE_FOUND) and enough requests are out, the interrupt is
  * deferred until 3/4 of them are done (virtqueue_enable_cb_delayed()).
  * That alone holds a finished request back for as long as the device takes
  * to finish the others, which on a slow or throttled backend is
  * milliseconds: the moderation timer bounds the deferral to
- * PVBLK_MODERATE_MAX_NS, as a NIC's coalescing timer does.
+ * irq_moderation_usecs, as a NIC's coalescing timer does.
  */
 static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq,
 			  unsigned int found)
@@ -156,7 +175,7 @@ static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq,
 		if (!virtqueue_enable_cb_delayed(pvq->vq))
 			return false;
 		pvq->mod_armed_ns = ktime_get_ns();
-		pvblk_mod_timer_start(pvq, pvq->mod_armed_ns);
+		pvblk_mod_timer_start(pv, pvq, pvq->mod_armed_ns);
 		return true;
 	}
 	pvq->mod_armed_ns = 0;
@@ -249,7 +268,7 @@ void pvblk_vq_done(struct virtqueue *vq)
 	if (max_ns || READ_ONCE(pv->irq_moderation)) {
 		now = ktime_get_ns();
 		/* Completions keep coming: interrupts close together. */
-		dense = now - pvq->last_irq_ns <= PVBLK_MODERATE_MAX_NS;
+		dense = now - pvq->last_irq_ns <= pvblk_mod_max_ns(pv);
 		pvq->last_irq_ns = now;
 	}
 	if (max_ns) {
@@ -358,6 +377,25 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 }
 
 /*
+ * End a request the device will never return: its virtqueue is broken
+ * (surprise removal, a device error, or debugfs' break). Called with
+ * pvq->lock held; false if the request was no longer in flight. A broken
+ * virtqueue returns no more buffers (virtqueue_get_buf() gives NULL), so
+ * the request cannot also be ended by pvblk_reap().
+ */
+static bool pvblk_fail_locked(struct pvblk_vq *pvq, struct request *req)
+{
+	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
+
+	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
+		return false;
+	vbr->status = VIRTIO_BLK_S_IOERR;
+	pvq->inflight--;
+	blk_mq_complete_request(req);
+	return true;
+}
+
+/*
  * blk-mq ->timeout(). virtio cannot abort a request, so one the device still
  * holds just gets more time. One the device has finished while no interrupt
  * came would wait for ever, though: with EVENT_IDX the device notifies only
@@ -366,25 +404,46 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
  * barriers, so the guest and QEMU's I/O thread can both miss the other's
  * index update.) So retire what the used ring holds, point used_event at
  * the present again, and say so.
+ *
+ * Two requests are ended here: one whose virtqueue is broken fails with
+ * an I/O error (the device will never return it, and re-arming the timer
+ * for ever would also keep del_gendisk() waiting for ever), and one the
+ * device returned while blk-mq faked a timeout (CONFIG_FAIL_IO_TIMEOUT)
+ * ends with the device's status, as null_blk does.
  */
 enum blk_eh_timer_return pvblk_timeout(struct request *req)
 {
 	struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
 	struct pvblk_dev *pv = req->q->queuedata;
+	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
 	unsigned int found;
 	unsigned long flags;
+	bool failed;
+
+	if (unlikely(READ_ONCE(vbr->returned))) {
+		blk_mq_complete_request(req);
+		return BLK_EH_DONE;
+	}
 
 	spin_lock_irqsave(&pvq->lock, flags);
 	pvblk_stat_add(pvq, timeouts, 1);
+	if (unlikely(virtqueue_is_broken(pvq->vq))) {
+		failed = pvblk_fail_locked(pvq, req);
+		spin_unlock_irqrestore(&pvq->lock, flags);
+		if (failed)
+			dev_warn_ratelimited(disk_to_dev(pv->disk),
+					     "%s: device is broken: request failed on timeout\n",
+					     pvq->name);
+		return BLK_EH_DONE;
+	}
 	found = pvblk_reap(pvq, false, NULL);
 	/*
 	 * A queue with an interrupt whose poller is not running has
 	 * callbacks on: re-arm them so the device notifies again. (Poll
 	 * queues have no callback; a running poller re-arms when it stops.)
 	 */
-	if (pvq->vq->callback && !virtqueue_is_broken(pvq->vq) &&
-	    !test_bit(IRQ_POLL_F_SCHED, &pvq->iop.state))
-		found += pvblk_rearm(pv, pvq, NULL, found);
+	if (pvq->vq->callback && !test_bit(IRQ_POLL_F_SCHED, &pvq->iop.state))
+		found += pvblk_rearm(pv, pvq, NULL, 0);
 	if (found)
 		pvblk_stat_add(pvq, timeout_reaped, found);
 	spin_unlock_irqrestore(&pvq->lock, flags);
@@ -401,9 +460,42 @@ enum blk_eh_timer_return pvblk_timeout(struct request *req)
 	return BLK_EH_RESET_TIMER;
 }
 
+static bool pvblk_fail_one(struct request *req, void *data)
+{
+	struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
+	unsigned int *n = data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	if (virtqueue_is_broken(pvq->vq) && pvblk_fail_locked(pvq, req))
+		(*n)++;
+	spin_unlock_irqrestore(&pvq->lock, flags);
+	return true;
+}
+
+/*
+ * Before a broken device is removed: fail every request it holds, at once
+ * rather than one timeout after another, so that del_gendisk(), which
+ * waits for them, returns. New requests fail on submission already (a
+ * broken virtqueue refuses buffers).
+ */
+void pvblk_fail_broken(struct pvblk_dev *pv)
+{
+	struct request_queue *q = pv->disk->queue;
+	unsigned int n = 0;
+
+	blk_mq_quiesce_queue(q);
+	blk_mq_tagset_busy_iter(&pv->tag_set, pvblk_fail_one, &n);
+	blk_mq_tagset_wait_completed_request(&pv->tag_set);
+	blk_mq_unquiesce_queue(q);
+	if (n)
+		dev_warn(disk_to_dev(pv->disk),
+			 "device is broken: %u requests failed on removal\n", n);
+}
+
 /*
  * The moderation timer (hard interrupt context): a deferred interrupt has
- * not come within PVBLK_MODERATE_MAX_NS of being armed. Retire what the
+ * not come within irq_moderation_usecs of being armed. Retire what the
  * used ring holds and re-arm for the next completion: completions have
  * not been coming closely, so the next interrupt is not deferred.
  */
@@ -420,9 +512,9 @@ static enum hrtimer_restart pvblk_mod_timer_fn(struct hrtimer *timer)
 	armed = pvq->mod_armed_ns;
 	if (!armed || virtqueue_is_broken(pvq->vq)) {
 		/* The interrupt came, or the interrupt was armed plainly. */
-	} else if (ktime_get_ns() < armed + PVBLK_MODERATE_MAX_NS) {
+	} else if (ktime_get_ns() < armed + pvblk_mod_max_ns(pv)) {
 		/* Deferred again since this timer was started. */
-		pvblk_mod_timer_start(pvq, armed);
+		pvblk_mod_timer_start(pv, pvq, armed);
 	} else {
 		pvq->mod_armed_ns = 0;
 		virtqueue_disable_cb(pvq->vq);

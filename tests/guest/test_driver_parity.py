@@ -7,7 +7,8 @@ image size): pvblk takes every disk, then one disk of each pair moves to
 virtio_blk. The guest dumps, for each disk, every file under
 /sys/block/<disk>/queue/ (recursively: iosched/, independent_access_ranges/
 where the kernel has them) and every regular file in /sys/block/<disk>/
-itself: its mode, and its value, or how reading it failed ("<errno N>"), or
+itself: its mode, and its value byte for byte (a trailing newline counts),
+or how reading it failed ("<errno N>"), or
 "<write-only>" for a file without read permission (not read: sysfs refuses,
 and a write-only attribute such as a trigger must not be poked). The host
 compares the dumps of each pair: the same files, modes and values, except
@@ -59,7 +60,7 @@ def one(rel):
     else:
         try:
             with open(p, "rb") as f:
-                val = f.read().decode("utf-8", "replace").strip().replace("\n", "\\n")
+                val = f.read().decode("utf-8", "replace").replace("\n", "\\n")
         except OSError as e:
             val = "<errno %d>" % e.errno
     out.append("%s\t%o\t%s" % (rel, mode, val))
@@ -132,7 +133,8 @@ def test_queue_parity(ctx):
     # zeroes limits of its own.
     for slot in (0x10, 0x11):
         vm.extra += disk("d%x" % slot, slot,
-                         image=make_image(vm.path("d%x.img" % slot), 64))
+                         image=make_image(vm.path("d%x.img" % slot), 64),
+                         dev={"serial": "PVPARITY1"})
     for slot in (0x12, 0x13):
         vm.extra += disk("d%x" % slot, slot,
                          image=make_image(vm.path("d%x.img" % slot), 64),
@@ -160,7 +162,7 @@ def test_queue_parity(ctx):
         problems += ["%s (%s vs %s): %s" % (a, drivers[a][1], drivers[b][1], d)
                      for d in compare(pv, vb)]
         # The reference itself: virtio_blk's disk is rotational.
-        assert vb["queue/rotational"][1] == "1", vb["queue/rotational"]
+        assert vb["queue/rotational"][1] == "1\\n", vb["queue/rotational"]
         if "queue/wbt_lat_usec" in vb:
-            assert vb["queue/wbt_lat_usec"][1] == "75000", vb["queue/wbt_lat_usec"]
+            assert vb["queue/wbt_lat_usec"][1] == "75000\\n", vb["queue/wbt_lat_usec"]
     assert not problems, "pvblk differs from virtio_blk:\n  " + "\n  ".join(problems)

@@ -19,6 +19,7 @@ echo none > /sys/block/$N/queue/scheduler
 test "$(cat $T/batch_kicks)" = 1
 test "$(cat $T/irq_moderation)" = 1
 test "$(cat $T/poll_max_usecs)" = 50
+test "$(cat $T/irq_moderation_usecs)" = 50
 
 # bad values are refused and change nothing
 pv_expect_fail sh -c "echo abc > $T/poll_max_usecs"
@@ -30,6 +31,9 @@ echo 50 > $T/poll_max_usecs
 pv_expect_fail sh -c "echo -1 > $T/poll_max_usecs"
 pv_expect_fail sh -c "echo 2 > $T/irq_moderation"
 pv_expect_fail sh -c "echo maybe > $T/batch_kicks"
+pv_expect_fail sh -c "echo 0 > $T/irq_moderation_usecs"
+pv_expect_fail sh -c "echo 1001 > $T/irq_moderation_usecs"
+test "$(cat $T/irq_moderation_usecs)" = 50
 test "$(cat $T/poll_max_usecs)" = 50
 
 load() {	# load NAME: batched 4k random reads at queue depth 32
@@ -87,7 +91,10 @@ test "$(delta a poll_windows b)" -eq 0
 test "$(delta a polled b)" -eq 0
 
 ### irq_moderation: deferred re-arming only when on (polling off, so
-### every interrupt re-arms at once)
+### every interrupt re-arms at once). Under TCG completions come further
+### apart than the default 50 us bound: a 1 ms bound lets them count as
+### "coming closely" here.
+echo 1000 > $T/irq_moderation_usecs
 echo 0 > $T/poll_max_usecs
 echo 0 > $T/irq_moderation
 snap a; load nomod; snap b
@@ -95,6 +102,7 @@ test "$(delta a moderated b)" -eq 0
 echo 1 > $T/irq_moderation
 snap a; load mod; snap b
 test "$(delta a moderated b)" -gt 0
+echo 50 > $T/irq_moderation_usecs
 
 ### batch_kicks: one kick per batch when on, one per request when off
 echo 1 > $T/batch_kicks
@@ -164,21 +172,26 @@ def test_tunables(ctx):
 # millisecond. A qd 32 writer keeps the queue full beside a qd 1 sync
 # reader, on one virtqueue. Without a bound, an interrupt deferred until 3/4
 # of the ~33 requests out are done holds the reader's finished read back
-# until ~24 throttled writes are done, ~24 ms: its p99 grows from about a
-# millisecond to tens of them. With the bound a deferral lasts 50 us at
-# most, and is not tried while completions come one at a time, so the
-# reader's p99 with moderation on must stay within 10% of moderation off.
+# until ~24 throttled writes are done: measured, its p50 went from 0.10 to
+# 6 ms and its p99 from 5 to 61 ms (12x). With the bound a deferral lasts
+# 50 us at most, and is not tried while completions come far apart, so the
+# reader should see what it sees with moderation off.
 #
-# Robustness. The host is shared: other guests take the cores, and a
-# reader's p99 is set by how long this guest's vCPU thread waits for one
-# (5 to 40 ms between runs of one setting, here). Comparing runs of on and
-# off, even ABBA with medians of p99s, gave 0.8x to 1.4x for the same code
-# under load. So the comparison is interleaved finely instead: one 24 s
-# reader run while irq_moderation flips every 250 ms, each read (fio's
-# per-I/O log, Unix-epoch timestamps) counted for the setting in force for
-# the whole of it (reads that overlap a flip are dropped), so both settings
-# sample the same moments of host load, and each p99 comes from thousands
-# of reads.
+# What is asserted, and why not "p99 within 10%". The host is shared: other
+# guests take the cores, and the reader's p99 is set by how long this
+# guest's vCPU thread waits for one. Runs of on and off (ABBA, medians of
+# p99s) gave 0.8x to 1.4x for one build. Interleaving finely (below) is
+# better but not enough: with moderation never engaging at all (the
+# driver's counters said so: the same code ran for both settings), the p99
+# ratio still ranged 0.79x to 2.05x over four runs at a load average of 7.
+# So a 10% bound on p99 would fail at random. The p50 is robust (within
+# 0.9-1.1x in every run) and the bug moves it 60x; the p99 gets a loose
+# bound (3x) that the bug (12x) still breaks. Both ratios are printed.
+#
+# The comparison: one 24 s reader run while irq_moderation flips every
+# 250 ms, each read (fio's per-I/O log, Unix-epoch timestamps) counted for
+# the setting in force for the whole of it (reads that overlap a flip are
+# dropped), so both settings sample the same moments of host load.
 MOD_GUEST = r"""
 pv_load_pvblk
 N=$(pv_disk_of_slot 0x10); pv_wait_path /dev/$N
@@ -250,10 +263,13 @@ def test_moderation_bound(ctx):
     lat = _split_reads(res.file("flips"), res.file("rd_clat.1.log"))
     for m in "10":
         assert len(lat[m]) >= 500, "only %d reads with irq_moderation=%s" % (len(lat[m]), m)
-    on, off = _pct(lat["1"], 99), _pct(lat["0"], 99)
-    print("    reader, interleaved: moderation on %d reads p50 %.2f p99 %.2f ms; "
-          "off %d reads p50 %.2f p99 %.2f ms; p99 %.2fx"
-          % (len(lat["1"]), _pct(lat["1"], 50), on, len(lat["0"]),
-             _pct(lat["0"], 50), off, on / off))
-    assert on <= 1.10 * off, \
-        "moderation on: reader p99 %.2f ms, more than 10%% over off (%.2f ms)" % (on, off)
+    on50, off50 = _pct(lat["1"], 50), _pct(lat["0"], 50)
+    on99, off99 = _pct(lat["1"], 99), _pct(lat["0"], 99)
+    print("    reader, interleaved: moderation on %d reads p50 %.3f p99 %.2f ms; "
+          "off %d reads p50 %.3f p99 %.2f ms; p50 %.2fx, p99 %.2fx"
+          % (len(lat["1"]), on50, on99, len(lat["0"]), off50, off99,
+             on50 / off50, on99 / off99))
+    assert on50 <= 1.25 * off50, \
+        "moderation on: reader p50 %.3f ms, over 1.25x off (%.3f ms)" % (on50, off50)
+    assert on99 <= 3 * off99, \
+        "moderation on: reader p99 %.2f ms, over 3x off (%.2f ms)" % (on99, off99)
