@@ -82,6 +82,7 @@ struct pvblk_vq_stats {
 	u64 timeout_reaped;	/* completions no interrupt reported, found
 				 * by the timeout handler (lost interrupts)
 				 */
+	u64 failed_broken;	/* requests failed because the device broke */
 };
 
 struct pvblk_vq {

@@ -391,6 +391,7 @@ static bool pvblk_fail_locked(struct pvblk_vq *pvq, struct request *req)
 		return false;
 	vbr->status = VIRTIO_BLK_S_IOERR;
 	pvq->inflight--;
+	pvblk_stat_add(pvq, failed_broken, 1);
 	blk_mq_complete_request(req);
 	return true;
 }
