@@ -377,6 +377,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	pv->index = index;
 	pv->batch_kicks = true;
 	pv->irq_moderation = true;
+	pv->irq_moderation_usecs = PVBLK_MODERATE_USECS_DEFAULT;
 	pv->poll_max_usecs = PVBLK_POLL_MAX_USECS_DEFAULT;
 	vdev->priv = pv;
 
@@ -428,11 +429,40 @@ static int pvblk_probe(struct virtio_device *vdev)
 	err = device_add_disk(&vdev->dev, disk, pvblk_attr_groups);
 	if (err)
 		goto out_reset;
+	/* Fault injection (debugfs fail_probe): fail after the scan's I/O. */
+	if (IS_ENABLED(CONFIG_DEBUG_FS) &&
+	    atomic_dec_if_positive(&pvblk_fail_probe) >= 0) {
+		err = -EIO;
+		goto out_del_disk;
+	}
 	pvblk_debugfs_add(pv);
 	return 0;
 
-out_reset:
+out_del_disk:
+	/*
+	 * The disk was added: take it down as pvblk_remove() does. Its last
+	 * reference may belong to an opener (udev, a partition scan), and
+	 * ->free_disk() frees @pv and the index then, not us.
+	 */
+	del_gendisk(disk);
 	virtio_reset_device(vdev);
+	pvblk_polling_stop(pv);
+	blk_mq_free_tag_set(&pv->tag_set);
+	mutex_lock(&pv->vdev_mutex);
+	pv->vdev = NULL;
+	vdev->config->del_vqs(vdev);
+	mutex_unlock(&pv->vdev_mutex);
+	put_disk(disk);
+	return err;
+
+out_reset:
+	/*
+	 * The device was live: I/O (the partition scan) may have opened a
+	 * polling window or armed the moderation timer. Stop the device,
+	 * then both, before anything they touch is freed.
+	 */
+	virtio_reset_device(vdev);
+	pvblk_polling_stop(pv);
 out_cleanup_disk:
 	/* ->free_disk() only runs for disks that were added: we free @pv. */
 	put_disk(disk);
@@ -457,6 +487,12 @@ static void pvblk_remove(struct virtio_device *vdev)
 	flush_work(&pv->config_work);
 
 	pvblk_debugfs_remove(pv);
+	/*
+	 * A broken device (surprise removal, debugfs break) returns nothing
+	 * it holds: fail those requests, or del_gendisk() waits for ever.
+	 */
+	if (virtqueue_is_broken(pv->vqs[0].vq))
+		pvblk_fail_broken(pv);
 	del_gendisk(pv->disk);
 	/* Nothing is in flight now; no poller may touch the queue again. */
 	pvblk_polling_stop(pv);
