@@ -1,7 +1,7 @@
 """Tests of the guest-test harness itself (tests/harness), on every kernel.
 
-Five boots per kernel: busybox basics, dmesg check + in-guest timeout, kernel
-crash, hung guest killed by the host, systemd mode.
+Six boots per kernel: busybox basics, dmesg check + in-guest timeout, kernel
+crash, hung guest killed by the host, initramfs mode, systemd mode.
 """
 
 import os
@@ -113,6 +113,34 @@ def test_hung_guest_killed(ctx):
     print("    reason: %s" % res.reason)
     assert res.timed_out and not res.ok and "timeout" in res.reason, res
     assert "running /pvtest/script" in res.console, res.console[-2000:]
+
+
+@timeout(120)
+def test_initramfs_mode(ctx):
+    """Initramfs mode (no host root, no 9p): the test's files reach the
+    guest, and its results come back through the console: the script's
+    output, its exit status, and a dmesg splat that fails the run."""
+    script = """
+cat /pvtest/input
+echo "WARNING: CPU: 0 PID: 1 at pvtest-injected-warning" > /dev/kmsg
+echo "BUG: pvtest-ignored-bug" > /dev/kmsg
+exit 3
+"""
+    vm = ctx.vm(mode="initramfs", script=script, timeout=90, dmesg_ignore=["pvtest-ignored"])
+    with open(vm.path("input"), "w") as f:
+        f.write("input-from-host\n")
+    vm.files["input"] = vm.path("input")
+    assert not any("pvroot" in a for a in vm.qemu_argv()), "initramfs mode shares no root"
+    with vm:
+        res = vm.wait(check=False)
+    print("    reason: %s" % res.reason)
+    assert not res.ok and not res.timed_out, res
+    assert res.script_rc == 3 and res.rc == 3, (res.script_rc, res.rc)
+    assert "input-from-host" in res.script_log, res.script_log
+    assert "pvtest-injected-warning" in res.dmesg_check, res.dmesg_check
+    assert "pvtest-ignored-bug" not in res.dmesg_check, res.dmesg_check
+    assert "Linux version " + ctx.kver in res.dmesg
+    assert res.boot_secs is not None
 
 
 @mode("systemd")
