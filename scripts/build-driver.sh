@@ -49,6 +49,10 @@ fi || {
 	echo "build-driver: $kver: build failed ($where)" >&2
 	exit 1
 }
+if [ -n "$sparse" ] && grep -E 'C=1 specified, but' "$log" >&2; then
+	echo "build-driver: $kver: sparse did not run, see $log" >&2
+	exit 1
+fi
 if grep -E 'warning:|error:' "$log" >&2; then
 	echo "build-driver: $kver: warnings (W=1${sparse:+ / sparse}), see $log" >&2
 	exit 1

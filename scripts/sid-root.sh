@@ -92,8 +92,34 @@ version=$(apt-cache "${APT[@]}" show "linux-image-$kver" 2>/dev/null |
 
 kdir=$top/build/kernels/$kver
 new=$sid/root.new
+
+# checker_fixup ROOT KVER: Debian's headers package lacks the kernel's
+# scripts/checker-valid.sh, which the Makefile runs for C=1 to see whether
+# sparse can parse the headers; without it C=1 is dropped with a warning.
+# Ours answers the same question: 1 when the checker reports no error on
+# the construct the kernel's headers need (__typeof_unqual__).
+checker_fixup() {
+	local mk f
+	# The flavour's headers point at the common ones (the source link).
+	mk=$1/usr/src/$(basename "$(readlink "$1/usr/lib/modules/$2/source")")
+	f=$mk/scripts/checker-valid.sh
+	grep -qs checker-valid.sh "$mk/Makefile" || return 0
+	[ ! -e "$f" ] || return 0
+	cat > "$f" <<-'EOF'
+	#!/bin/sh
+	# Written by pvblk's scripts/sid-root.sh (Debian's headers lack it):
+	# prints 1 when the checker "$@" parses __typeof_unqual__ without error.
+	t=$(mktemp --suffix=.c) || exit 1
+	trap 'rm -f "$t"' EXIT
+	printf 'static int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }\n' > "$t"
+	if "$@" "$t" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+	EOF
+	chmod 755 "$f"
+}
+
 root_ok() { [ "$(stamp_get kver)" = "$kver" ] && [ -f "$root/usr/src/linux-headers-$kver/Makefile" ]; }
 if root_ok && [ -f "$kdir/.done" ]; then
+	checker_fixup "$root" "$kver"
 	say "build root and kernel up to date ($kver, sid $version)"
 	echo "$kver"
 	exit 0
@@ -163,6 +189,7 @@ if ! root_ok; then
 	fi
 	chroot "$new" apt-get clean
 	rm -rf "$new"/var/lib/apt/lists/*
+	checker_fixup "$new" "$kver"
 	if [ ! -f "$new/usr/src/linux-headers-$kver/Makefile" ] ||
 		! chroot "$new" gcc --version > /dev/null; then
 		fall_back "the new build root has no usable gcc or headers for $kver (build/sid/debootstrap.log)"
