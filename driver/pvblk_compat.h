@@ -81,9 +81,11 @@ static inline void pvblk_map_irq_queues(struct blk_mq_queue_map *map,
 }
 
 /*
- * How many queues to use at most: since 6.17 the block layer leaves out
- * the CPUs isolated with isolcpus=io_queue (or managed_irq), as virtio_blk
- * does; before, one per possible CPU.
+ * How many queues to use at most: one per possible CPU. Since 6.17 the
+ * block layer says it (blk_mq_num_possible_queues(), which virtio_blk
+ * uses), so pvblk follows whatever it comes to count; in 7.2 that is
+ * still the possible CPUs (the isolcpus=io_queue part of that work is not
+ * in: 7.2 says "isolcpus: Skipped unknown flag io_queue").
  */
 static inline unsigned int pvblk_num_possible_queues(unsigned int max)
 {
