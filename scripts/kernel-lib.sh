@@ -12,7 +12,7 @@ kconf_entries() {
 resolve_kver() {
 	local meta=$1
 	shift
-	apt-cache "$@" depends "$meta" 2>/dev/null |
+	{ apt-cache "$@" depends "$meta" 2>/dev/null || true; } |
 		awk '/Depends: linux-image-[0-9]/ { sub("linux-image-", "", $2); print $2; exit }'
 }
 

@@ -82,13 +82,15 @@ fall_back() {
 }
 
 # 1. Sid's package index, and the kernel its metapackage names today.
-if ! out=$(timeout "$t_index" apt-get "${APT[@]}" -q update 2>&1); then
-	fall_back "cannot fetch sid's package index from $mirror within ${t_index}s: $(echo "$out" | grep -E '^(E|W|Err):' | head -n 3 | tr '\n' ' ')"
+# --error-on=any: a source that cannot be fetched is an error, not a warning.
+if ! out=$(timeout "$t_index" apt-get "${APT[@]}" -q --error-on=any update 2>&1); then
+	fall_back "cannot fetch sid's package index from $mirror (time limit ${t_index}s): $(echo "$out" | grep -E '^(E|W|Err):' | head -n 3 | tr '\n' ' ')"
 fi
 kver=$(resolve_kver "$meta" "${APT[@]}")
 [ -n "$kver" ] || fall_back "sid's $meta names no linux-image-<version> (mid-transition?)"
-version=$(apt-cache "${APT[@]}" show "linux-image-$kver" 2>/dev/null |
-	sed -n 's/^Version: //p' | head -n1)
+pkgver() { { apt-cache "${APT[@]}" show "$1" 2>/dev/null || true; } | sed -n 's/^Version: //p' | head -n1; }
+version=$(pkgver "linux-image-$kver")
+[ -n "$version" ] || fall_back "sid's $meta names linux-image-$kver, which sid does not have (mid-transition?)"
 
 kdir=$top/build/kernels/$kver
 new=$sid/root.new
@@ -130,7 +132,6 @@ trap cleanup EXIT
 # 2. Every package we need must be in sid at the image's version: during a
 # transition the metapackage can name a kernel whose headers or modules
 # are not built yet.
-pkgver() { apt-cache "${APT[@]}" show "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -n1; }
 if [ -n "$(pkgver "linux-binary-$kver")" ]; then
 	kpkgs=("linux-binary-$kver" "linux-modules-$kver" "linux-base-$kver")
 else
