@@ -50,6 +50,14 @@ def has_host_headers(kver):
     return os.path.isdir("/usr/src/linux-headers-" + kver)
 
 
+def first_full_kernel(kver):
+    """KVER is the first kernel of role full in build/kernels.list: for
+    tests of the harness's own mechanics, which do not depend on the kernel
+    (tests/harness/README.md, "Kernels and roles"). For @kernels(...)."""
+    full = [k for k, role, _suite in vmmod.read_kernels() if role == "full"]
+    return bool(full) and kver == full[0]
+
+
 def kernels(*names):
     """Run the test only on these kernels: exact versions or prefixes
     ("6.1" matches 6.1.0-56-amd64 but not 6.12.x), or functions of the
