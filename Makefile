@@ -7,7 +7,9 @@
 SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
-KVERS = $(shell cat $(BUILD)/kernels.list 2>/dev/null)
+# The test kernels: first column of build/kernels.list ("KVER ROLE SUITE",
+# written by `make kernels` from scripts/kernels.conf).
+KVERS = $(shell awk '{ print $$1 }' $(BUILD)/kernels.list 2>/dev/null)
 # dkms: the version is dkms.conf's; KVER defaults to the running kernel.
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
 KVER ?= $(shell uname -r)
@@ -24,8 +26,9 @@ deps:
 kernels: deps
 	@scripts/kernels.sh
 
-# The module for every test kernel, into build/driver/<kver>/pvblk.ko.
-driver: deps
+# The module for every test kernel, into build/driver/<kver>/pvblk.ko
+# (sid's inside its build root).
+driver: deps kernels
 	@for k in $(KVERS); do scripts/build-driver.sh $$k || exit 1; done
 
 agent: deps

@@ -10,7 +10,6 @@
  * closes a batch blk-mq cut short, ->queue_rqs() sends one kick per queue
  * for a whole plug list.
  */
-#include <linux/blk-mq-virtio.h>
 #include <linux/highmem.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
@@ -128,7 +127,7 @@ static int pvblk_map_data(struct request *req, struct pvblk_req *vbr)
 				   vbr->sg_table.sgl, PVBLK_INLINE_SG_CNT))
 		return -ENOMEM;
 
-	nents = blk_rq_map_sg(req->q, req, vbr->sg_table.sgl);
+	nents = pvblk_rq_map_sg(req, vbr->sg_table.sgl);
 	vbr->sg_table.nents = nents;
 	return nents;
 }
@@ -415,7 +414,7 @@ static void pvblk_map_queues(struct blk_mq_tag_set *set)
 		if (i == HCTX_TYPE_POLL)
 			blk_mq_map_queues(map);
 		else
-			blk_mq_virtio_map_queues(map, pv->vdev, 0);
+			pvblk_map_irq_queues(map, pv->vdev);
 	}
 }
 

@@ -43,7 +43,7 @@ int pvblk_get_id(struct gendisk *disk, char *id_str)
 		return PTR_ERR(req);
 	vbr = blk_mq_rq_to_pdu(req);
 
-	err = blk_rq_map_kern(q, req, id_str, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
+	err = pvblk_rq_map_kern(req, id_str, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
 	if (err)
 		goto out;
 
@@ -223,8 +223,7 @@ static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
 }
 
 static ssize_t stats_read(struct file *file, struct kobject *kobj,
-			  struct bin_attribute *attr, char *buf, loff_t off,
-			  size_t count)
+			  char *buf, loff_t off, size_t count)
 {
 	/* A named group is a directory of the device's own kobject. */
 	struct pvblk_dev *pv = dev_to_pvblk(kobj_to_dev(kobj));
@@ -244,7 +243,7 @@ static ssize_t stats_read(struct file *file, struct kobject *kobj,
 	kvfree(text);
 	return ret;
 }
-static BIN_ATTR_RO(stats, 0);
+PVBLK_BIN_ATTR_RO(stats);
 
 /* /sys/block/<disk>/pvblk/features: what the ring negotiated. */
 static ssize_t features_show(struct device *dev,
@@ -327,7 +326,7 @@ static DEVICE_ATTR_RW(name)
 PVBLK_UINT_TUNABLE(poll_max_usecs, 0, PVBLK_POLL_MAX_USECS_LIMIT);
 PVBLK_UINT_TUNABLE(irq_moderation_usecs, 1, PVBLK_MODERATE_USECS_LIMIT);
 
-static struct bin_attribute *pvblk_tune_bin_attrs[] = {
+static PVBLK_BIN_ATTR_PTR pvblk_tune_bin_attrs[] = {
 	&bin_attr_stats,
 	NULL,
 };

@@ -48,7 +48,14 @@ many() { # many NAME CMD...: a runner that prints its own N passed, N failed
 	fi
 }
 
-for kver in $(cat build/kernels.list); do
+# A kernel of scripts/kernels.conf that make kernels could not get (sid
+# unreachable, with no earlier build root) is a failure, not a silent skip.
+if [ -s build/kernels.missing ]; then
+	while read -r meta suite role; do
+		one "kernel-$suite-$meta ($role): not available (make kernels says why)" false
+	done < build/kernels.missing
+fi
+for kver in $(awk '{ print $1 }' build/kernels.list); do
 	one "driver-build-$kver" scripts/build-driver.sh "$kver"
 done
 one checkpatch scripts/checkpatch.sh

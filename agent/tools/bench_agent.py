@@ -1064,7 +1064,7 @@ def main():
         kver = a.kernel
         if not kver:
             with open(os.path.join(TOP, "build", "kernels.list")) as f:
-                kver = f.readline().strip()
+                kver = f.readline().split()[0]  # "KVER ROLE SUITE"
         data = run(kver, not a.no_tuned, a.runs, a.tcg)
         out = os.path.join(TOP, "build", "bench-agent", data["meta"]["run"])
         os.makedirs(out, exist_ok=True)

@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pvdisk import disk, make_image  # noqa: E402
-from pvtest import mode, timeout  # noqa: E402
+from pvtest import has_host_headers, kernels, mode, timeout  # noqa: E402
 
 GUEST = r"""
 set -e
@@ -29,6 +29,13 @@ grep -q "installed" /pvtest/dkms-status
 modinfo -F filename pvblk | tee /pvtest/modinfo
 grep -q "/updates/dkms/pvblk.ko" /pvtest/modinfo
 test "$(modinfo -F version pvblk)" = "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' %(top)s/driver/dkms.conf)"
+# A kernel older than the oldest supported (dkms.conf's
+# BUILD_EXCLUSIVE_KERNEL) is refused before any build, with status 77.
+rc=0
+dkms build -m pvblk -v "$(modinfo -F version pvblk)" -k 5.10.0-30-amd64 > /pvtest/dkms-old 2>&1 || rc=$?
+cat /pvtest/dkms-old
+test $rc = 77
+grep -q "BUILD_EXCLUSIVE directive which does not match this kernel" /pvtest/dkms-old
 
 modprobe -r virtio_blk
 modprobe pvblk
@@ -62,6 +69,9 @@ make -C /tmp/src dkms-remove KVER=$KVER 2>&1 | tail -n 5
 """
 
 
+# The guest runs this machine's userland: it can build for a kernel whose
+# headers are installed here (bookworm's), not for sid's (sid's compiler).
+@kernels(has_host_headers)
 @mode("systemd")
 @timeout(900)
 def test_dkms(ctx):

@@ -50,7 +50,13 @@ fio --name=after-errors --filename=/dev/$E --ioengine=libaio --direct=1 \
 fio --name=unplug --filename=/dev/$H --ioengine=libaio --direct=1 --rw=randrw \
     --bs=4k --iodepth=32 --time_based --runtime=60 --output=/pvtest/fio-unplug.txt &
 FIO=$!
-sleep 3
+# Unplug only once fio has requests on the disk (fio can take seconds to
+# start on a loaded machine).
+i=0
+until [ "$(pv_stat_sum $H requests)" -ge 64 ]; do
+	i=$((i + 1)); [ $i -lt 1200 ] || { echo "fio did no I/O in 120 s"; exit 1; }
+	sleep 0.1
+done
 pv_signal fio-running
 pv_wait_gone /sys/block/$H 60
 # fio must end, with errors, well before its 60 s runtime.
