@@ -15,6 +15,9 @@ PKGS=(
 	libudev-dev libsystemd-dev libiniparser-dev libjson-c-dev libcmocka-dev
 	udev systemd dbus
 	libvirt-clients	# virt-xml-validate and libvirt's schemas: the libvirt-xml test
+	fdisk		# sfdisk: partitioned test disks (test_stable_names)
+	# make deb: the two packages, lintian; the image-mode guest (debootstrap)
+	dpkg-dev debhelper dh-dkms lintian debootstrap
 )
 
 # Metapackages naming the test kernels (see DESIGN.md).
@@ -62,7 +65,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
 	apt_update
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	apt-get install -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "${missing[@]}"
 fi
 
 mkdir -p build
