@@ -13,7 +13,8 @@ if [ ! -d "$kdir" ]; then
 fi
 mkdir -p "$out"
 # Kbuild builds in the source directory: give each kernel its own copy.
-cp driver/*.c driver/*.h driver/Kbuild driver/dkms.conf "$out/"
+cp driver/*.c driver/*.h driver/Kbuild "$out/"
+sed "s/#MODULE_VERSION#/$(scripts/version.sh)/" driver/dkms.conf > "$out/dkms.conf"
 log=$out/build.log
 if ! make -C "$kdir" M="$PWD/$out" W=1 C=1 modules >"$log" 2>&1; then
 	cat "$log" >&2
