@@ -229,14 +229,21 @@ class VM:
     machine, cpu, append  override -machine, -cpu, add kernel parameters
     pvh       boot the decompressed vmlinux through PVH (faster); False boots
               the bzImage as it is
+    image     mode 'image' only: an image.Boot (tests/harness/image.py): the
+              root disk (a qcow2 overlay of the Debian image), the kernel and
+              initramfs to boot and the root= to give; the guest runs
+              systemd from that disk, not the host's root over 9p
     """
 
     def __init__(self, kver, mode="busybox", cpus=2, mem="1G", extra=None, script="",
                  timeout=DEFAULT_TIMEOUT, name="vm", top=TOP, dmesg_ignore=(),
                  machine=DEFAULT_MACHINE, cpu=DEFAULT_CPU, append="", strict=True,
-                 xtrace=True, build=None, pvh=True, tcg_thread=DEFAULT_TCG_THREAD):
-        if mode not in ("busybox", "systemd"):
-            raise ValueError("mode must be 'busybox' or 'systemd', not %r" % (mode,))
+                 xtrace=True, build=None, pvh=True, tcg_thread=DEFAULT_TCG_THREAD, image=None):
+        if mode not in ("busybox", "systemd", "image"):
+            raise ValueError("mode must be 'busybox', 'systemd' or 'image', not %r" % (mode,))
+        if (mode == "image") != (image is not None):
+            raise ValueError("image= goes with mode='image' (and only with it)")
+        self.image = image
         self.kver = kver
         self.mode = mode
         self.cpus = cpus
@@ -255,6 +262,8 @@ class VM:
         self.xtrace = xtrace
         self.kdir = os.path.join(self.build, "kernels", kver)
         self.kernel = os.path.join(self.kdir, "boot", "vmlinuz-" + kver)
+        if image is not None:
+            self.kernel = image.kernel
         self.pvh = pvh
         self.tcg_thread = tcg_thread
         self.run_dir = os.path.join(self.build, "test-runs", kver, name)
@@ -283,6 +292,8 @@ class VM:
     # ---------------------------------------------------------------- paths
     @property
     def initrd(self):
+        if self.image is not None:
+            return self.image.initrd
         return os.path.join(self.build, "initramfs", self.kver + ".cpio.gz")
 
     def path(self, relpath):
@@ -291,9 +302,14 @@ class VM:
 
     # ---------------------------------------------------------------- start
     def cmdline(self):
-        params = [
+        if self.image is not None:
+            # the image's own init system; pvtest-image.service (mkimage.sh)
+            # mounts the shares and runs guest-run.sh
+            head = ["root=" + self.image.root, "ro", "pvtest.image=1"]
+        else:
+            head = ["pvtest.mode=" + self.mode, "pvtest.kdir=" + self.kdir]
+        params = head + [
             "console=ttyS0", "panic=-1",
-            "pvtest.mode=" + self.mode, "pvtest.kdir=" + self.kdir,
             "pvtest.top=" + self.top, "pvtest.timeout=%d" % int(self.timeout),
             # Boot speed under TCG: no speculation mitigations to patch in,
             # no timer check, no i8042 probing, ratelimit-free console.
@@ -303,7 +319,7 @@ class VM:
             # lockup detector (a "BUG:") but at 60 s rather than 20 s.
             "watchdog_thresh=30",
         ]
-        if self.mode == "systemd":
+        if self.mode in ("systemd", "image"):
             params += ["systemd.show_status=1", "systemd.unit=multi-user.target"]
         if self.append:
             params.append(self.append)
@@ -320,9 +336,14 @@ class VM:
             "-chardev", "file,id=con,path=%s" % self.path("console"),
             "-serial", "chardev:con",
             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
-            "-virtfs", "local,path=/,mount_tag=pvroot,readonly=on,security_model=none,multidevs=remap",
-            "-virtfs", "local,path=%s,mount_tag=pvtest,security_model=none" % self.run_dir,
         ]
+        if self.image is not None:
+            argv += self.image.qemu_args() + [
+                "-virtfs", "local,path=%s,mount_tag=pvtop,readonly=on,security_model=none,multidevs=remap"
+                % self.top]
+        else:
+            argv += ["-virtfs", "local,path=/,mount_tag=pvroot,readonly=on,security_model=none,multidevs=remap"]
+        argv += ["-virtfs", "local,path=%s,mount_tag=pvtest,security_model=none" % self.run_dir]
         return argv + [str(a) for a in self.extra]
 
     def _write_script(self):
@@ -341,9 +362,15 @@ class VM:
     def start(self):
         if self.proc:
             return self
-        boot = prepare(self.kver, self.build)
-        if self.pvh:
-            self.kernel = boot
+        if self.image is not None:
+            # the image's bzImage, decompressed for PVH like the test kernels
+            vmlinux = self.path("vmlinux")
+            if self.pvh and extract_vmlinux(self.image.kernel, vmlinux):
+                self.kernel = vmlinux
+        else:
+            boot = prepare(self.kver, self.build)
+            if self.pvh:
+                self.kernel = boot
         self._write_script()
         argv = self.qemu_argv()
         with open(self.path("qemu.cmd"), "w") as f:
