@@ -159,7 +159,7 @@ snap > /pvtest/final
 
 
 def _boot(ctx, boot, script, subst):
-    vm = ctx.vm(mode="image", image=boot, timeout=1500, mem="1G")
+    vm = ctx.vm(mode="image", image=boot, timeout=2700, mem="1G")
     vm.extra += disk("data", DATA_SLOT, image=subst["data"], dev={"serial": "pvdata"})
     vm.script = (COMMON + script) % subst
     return vm
@@ -171,7 +171,7 @@ def _lines(res, name):
 
 @kernels("6.1")
 @mode("image")
-@timeout(3600)
+@timeout(7200)
 def test_packages(ctx):
     debdir = os.path.join(ctx.build, "deb")
     version = open(os.path.join(ctx.top, "debian", "changelog")).readline().split("(")[1].split(")")[0]
