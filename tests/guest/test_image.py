@@ -35,6 +35,7 @@ BYID_ROOT = "/dev/disk/by-id/virtio-%s" % image.ROOT_SERIAL
 COMMON = r"""
 set -e
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+. $PVTEST_TOP/tests/guest/pvblk-lib.sh
 udevadm settle -t 60
 uname -r > /pvtest/uname
 readlink -f "$(findmnt -n -o SOURCE /)" | tee /pvtest/root-source
