@@ -27,7 +27,8 @@ fi
 mkdir -p "$out"
 # Kbuild builds in the source directory: give each kernel its own copy.
 rm -f "$out"/*.c "$out"/*.h
-cp driver/*.c driver/*.h driver/Kbuild driver/dkms.conf "$out/"
+cp driver/*.c driver/*.h driver/Kbuild "$out/"
+sed "s/#MODULE_VERSION#/$(scripts/version.sh)/" driver/dkms.conf > "$out/dkms.conf"
 log=$out/build.log
 kflags=(W=1 ${sparse:+C=1} modules)
 if [ $where = host ]; then

@@ -18,7 +18,10 @@ PKGS=(
 	libudev-dev libsystemd-dev libiniparser-dev libjson-c-dev libcmocka-dev
 	udev systemd dbus
 	libvirt-clients	# virt-xml-validate and libvirt's schemas: the libvirt-xml test
-	debootstrap	# the sid build root (scripts/sid-root.sh)
+	fdisk		# sfdisk: partitioned test disks (test_stable_names)
+	# make deb: the two packages, lintian; debootstrap: the image-mode
+	# guest and the sid build root (scripts/sid-root.sh)
+	dpkg-dev debhelper dh-dkms lintian debootstrap
 )
 
 # The bookworm kernels of the matrix (sid's headers live in its build root).
@@ -60,7 +63,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
 	apt_update
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	apt-get install -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "${missing[@]}"
 fi
 
 echo "deps: ok (bookworm kernels' headers: ${kvers[*]})"

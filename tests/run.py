@@ -336,6 +336,10 @@ def main():
             if pvtest.kernel_matches(kver, setting(func, mod, "kernels", (str, list, tuple), None)):
                 plan.append((full, mod, func, kver))
 
+    # The longest tests first (by their declared limit; stable otherwise):
+    # with -j N a long test started last would run alone at the end.
+    plan.sort(key=lambda e: -setting(e[2], e[1], "timeout", (int, float), DEFAULT_TEST_TIMEOUT))
+
     if args.list:
         for full, mod, func, kver in plan:
             print("%s [%s %s]" % (full, kver, listed.get(kver, "full")))

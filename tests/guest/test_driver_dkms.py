@@ -22,13 +22,13 @@ md5sum < /dev/$(pv_disk_of_slot 0x10) | cut -d' ' -f1 > /pvtest/md5-virtio_blk
 
 # the guest's root is a tmpfs overlay: a private copy of the tree to build in
 mkdir -p /tmp/src
-cp -a %(top)s/driver %(top)s/Makefile /tmp/src/
+cp -a %(top)s/driver %(top)s/Makefile %(top)s/scripts %(top)s/debian /tmp/src/
 make -C /tmp/src dkms-install KVER=$KVER 2>&1 | tail -n 20
 dkms status -m pvblk | tee /pvtest/dkms-status
 grep -q "installed" /pvtest/dkms-status
 modinfo -F filename pvblk | tee /pvtest/modinfo
 grep -q "/updates/dkms/pvblk.ko" /pvtest/modinfo
-test "$(modinfo -F version pvblk)" = "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' %(top)s/driver/dkms.conf)"
+test "$(modinfo -F version pvblk)" = "$(%(top)s/scripts/version.sh)"
 # A kernel older than the oldest supported (dkms.conf's
 # BUILD_EXCLUSIVE_KERNEL) is refused before any build, with status 77.
 rc=0

@@ -36,7 +36,7 @@ DEFAULT_TIMEOUT = 300
 DEFAULT_MACHINE = "pc"
 DEFAULT_CPU = "max"
 DEFAULT_TCG_THREAD = "single"
-MODES = ("busybox", "systemd", "initramfs")
+MODES = ("busybox", "systemd", "initramfs", "image")
 # What an initramfs-mode guest prints back on its console (no shared /pvtest).
 CONSOLE_FILES = ("started", "script.log", "script-rc", "dmesg", "dmesg-check", "rc")
 
@@ -249,16 +249,24 @@ class VM:
     machine, cpu, append  override -machine, -cpu, add kernel parameters
     pvh       boot the decompressed vmlinux through PVH (faster); False boots
               the bzImage as it is
+    image     mode 'image' only: an image.Boot (tests/harness/image.py): the
+              root disk (a qcow2 overlay of the Debian image), the kernel and
+              initramfs to boot and the root= to give; the guest runs
+              systemd from that disk, not the host's root over 9p
     """
 
     def __init__(self, kver, mode="busybox", cpus=2, mem="1G", extra=None, script="",
                  timeout=DEFAULT_TIMEOUT, name="vm", top=TOP, dmesg_ignore=(),
                  machine=DEFAULT_MACHINE, cpu=DEFAULT_CPU, append="", strict=True,
-                 xtrace=True, build=None, pvh=True, tcg_thread=DEFAULT_TCG_THREAD, files=None):
+                 xtrace=True, build=None, pvh=True, tcg_thread=DEFAULT_TCG_THREAD, files=None,
+                 image=None):
         if mode not in MODES:
             raise ValueError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
         if files and mode != "initramfs":
             raise ValueError("files= is for initramfs mode (the other modes share /pvtest)")
+        if (mode == "image") != (image is not None):
+            raise ValueError("image= goes with mode='image' (and only with it)")
+        self.image = image
         self.kver = kver
         self.mode = mode
         self.cpus = cpus
@@ -277,6 +285,8 @@ class VM:
         self.xtrace = xtrace
         self.kdir = os.path.join(self.build, "kernels", kver)
         self.kernel = os.path.join(self.kdir, "boot", "vmlinuz-" + kver)
+        if image is not None:
+            self.kernel = image.kernel
         self.pvh = pvh
         self.tcg_thread = tcg_thread
         self.files = dict(files or {})
@@ -308,6 +318,8 @@ class VM:
     def initrd(self):
         if self.mode == "initramfs":
             return self.path("initrd.img")
+        if self.image is not None:
+            return self.image.initrd
         return os.path.join(self.build, "initramfs", self.kver + ".cpio.gz")
 
     def path(self, relpath):
@@ -316,9 +328,14 @@ class VM:
 
     # ---------------------------------------------------------------- start
     def cmdline(self):
-        params = [
+        if self.image is not None:
+            # the image's own init system; pvtest-image.service (mkimage.sh)
+            # mounts the shares and runs guest-run.sh
+            head = ["root=" + self.image.root, "ro", "pvtest.image=1"]
+        else:
+            head = ["pvtest.mode=" + self.mode, "pvtest.kdir=" + self.kdir]
+        params = head + [
             "console=ttyS0", "panic=-1",
-            "pvtest.mode=" + self.mode, "pvtest.kdir=" + self.kdir,
             "pvtest.top=" + self.top, "pvtest.timeout=%d" % int(self.timeout),
             # Boot speed under TCG: no speculation mitigations to patch in,
             # no timer check, no i8042 probing, ratelimit-free console.
@@ -328,7 +345,7 @@ class VM:
             # lockup detector (a "BUG:") but at 60 s rather than 20 s.
             "watchdog_thresh=30",
         ]
-        if self.mode == "systemd":
+        if self.mode in ("systemd", "image"):
             params += ["systemd.show_status=1", "systemd.unit=multi-user.target"]
         if self.append:
             params.append(self.append)
@@ -346,11 +363,14 @@ class VM:
             "-serial", "chardev:con",
             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
         ]
+        if self.image is not None:
+            argv += self.image.qemu_args() + [
+                "-virtfs", "local,path=%s,mount_tag=pvtop,readonly=on,security_model=none,multidevs=remap"
+                % self.top]
+        elif self.mode != "initramfs":
+            argv += ["-virtfs", "local,path=/,mount_tag=pvroot,readonly=on,security_model=none,multidevs=remap"]
         if self.mode != "initramfs":
-            argv += [
-                "-virtfs", "local,path=/,mount_tag=pvroot,readonly=on,security_model=none,multidevs=remap",
-                "-virtfs", "local,path=%s,mount_tag=pvtest,security_model=none" % self.run_dir,
-            ]
+            argv += ["-virtfs", "local,path=%s,mount_tag=pvtest,security_model=none" % self.run_dir]
         return argv + [str(a) for a in self.extra]
 
     def _write_script(self):
@@ -375,9 +395,15 @@ class VM:
     def start(self):
         if self.proc:
             return self
-        boot = prepare(self.kver, self.build)
-        if self.pvh:
-            self.kernel = boot
+        if self.image is not None:
+            # the image's bzImage, decompressed for PVH like the test kernels
+            vmlinux = self.path("vmlinux")
+            if self.pvh and extract_vmlinux(self.image.kernel, vmlinux):
+                self.kernel = vmlinux
+        else:
+            boot = prepare(self.kver, self.build)
+            if self.pvh:
+                self.kernel = boot
         self._write_script()
         if self.mode == "initramfs":
             self._make_initrd()
