@@ -13,10 +13,10 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
 KVER ?= $(shell uname -r)
 DKMS_SRC := /usr/src/pvblk-$(VERSION)
 
-.PHONY: all deps kernels driver agent check demo bench bench-host clean \
+.PHONY: all deps kernels driver agent pvcount check demo bench bench-host clean \
 	dkms-add dkms-build dkms-install dkms-remove
 
-all: driver agent
+all: driver agent pvcount
 
 deps:
 	@scripts/deps.sh
@@ -31,14 +31,19 @@ driver: deps
 agent: deps
 	@$(MAKE) -s -C agent
 
+# The instruction-counting QEMU plugin and its guest helper (bench/pvcount/),
+# into build/pvcount/.
+pvcount:
+	@$(MAKE) -s -C bench/pvcount O=$(BUILD)/pvcount
+
 check: deps kernels
 	@tests/check.sh
 
 demo: deps kernels driver
 	@scripts/demo.py
 
-bench: deps kernels driver
-	@bench/run.sh
+bench: deps kernels driver pvcount
+	@flock -x /tmp/pvblk-measure.lock bench/run.sh
 
 # Host side: QEMU's defaults against the pvblk-host profile applied by
 # pvtuned, and a poll_max_ns sweep (bench/host_bench.py; section "host" of

@@ -2,8 +2,9 @@
 # make check: every test of the project, then one summary line.
 #   1. the driver builds with no warnings under W=1 and sparse, per kernel
 #   2. checkpatch.pl over driver/
-#   3. the agent's unit and CLI tests (cmocka)
-#   4. the guest tests (tests/run.py) on every test kernel
+#   3. the instruction-counting QEMU plugin of the benchmarks builds
+#   4. the agent's unit and CLI tests (cmocka)
+#   5. the guest tests (tests/run.py) on every test kernel
 # Each runner's own "N passed, N failed" line is added into the total.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,7 @@ for kver in $(cat build/kernels.list); do
 	one "driver-build-$kver" scripts/build-driver.sh "$kver"
 done
 one checkpatch scripts/checkpatch.sh
+one pvcount-build make -s pvcount
 many agent make -s -C agent check
 # Two guests at a time: each runs single-threaded TCG, one per core.
 many guest tests/run.py ${GUEST_ARGS:--j 2}
