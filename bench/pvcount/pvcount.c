@@ -12,6 +12,11 @@
  *              instructions at [START, END) count under NAME. Read again at
  *              every snapshot, so the guest can write it after loading its
  *              modules; a NAME may have several lines (its text sections).
+ * profile=FILE every snapshot also appends the count of every kernel block
+ *              that ran: "profile TAG SEQ", then "ADDR N0 N1 ..." (hex start
+ *              address, decimal instructions per vCPU), "end". The
+ *              difference of two is a profile of the kernel in between
+ *              (bench/pvcount/pvprofile.py resolves it with /proc/kallsyms).
  *
  * A snapshot is taken when a guest process in user mode executes the marker
  * "xchg %bx,%bx; nopl TAG(%rax)" (bytes 66 87 db 0f 1f 80 + TAG, 32 bits,
@@ -136,8 +141,8 @@ struct user_ctr {			/* one cache line per vCPU */
 
 struct pvcount {
 	unsigned int nvcpus;
-	char *out_path, *ranges_path;
-	FILE *out;
+	char *out_path, *ranges_path, *profile_path;
+	FILE *out, *profile;
 	pthread_mutex_t lock;		/* blocks table, snapshots, output */
 	/* kernel blocks: id -> start address; per vCPU, id -> instructions */
 	uint64_t nblocks;
@@ -345,6 +350,34 @@ static unsigned int read_ranges(struct range *r)
 	return n;
 }
 
+/* Called with pv.lock held, after snapshot() counted pv.seq. */
+static void write_profile(const char *tag)
+{
+	uint64_t b, x[MAX_VCPUS], any;
+	unsigned int v;
+
+	fprintf(pv.profile, "profile %s %" PRIu64 "\n", tag, pv.seq);
+	for (b = 0; b < pv.nblocks; b++) {
+		any = 0;
+		for (v = 0; v < pv.nvcpus; v++) {
+			_Atomic uint64_t *c = atomic_load_explicit(&pv.cnt[v][b >> CHUNK_BITS],
+								   memory_order_acquire);
+
+			x[v] = atomic_load_explicit(&c[b & (CHUNK - 1)], memory_order_relaxed);
+			any |= x[v];
+		}
+		if (!any)
+			continue;
+		fprintf(pv.profile, "%" PRIx64, pv.vaddr[b >> CHUNK_BITS][b & (CHUNK - 1)]);
+		for (v = 0; v < pv.nvcpus; v++)
+			fprintf(pv.profile, " %" PRIu64, x[v]);
+		fputc('\n', pv.profile);
+	}
+	fputs("end\n", pv.profile);
+	if (fflush(pv.profile))
+		fail(pv.profile_path);
+}
+
 /* Called with pv.lock held. */
 static void snapshot(const char *tag, int vcpu_hint)
 {
@@ -412,6 +445,8 @@ static void snapshot(const char *tag, int vcpu_hint)
 	}
 	if (fflush(pv.out))
 		fail(pv.out_path);
+	if (pv.profile)
+		write_profile(tag);
 }
 
 static void exec_marker(unsigned int vcpu, void *ud)
@@ -432,6 +467,10 @@ static void at_exit(qemu_plugin_id_t id, void *ud)
 	snapshot("exit", -1);
 	fclose(pv.out);
 	pv.out = NULL;
+	if (pv.profile) {
+		fclose(pv.profile);
+		pv.profile = NULL;
+	}
 	pthread_mutex_unlock(&pv.lock);
 }
 
@@ -498,8 +537,10 @@ PV_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 			pv.out_path = argv[i] + 4;
 		} else if (!strncmp(argv[i], "ranges=", 7)) {
 			pv.ranges_path = argv[i] + 7;
+		} else if (!strncmp(argv[i], "profile=", 8)) {
+			pv.profile_path = argv[i] + 8;
 		} else {
-			fprintf(stderr, "pvcount: unknown argument '%s' (out=FILE, ranges=FILE)\n",
+			fprintf(stderr, "pvcount: unknown argument '%s' (out=FILE, ranges=FILE, profile=FILE)\n",
 				argv[i]);
 			return -1;
 		}
@@ -523,6 +564,14 @@ PV_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 	if (!pv.out) {
 		fprintf(stderr, "pvcount: %s: %s\n", pv.out_path, strerror(errno));
 		return -1;
+	}
+	if (pv.profile_path) {
+		pv.profile = fopen(pv.profile_path, "a");
+		if (!pv.profile) {
+			fprintf(stderr, "pvcount: %s: %s\n", pv.profile_path, strerror(errno));
+			fclose(pv.out);
+			return -1;
+		}
 	}
 	fprintf(pv.out, "# pvcount 1: vcpus %u, ranges %s\n", pv.nvcpus,
 		pv.ranges_path ? pv.ranges_path : "(none)");

@@ -55,7 +55,8 @@ def qemu_args(top, out, ranges=None):
 def parse(text):
     """Snapshots by tag (the last one of a tag wins), each
     {"seq": N, "vcpu": {V: {"user": U, "kernel": K, "kernel_other": O,
-    NAME: C, ...}}, "ranges": the ranges in effect}; also "ranges": the last
+    NAME: C, ...}}, "ranges": the ranges in effect, "by": the vCPU that ran
+    the marker (None at exit)}; also "ranges": the last
     "range" lines, "ignored": the plugin's complaints about the ranges file."""
     snaps = {}
     ranges = ()
@@ -75,10 +76,12 @@ def parse(text):
                 pending_ranges = None
             kv = dict(x.split("=", 1) for x in f[1:] if "=" in x)
             tag, seq, v = kv.pop("tag"), int(kv.pop("seq")), int(kv.pop("vcpu"))
-            kv.pop("by", None)
+            by = kv.pop("by", None)
             s = snaps.get(tag)
             if s is None or s["seq"] != seq:
-                s = snaps[tag] = {"seq": seq, "vcpu": {}, "ranges": ranges}
+                s = snaps[tag] = {"seq": seq, "vcpu": {}, "ranges": ranges, "by": None}
+            if by:
+                s["by"] = v
             s["vcpu"][v] = {k: int(x) for k, x in kv.items()}
         elif line.startswith("# pvcount:"):
             ignored.append(line)
