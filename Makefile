@@ -67,6 +67,13 @@ bench-agent: deps kernels driver agent
 bench-profiles: deps kernels driver
 	@flock -x /tmp/pvblk-measure.lock env $(BENCH_PROFILES_ENV) bench/profile_bench.py
 
+# The guest I/O scheduler on a throttled backend: mq-deadline against none
+# beside a buffered write flood, pvblk and virtio_blk (bench/sched_bench.py;
+# section "sched" of BENCHMARKS.md). BENCH_SCHED_ENV: e.g. SCHEDBENCH_ROUNDS=6.
+.PHONY: bench-sched
+bench-sched: deps kernels driver
+	@flock -x /tmp/pvblk-measure.lock env $(BENCH_SCHED_ENV) bench/sched_bench.py
+
 # dkms: install the driver from this tree for the running kernel, or for
 # KVER=<version>. `make dkms-install` adds and builds as needed.
 dkms-add:
