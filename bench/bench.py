@@ -210,13 +210,14 @@ d=${DISK[$slot]}
 tag=$((2 * 10#${id#r}))
 
 snap() {	# snap FILE
-	local up stat irq blk pv=()
+	local up stat ctxt irq blk pv=()
 	read -r up < /proc/uptime
-	read -r stat < /proc/stat
+	mapfile -t stat < /proc/stat
+	for ctxt in "${stat[@]}"; do [ "${ctxt%%%% *}" = ctxt ] && break; done
 	mapfile -t irq < /proc/interrupts
 	read -r blk < "/sys/block/$d/stat"
 	[ -e "/sys/block/$d/pvblk/stats" ] && mapfile -t pv < "/sys/block/$d/pvblk/stats"
-	printf '%%s\n' "@time $up" "@stat" "$stat" "@irq" "${irq[@]}" "@blk" "$blk" > "$1"
+	printf '%%s\n' "@time $up" "@stat" "${stat[0]}" "$ctxt" "@irq" "${irq[@]}" "@blk" "$blk" > "$1"
 	[ ${#pv[@]} -gt 0 ] && printf '%%s\n' "@pv" "${pv[@]}" >> "$1"
 	return 0
 }
@@ -509,6 +510,8 @@ def parse_snap(text):
             v = [int(x) for x in line.split()[1:]]
             out["cpu_total"] = sum(v[:8])
             out["cpu_idle"] = v[3] + v[4]
+        elif sec == "stat" and line.startswith("ctxt "):
+            out["ctxt"] = int(line.split()[1])
         elif sec == "irq":
             f = line.split()
             if not f or not f[0].endswith(":"):
@@ -1052,6 +1055,8 @@ class Boot:
         busy = (post["cpu_total"] - post["cpu_idle"]) - (pre["cpu_total"] - pre["cpu_idle"])
         m["cpu_us_req"] = busy * 1e6 / USER_HZ / reqs if reqs else None
         m["cpu_util"] = busy / USER_HZ / m["secs"] if m["secs"] else None
+        if "ctxt" in pre and "ctxt" in post and reqs:
+            m["ctxt_req"] = (post["ctxt"] - pre["ctxt"]) / reqs
         vio = self.vio_of(r["slot"])
         irqs = 0
         for name, cnt in post["irq"].items():
@@ -1273,15 +1278,17 @@ def icount_table(results, kver):
     S = summarize(rs, "main", lambda r: (r["backend"], r["q"], r["wl"]))
     lines = ["| backend | queues | workload | kernel pv | kernel vb | ratio | ratio range "
              "| spin-wait pv | spin-wait vb | kernel excl. spin ratio | ratio range "
-             "| driver module pv | driver module vb | module ratio | user pv | user vb |",
-             "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+             "| driver module pv | driver module vb | module ratio | user pv | user vb "
+             "| context switches/req pv | vb |",
+             "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     n = 0
     for k in sorted(S, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]])):
         pv, vb = S[k].get("pvblk", {}), S[k].get("virtio_blk", {})
         if metric_med(pv, "kins_req") is None:
             continue
         n += 1
-        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                     "| %s | %s |" % (
             k[0], k[1], wl_title(k[2]),
             f_ins(metric_med(pv, "kins_req")), f_ins(metric_med(vb, "kins_req")),
             f_iratio(pair_ratio(pv, vb, "kins_req")), f_range3(pair_ratio(pv, vb, "kins_req")),
@@ -1289,7 +1296,8 @@ def icount_table(results, kver):
             f_iratio(pair_ratio(pv, vb, "work_req")), f_range3(pair_ratio(pv, vb, "work_req")),
             f_ins(metric_med(pv, "mod_req")), f_ins(metric_med(vb, "mod_req")),
             f_iratio(pair_ratio(pv, vb, "mod_req")),
-            f_ins(metric_med(pv, "uins_req")), f_ins(metric_med(vb, "uins_req"))))
+            f_ins(metric_med(pv, "uins_req")), f_ins(metric_med(vb, "uins_req")),
+            f_per(metric_med(pv, "ctxt_req")), f_per(metric_med(vb, "ctxt_req"))))
     return lines if n else []
 
 
@@ -1315,8 +1323,8 @@ def cost_table(results, kver):
             .setdefault(r["round"], {})[r["ios"]] = r["m"]
     lines = ["| backend | queues | workload | driver | kernel/req | range | kernel excl. spin/req "
              "| driver module/req | spin-wait/req | user/req | kernel ratio | range | excl. spin ratio "
-             "| range | module ratio | window method at N2 |",
-             "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|"]
+             "| range | module ratio | window method at N2 | context switches/req at N2 |",
+             "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|"]
     for key in sorted(by, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]])):
         per = {}
         for drv, rounds in by[key].items():
@@ -1333,7 +1341,7 @@ def cost_table(results, kver):
                      for k in ("kernel", "user", "spin", mod)}
                 out[rnd] = {"kins_req": d["kernel"], "mod_req": d[mod], "spin_req": d["spin"],
                             "work_req": d["kernel"] - d["spin"], "uins_req": d["user"],
-                            "win_req": b["ins"]["kernel"] / b["reqs"]}
+                            "win_req": b["ins"]["kernel"] / b["reqs"], "ctxt_req": b.get("ctxt_req")}
             per[drv] = out
         pv, vb = per.get("pvblk", {}), per.get("virtio_blk", {})
         for drv in DRIVERS:
@@ -1341,7 +1349,7 @@ def cost_table(results, kver):
             if not runs:
                 continue
             ispv = drv == "pvblk"
-            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 key[0], key[1], wl_title(key[2]), drv,
                 f_ins(metric_med(runs, "kins_req")), f_irange(runs, "kins_req"),
                 f_ins(metric_med(runs, "work_req")), f_ins(metric_med(runs, "mod_req")),
@@ -1351,7 +1359,7 @@ def cost_table(results, kver):
                 f_iratio(pair_ratio(pv, vb, "work_req")) if ispv else "",
                 f_range3(pair_ratio(pv, vb, "work_req")) if ispv else "",
                 f_iratio(pair_ratio(pv, vb, "mod_req")) if ispv else "",
-                f_ins(metric_med(runs, "win_req"))))
+                f_ins(metric_med(runs, "win_req")), f_per(metric_med(runs, "ctxt_req"))))
     return lines
 
 
@@ -1617,7 +1625,10 @@ def write_report(cfg, results, boots, meta):
                      "*spin-wait* the part of them spent spinning on locks and timer-cancel waits, *driver "
                      "module* the part in the driver's own text (pvblk.ko or virtio_blk.ko), *user* "
                      "user-mode instructions (fio). Ratios are pvblk/virtio_blk per round, median and range; "
-                     "*excl. spin* ranks the drivers' work without the spin-waits.")
+                     "*excl. spin* ranks the drivers' work without the spin-waits. *Context switches* (the "
+                     "guest's /proc/stat `ctxt`, per request) show how often the submitter slept: each sleep "
+                     "and wake-up costs instructions, and a slower host (more load) makes the guest wait more "
+                     "often, so counts rise a few % on a loaded machine, for both drivers.")
             L.append("")
             L += ic
             L.append("")

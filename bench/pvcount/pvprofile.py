@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""pvprofile.py PROFILE KALLSYMS TAG1 TAG2 [--top N] [--per N] [--vcpu V]
+"""pvprofile.py PROFILE KALLSYMS TAG1 TAG2 [--minus TAG3 TAG4] [--top N] [--per N] [--vcpu V]
 
 The guest kernel's instructions between two pvcount snapshots, by function:
 PROFILE is the plugin's profile=FILE, KALLSYMS a copy of the guest's
 /proc/kallsyms taken as root in the same boot (module addresses move between
 boots). A block counts under the text symbol at or below its start address.
 --per N divides by N (e.g. the requests of the window), --vcpu V keeps one
-vCPU's instructions.
+vCPU's instructions, --minus TAG3 TAG4 takes off the window TAG3..TAG4 (the
+two-count method: a run of N2 requests minus one of N1, --per N2-N1).
 """
 
 import argparse
@@ -58,25 +59,30 @@ def main():
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--per", type=float, default=1.0)
     ap.add_argument("--vcpu", type=int)
+    ap.add_argument("--minus", nargs=2, metavar=("TAG3", "TAG4"))
     a = ap.parse_args()
-    prof = read_profiles(a.profile, {a.tag1, a.tag2})
-    for t in (a.tag1, a.tag2):
+    tags = [a.tag1, a.tag2] + (a.minus or [])
+    prof = read_profiles(a.profile, set(tags))
+    for t in tags:
         if t not in prof:
             sys.exit("pvprofile: no profile tagged %s in %s" % (t, a.profile))
     addrs, names = read_kallsyms(a.kallsyms)
-    p1, p2 = prof[a.tag1], prof[a.tag2]
     by = {}
     total = 0
-    for addr, c2 in p2.items():
-        c1 = p1.get(addr, [0] * len(c2))
-        d = [x - y for x, y in zip(c2, c1)]
-        n = d[a.vcpu] if a.vcpu is not None else sum(d)
-        if not n:
-            continue
-        i = bisect.bisect_right(addrs, addr) - 1
-        name = names[i] if i >= 0 else "?"
-        by[name] = by.get(name, 0) + n
-        total += n
+    windows = [(prof[a.tag1], prof[a.tag2], 1)]
+    if a.minus:
+        windows.append((prof[a.minus[0]], prof[a.minus[1]], -1))
+    for p1, p2, sign in windows:
+        for addr, c2 in p2.items():
+            c1 = p1.get(addr, [0] * len(c2))
+            d = [x - y for x, y in zip(c2, c1)]
+            n = sign * (d[a.vcpu] if a.vcpu is not None else sum(d))
+            if not n:
+                continue
+            i = bisect.bisect_right(addrs, addr) - 1
+            name = names[i] if i >= 0 else "?"
+            by[name] = by.get(name, 0) + n
+            total += n
     print("%14s %6s  %s" % ("instructions" if a.per == 1 else "per %g" % a.per, "%", "function"))
     for name, n in sorted(by.items(), key=lambda kv: -kv[1])[:a.top]:
         print("%14.1f %5.1f%%  %s" % (n / a.per, 100.0 * n / total if total else 0, name))
