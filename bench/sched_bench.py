@@ -23,9 +23,9 @@ dropped, and the scheduler of the run set. Order: rounds of the four
 (driver, scheduler) runs, reversed every other round (A B C D D C B A …);
 ratios are mq-deadline / none per round of one driver, median and range.
 
-Settings (environment): SCHEDBENCH_IOPS (2000), SCHEDBENCH_ROUNDS (4),
+Settings (environment): SCHEDBENCH_IOPS (500), SCHEDBENCH_ROUNDS (4),
 SCHEDBENCH_RUNTIME (10 s, plus SCHEDBENCH_RAMP 2 s), SCHEDBENCH_DISK_MB
-(1024), SCHEDBENCH_KERNEL (newest test kernel), SCHEDBENCH_CPUS (2),
+(1024), SCHEDBENCH_WRITE_MB (128: the writer's region), SCHEDBENCH_KERNEL (newest test kernel), SCHEDBENCH_CPUS (2),
 SCHEDBENCH_OUT (BENCHMARKS.md, section "sched"). Raw data:
 build/bench/sched-RUN/results.json; SCHEDBENCH_REPORT=that file writes the
 section again without running anything.
@@ -68,11 +68,14 @@ def kernels():
 
 class Cfg:
     def __init__(self):
-        self.iops = int(env("SCHEDBENCH_IOPS", "2000"))
+        self.iops = int(env("SCHEDBENCH_IOPS", "500"))
         self.rounds = int(env("SCHEDBENCH_ROUNDS", "4"))
         self.runtime = int(env("SCHEDBENCH_RUNTIME", "10"))
         self.ramp = int(env("SCHEDBENCH_RAMP", "2"))
         self.disk_mb = int(env("SCHEDBENCH_DISK_MB", "1024"))
+        # the writer's region: what it can dirty, and so what the close of
+        # the disk writes back after each run (at the throttle's rate)
+        self.write_mb = int(env("SCHEDBENCH_WRITE_MB", "128"))
         self.cpus = int(env("SCHEDBENCH_CPUS", "2"))
         want = env("SCHEDBENCH_KERNEL", "")
         kl = kernels()
@@ -159,8 +162,12 @@ while read -r id slot sched; do
 	cat /sys/block/$d/queue/scheduler /sys/block/$d/queue/nr_requests > /tmp/r/$id.queue
 	read -r up0 _ < /proc/uptime; cat /sys/block/$d/stat > /tmp/r/$id.stat0
 	sed "s|@DEV@|/dev/$d|" /pvtest/job.fio > /tmp/job.fio
-	# requests in flight in the driver (reads, writes), sampled every 0.25 s
-	( while ! read -r -t 0.25 _ <> /tmp/inflight.fifo; do cat /sys/block/$d/inflight; done ) > /tmp/r/$id.inflight &
+	# every 0.25 s: uptime, requests in flight in the driver (reads, writes),
+	# the disk's stat (builtins only)
+	( while ! read -r -t 0.25 _ <> /tmp/inflight.fifo; do
+		read -r t _ < /proc/uptime; read -r i < /sys/block/$d/inflight; read -r st < /sys/block/$d/stat
+		echo "$t $i $st"
+	done ) > /tmp/r/$id.samples &
 	sampler=$!
 	fio --output-format=json --output=/tmp/r/$id.json /tmp/job.fio
 	kill $sampler; wait $sampler 2> /dev/null || true
@@ -182,7 +189,7 @@ def throttled_disk(cfg, slot, image, group):
             "-device", "virtio-blk-pci,drive=%s,id=%s-dev,addr=0x%x" % (node, node, slot)]
 
 
-def parse_run(d, r):
+def parse_run(d, r, ramp, runtime):  # noqa: ARG001 (runtime: fio's own)
     txt = open(os.path.join(d, r["id"] + ".json")).read()
     j = json.loads(txt[txt.index("{"):])      # fio may print notes before the JSON
     jobs = {x["jobname"]: x for x in j["jobs"]}
@@ -193,8 +200,19 @@ def parse_run(d, r):
     t0, t1 = (float(x) for x in open(os.path.join(d, r["id"] + ".time")).read().split())
     secs = t1 - t0
     q = open(os.path.join(d, r["id"] + ".queue")).read().split("\n")
-    infl = [[int(x) for x in l.split()] for l in open(os.path.join(d, r["id"] + ".inflight"))
-            if len(l.split()) == 2]
+    # samples: uptime, in flight (reads, writes), then the disk's stat fields
+    # (reads completed at [3], writes at [7], sectors written at [9]). Rates
+    # over the time the reader ran, after the ramp: from its first completed
+    # read + ramp to its last (fio may take seconds to start on a loaded
+    # machine; after the reader ends, fio's close of the disk writes back
+    # the rest alone).
+    smp = [[float(x) for x in l.split()] for l in open(os.path.join(d, r["id"] + ".samples"))
+           if len(l.split()) >= 13]
+    moving = [i for i in range(1, len(smp)) if smp[i][3] > smp[i - 1][3]]
+    win = []
+    if moving:
+        a, b = smp[moving[0]][0] + ramp, smp[moving[-1]][0]
+        win = [x for x in smp if a <= x[0] <= b]
     return {
         "read_iops": rd["iops"],
         "p50": pct.get("50.000000", 0) / 1000.0,
@@ -202,14 +220,16 @@ def parse_run(d, r):
         "p99": pct.get("99.000000", 0) / 1000.0,
         "p999": pct.get("99.900000", 0) / 1000.0,
         "writer_fio_mbs": jobs["writer"]["write"]["bw_bytes"] / 1e6,
-        "dev_write_mbs": (s1[6] - s0[6]) * 512 / secs / 1e6,
-        "dev_write_iops": (s1[4] - s0[4]) / secs,
-        "dev_read_iops": (s1[0] - s0[0]) / secs,
+        "dev_write_mbs": ((win[-1][9] - win[0][9]) * 512 / (win[-1][0] - win[0][0]) / 1e6
+                          if len(win) > 1 else None),
+        "dev_write_iops": ((win[-1][7] - win[0][7]) / (win[-1][0] - win[0][0]) if len(win) > 1 else None),
+        "dev_read_iops": ((win[-1][3] - win[0][3]) / (win[-1][0] - win[0][0]) if len(win) > 1 else None),
+        "run_write_iops": (s1[4] - s0[4]) / secs,
         "secs": secs,
         "queue": q[0].strip(),
         "nr_requests": q[1].strip() if len(q) > 1 else "",
-        "inflight_w": statistics.mean(x[1] for x in infl) if infl else None,
-        "inflight_r": statistics.mean(x[0] for x in infl) if infl else None,
+        "inflight_w": statistics.mean(x[2] for x in win) if win else None,
+        "inflight_r": statistics.mean(x[1] for x in win) if win else None,
     }
 
 
@@ -238,7 +258,7 @@ def run(cfg):
     rsize = min(256, cfg.disk_mb // 4)
     with open(vm.path("job.fio"), "w") as f:
         f.write(FIO % {"runtime": cfg.runtime, "ramp": cfg.ramp, "rsize": rsize, "woff": rsize,
-                       "wsize": cfg.disk_mb - rsize})
+                       "wsize": min(cfg.write_mb, cfg.disk_mb - rsize)})
     vm.script = GUEST % {"ko": ko_copy, "top": TOP, "pv": PV, "vb": VB}
     print("sched_bench: run %s, %s, %d runs of %d s, throttle %d IOPS; raw data in %s"
           % (cfg.run_id, cfg.kver, len(runs), cfg.runtime, cfg.iops, cfg.work), flush=True)
@@ -249,13 +269,13 @@ def run(cfg):
         shutil.rmtree(cfg.shm, ignore_errors=True)
     d = vm.path("r")
     for r in runs:
-        r["m"] = parse_run(d, r)
+        r["m"] = parse_run(d, r, cfg.ramp, cfg.runtime)
         m = r["m"]
-        print("  %s %-10s %-11s reader p50 %.0f p99 %.0f p99.9 %.0f us, %.0f reads/s; disk writes %.1f MB/s "
-              "(%.0f/s); in flight: %.1f writes, %.2f reads"
+        print("  %s %-10s %-11s reader p50 %.0f p99 %.0f p99.9 %.0f us, %.0f reads/s; disk writes %s MB/s "
+              "(%s/s); in flight: %s writes, %s reads"
               % (r["id"], r["driver"], r["sched"], m["p50"], m["p99"], m["p999"], m["read_iops"],
-                 m["dev_write_mbs"], m["dev_write_iops"], m["inflight_w"] or 0, m["inflight_r"] or 0),
-              flush=True)
+                 fmt(m["dev_write_mbs"], 1), fmt(m["dev_write_iops"]), fmt(m["inflight_w"], 1),
+                 fmt(m["inflight_r"], 2)), flush=True)
     meta = {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "qemu": subprocess.run("qemu-system-x86_64 --version | head -n1", shell=True, text=True,
@@ -274,6 +294,10 @@ def run(cfg):
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
     return data
+
+
+def fmt(x, digits=0):
+    return "n/a" if x is None else "%.*f" % (digits, x)
 
 
 def med(xs):
@@ -298,13 +322,19 @@ def report(data, out):
          "whatever their size)." % (cfg["disk_mb"], cfg["iops"]),
          "- Each run (fio %s, %d s plus %d s ramp, both jobs at once on one disk): *writer* a buffered "
          "random write flood (`rw=randwrite bs=4k direct=0 ioengine=psync`: the page cache takes them "
-         "faster than the disk, writeback sends 4k requests, they queue) in the disk's upper part; *reader* 4k random `O_DIRECT` reads at queue depth 1 (`psync`) in its "
+         "faster than the disk, writeback sends 4k requests, they queue) over %d MiB after the reader's "
+         "region; *reader* 4k random `O_DIRECT` reads at queue depth 1 (`psync`) in its "
          "first %d MiB. Before each run the page cache is written back and dropped and the run's scheduler "
          "set (each scheduler's defaults otherwise)." % (meta["fio"], cfg["runtime"], cfg["ramp"],
+                                                         cfg.get("write_mb", 0),
                                                          min(256, cfg["disk_mb"] // 4)),
          "- Reader: fio's total latency percentiles and reads per second. Writes: what the disk "
-         "completed over the run (its /sys/block/DISK/stat), MB/s and requests/s; the writer's fio "
-         "figure measures the page cache.",
+         "completed while both jobs ran (its /sys/block/DISK/stat, sampled every 0.25 s, from the "
+         "reader's first read plus the ramp to its last; fio's close of the disk then writes back the "
+         "rest alone), MB/s "
+         "and requests/s; *in flight*: the disk's mean writes in flight over the same samples (the "
+         "backend is the bottleneck when they pile up). The writer's fio figure measures the page "
+         "cache.",
          "- %d rounds of the four runs, the order reversed every other round; numbers are medians over "
          "the rounds, *ratio* the median of per-round mq-deadline/none ratios of one driver, with their "
          "range. Load average at the end: %s." % (cfg["rounds"], meta["load"]),
@@ -312,12 +342,12 @@ def report(data, out):
              " ".join(l.split()[1:]) for l in (meta["queue_settings"] or "").splitlines()),
          "",
          "| driver | scheduler | reader p50 µs | p99 µs | p99.9 µs | reads/s | disk writes MB/s | writes/s "
-         "| p99 ratio | range | p50 ratio | writes MB/s ratio | range |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"]
+         "| writes in flight | p99 ratio | range | p50 ratio | writes MB/s ratio | range |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|"]
 
     def ratio(drv, key):
         a, b = by.get((drv, "mq-deadline"), {}), by.get((drv, "none"), {})
-        rs = [a[r][key] / b[r][key] for r in a if r in b and b[r][key]]
+        rs = [a[r][key] / b[r][key] for r in a if r in b and b[r][key] and a[r][key] is not None]
         if not rs:
             return "n/a", ""
         return "%.2f" % statistics.median(rs), "%.2f–%.2f" % (min(rs), max(rs))
@@ -326,19 +356,20 @@ def report(data, out):
         for s in SCHEDS:
             rs = by.get((drv, s), {})
             vals = [med([m[k] for m in rs.values()]) for k in
-                    ("p50", "p99", "p999", "read_iops", "dev_write_mbs", "dev_write_iops")]
+                    ("p50", "p99", "p999", "read_iops", "dev_write_mbs", "dev_write_iops", "inflight_w")]
             extra = ["", "", "", "", ""]
             if s == "mq-deadline":
                 p99, p99r = ratio(drv, "p99")
                 p50, _ = ratio(drv, "p50")
                 w, wr = ratio(drv, "dev_write_mbs")
                 extra = [p99, p99r, p50, w, wr]
-            L.append("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.1f | %.0f | %s |" % (
-                tuple([drv, s] + vals) + (" | ".join(extra),)))
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                tuple([drv, s] + [fmt(v, k) for v, k in zip(vals, (0, 0, 0, 0, 1, 0, 0))]) +
+                (" | ".join(extra),)))
     L.append("")
     L.append("Per run (round, driver, scheduler: reader p50/p99 µs, disk writes MB/s): " + "; ".join(
-        "%d %s %s: %.0f/%.0f, %.1f" % (r["round"], r["driver"], r["sched"], r["m"]["p50"], r["m"]["p99"],
-                                       r["m"]["dev_write_mbs"]) for r in runs) + ".")
+        "%d %s %s: %.0f/%.0f, %s" % (r["round"], r["driver"], r["sched"], r["m"]["p50"], r["m"]["p99"],
+                                     fmt(r["m"]["dev_write_mbs"], 1)) for r in runs) + ".")
     L.append("")
     keep = ""
     if os.path.exists(out):
