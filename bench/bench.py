@@ -1580,8 +1580,8 @@ def write_report(cfg, results, boots, meta):
              "in the raw data) misses most of it; for db_bench, its per-operation P50/P99."
              % Boot.CAL_READS)
     if getattr(cfg, "icount", False):
-        L.append("- **Guest instructions** (bench/pvcount, README there): QEMU loads a TCG plugin that "
-                 "counts the instructions every vCPU executes, user and kernel mode, and kernel ones by "
+        L.append("- **Guest instructions** (bench/pvcount): QEMU loads a TCG plugin that "
+                 "counts the instructions every vCPU executes (bench/README.md), user and kernel mode, and kernel ones by "
                  "where the code lies: pvblk's text, virtio_blk's text (the guest writes the module "
                  "sections' addresses, sizes from the .ko), the kernel's lock slow paths and timer-cancel "
                  "waits (*spin-wait*: how long a vCPU spun on a lock held by a vCPU thread the host had "
