@@ -61,7 +61,13 @@ def env(name, default):
 
 
 def kernels():
-    kl = open(os.path.join(TOP, "build", "kernels.list")).read().split()
+    """The test kernels of role full: build/kernels.list has a version per
+    line, optionally followed by its role (full when absent) and suite."""
+    kl = []
+    for line in open(os.path.join(TOP, "build", "kernels.list")).read().splitlines():
+        f = line.split("#", 1)[0].split()
+        if f and (len(f) < 2 or f[1] == "full"):
+            kl.append(f[0])
     kl.sort(key=lambda k: [int(x) if x.isdigit() else x for x in re.split(r"[.+-]", k)])
     return kl
 
