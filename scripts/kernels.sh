@@ -9,6 +9,9 @@
 # earlier build root) is left out of the list, named in
 # build/kernels.missing (make check counts it as a failure), and said here.
 # Idempotent: a second run only checks sid's index.
+#
+# scripts/kernels.sh --one METAPACKAGE: only that bookworm kernel (make demo's),
+# its version on stdout; build/kernels.list is left as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -38,6 +41,17 @@ fetch_bookworm() {
 	depmod -b "$top/$dest" "$kver"
 	touch "$dest/.done"
 }
+
+if [ "${1:-}" = --one ]; then
+	kver=$(resolve_kver "${2:?--one METAPACKAGE}")
+	if [ -z "$kver" ]; then
+		echo "kernels: cannot resolve $2 (run make deps)" >&2
+		exit 1
+	fi
+	fetch_bookworm "$kver" >&2
+	echo "$kver"
+	exit 0
+fi
 
 list=()
 missing=()
