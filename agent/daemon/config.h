@@ -14,6 +14,7 @@ struct daemon_config {
 	int udev_buffer_size;		/* bytes */
 	char *default_profile;		/* applied when none is active; NULL: none */
 	char *qmp_sockets;		/* host mode: blank-separated globs; "": off */
+	char *qmp_users;		/* users besides root whose QMP sockets are tuned */
 	int qmp_timeout_ms;		/* QMP greeting and each command */
 	unsigned writers;		/* threads writing block devices' nodes */
 };

@@ -158,6 +158,6 @@ expect_out "pvtuned.conf:3: bad value '0' for writers (1 to 64)" "writers error 
 printf '[daemon]\nqmp_socket = x\n' >"$R/etc/pvtune/pvtuned.conf"
 run "$PVTUNED" --root "$R"
 expect_rc 1 "unknown key refused"
-expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms writers)" "unknown key listed with the known ones"
+expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_users qmp_timeout_ms writers)" "unknown key listed with the known ones"
 
 summary
