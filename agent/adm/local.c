@@ -1,4 +1,5 @@
 /* local.c: pvtune-adm --no-daemon: the operations done in-process. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,9 +117,13 @@ static const struct adm_backend local_ops = {
 void *adm_local_open(const char *root, const struct adm_backend **ops, struct pvt_err *e)
 {
 	struct local *l = pvt_xcalloc(1, sizeof(*l));
+	int r;
 
 	pvt_ctx_init(&l->ctx, root);
-	if (pvt_store_load(&l->ctx, &l->store, e) < 0) {
+	/* read again, under the store's lock, by each operation that changes it */
+	if ((r = pvt_store_load(&l->ctx, &l->store, e)) > 0)
+		fprintf(stderr, "pvtune-adm: warning: %s\n", e->msg);	/* moved aside */
+	if (r < 0) {
 		pvt_ctx_free(&l->ctx);
 		free(l);
 		return NULL;

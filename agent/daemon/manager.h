@@ -62,9 +62,10 @@ struct manager {
 };
 
 /*
- * The rollback store, re-read from /run/pvtune/saved.json before each
- * operation: the file is always current (it is written before every change),
- * and `pvtune-adm --no-daemon` may have changed it meanwhile.
+ * The rollback store, re-read from /run/pvtune/saved.json (for Verify; the
+ * operations that change the system re-read it themselves, under the
+ * store's lock): the file is always current (it is written before every
+ * change), and `pvtune-adm --no-daemon` may have changed it meanwhile.
  */
 struct pvt_store *manager_store(struct manager *m);
 

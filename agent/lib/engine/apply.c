@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 #include "engine/item.h"
 #include "engine/pool.h"
+#include "util/tunable.h"
 #include "util/util.h"
 
 /*
@@ -88,7 +89,7 @@ static void apply_one(void *arg, size_t i)
 		o->note = pvt_xstrdup(e.msg);
 	} else if (pvt_item_satisfied(it, o->actual, &kept)) {
 		o->st = kept ? PVT_ST_KEPT : PVT_ST_OK;
-	} else if ((w = pvt_write_file(j->ctx->root, it->path, it->value, &e)) == 0) {
+	} else if ((w = pvt_write_tunable(j->ctx->root, it->path, it->value, &e)) == 0) {
 		o->st = PVT_ST_CHANGED;
 	} else {
 		o->st = PVT_ST_FAILED;

@@ -5,6 +5,7 @@
 #include "engine/engine.h"
 #include "engine/item.h"
 #include "engine/pool.h"
+#include "util/tunable.h"
 #include "util/util.h"
 
 static bool selected(const struct pvt_saved *x, const char *unit, const char *device)
@@ -45,7 +46,7 @@ static void rollback_one(void *arg, size_t i)
 		return;
 	if (!pvt_exists(j->ctx->root, x->path)) {
 		o->st = PVT_ST_NA;
-	} else if (pvt_write_file(j->ctx->root, x->path, x->value, &e) < 0) {
+	} else if (pvt_write_tunable(j->ctx->root, x->path, x->value, &e) < 0) {
 		o->st = PVT_ST_FAILED;
 		o->note = pvt_xstrdup(e.msg);
 	} else {

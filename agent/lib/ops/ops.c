@@ -31,6 +31,33 @@ int pvt_active_set(const struct pvt_ctx *ctx, const char *name, struct pvt_err *
 	return r;
 }
 
+/*
+ * Hold the store's lock and read the store afresh into @s: pvtuned and
+ * pvtune-adm --no-daemon (several at once) may each have changed it. A
+ * corrupt store moved aside is a warning item in @rep. Returns the lock's fd.
+ */
+static int begin(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
+		 struct pvt_err *e)
+{
+	struct pvt_store fresh;
+	struct pvt_err w;
+	int fd = pvt_store_lock(ctx, e), r;
+
+	if (fd < 0)
+		return fd;
+	r = pvt_store_load(ctx, &fresh, &w);
+	if (r < 0) {
+		pvt_store_unlock(fd);
+		return pvt_fail(e, -r, "%s", w.msg);
+	}
+	if (r > 0 && rep)
+		pvt_report_add(rep, "store", NULL, NULL, PVT_STORE_FILE, NULL, NULL, PVT_ST_WARN,
+			       w.msg);
+	pvt_store_free(s);
+	*s = fresh;
+	return fd;
+}
+
 static int load_and_plan(const struct pvt_ctx *ctx, const char *name, const char *disk,
 			 struct pvt_plan *plan, struct pvt_err *e)
 {
@@ -50,13 +77,13 @@ int pvt_op_profile(const struct pvt_ctx *ctx, struct pvt_store *s, const char *n
 {
 	struct pvt_plan plan = {0};
 	size_t failed;
-	int r;
+	int r, lock;
 
 	r = load_and_plan(ctx, name, NULL, &plan, e);
 	if (r < 0)
 		return r;
 	r = pvt_engine_precheck(ctx, &plan, e);
-	if (r < 0) {
+	if (r < 0 || (r = lock = begin(ctx, s, rep, e)) < 0) {
 		pvt_plan_free(&plan);
 		return r;
 	}
@@ -64,6 +91,7 @@ int pvt_op_profile(const struct pvt_ctx *ctx, struct pvt_store *s, const char *n
 	failed += pvt_engine_apply(ctx, s, &plan, rep);
 	pvt_plan_free(&plan);
 	r = pvt_active_set(ctx, name, e);
+	pvt_store_unlock(lock);
 	if (r < 0)
 		return r;
 	return failed ? 1 : 0;
@@ -72,12 +100,45 @@ int pvt_op_profile(const struct pvt_ctx *ctx, struct pvt_store *s, const char *n
 int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
 	       struct pvt_err *e)
 {
-	size_t failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
-	int r = pvt_active_set(ctx, NULL, e);
+	int lock = begin(ctx, s, rep, e), r;
+	size_t failed;
 
+	if (lock < 0)
+		return lock;
+	failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
+	r = pvt_active_set(ctx, NULL, e);
+	pvt_store_unlock(lock);
 	if (r < 0)
 		return r;
 	return failed ? 1 : 0;
+}
+
+size_t pvt_op_restore_all(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep)
+{
+	struct pvt_err e;
+	int lock = begin(ctx, s, rep, &e);
+	size_t failed;
+
+	if (lock < 0) {
+		pvt_report_add(rep, "store", NULL, NULL, PVT_STORE_FILE, NULL, NULL, PVT_ST_FAILED,
+			       e.msg);
+		return 1;
+	}
+	failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
+	pvt_store_unlock(lock);
+	return failed;
+}
+
+int pvt_op_disk_removed(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
+			struct pvt_err *e)
+{
+	int lock = begin(ctx, s, NULL, e), r;
+
+	if (lock < 0)
+		return lock;
+	r = pvt_engine_forget_device(ctx, s, disk, e);
+	pvt_store_unlock(lock);
+	return r;
 }
 
 int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
@@ -104,15 +165,17 @@ int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char
 {
 	char *name = pvt_active_get(ctx);
 	struct pvt_plan plan = {0};
-	int r;
+	int r, lock;
 
 	if (!name)
 		return 0;
 	r = load_and_plan(ctx, name, disk, &plan, e);
 	if (r >= 0)
 		r = pvt_engine_precheck(ctx, &plan, e);
-	if (r >= 0)
+	if (r >= 0 && (r = lock = begin(ctx, s, rep, e)) >= 0) {
 		r = pvt_engine_apply(ctx, s, &plan, rep) ? 1 : 0;
+		pvt_store_unlock(lock);
+	}
 	pvt_plan_free(&plan);
 	free(name);
 	return r;

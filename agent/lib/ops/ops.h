@@ -17,6 +17,12 @@ PVT_MUST_CHECK int pvt_active_set(const struct pvt_ctx *ctx, const char *name,
 				  struct pvt_err *e);
 
 /*
+ * Each operation that changes the system holds the store's lock (see
+ * engine/store.h) from reading the store afresh into @s to persisting it,
+ * so pvtuned and any number of pvtune-adm --no-daemon can run at once; @s
+ * is the caller's copy, replaced. A corrupt store moved aside is a warning
+ * item (unit "store") in @rep.
+ *
  * Switch to @name: load and plan it (any error: nothing changes), roll back
  * what the previous profile changed, apply, persist the name. Returns 0 when
  * every item applied, 1 when some failed (see @rep), -errno on error (@e).
@@ -26,6 +32,11 @@ int pvt_op_profile(const struct pvt_ctx *ctx, struct pvt_store *s, const char *n
 /* Restore every original and forget the active profile. 0, 1 (failures) or -errno. */
 int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
 	       struct pvt_err *e);
+/* Restore every original, keeping the active profile (pvtuned's exit); failures. */
+size_t pvt_op_restore_all(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep);
+/* Forget the originals of a disk that went away (the store persisted). */
+int pvt_op_disk_removed(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
+			struct pvt_err *e);
 /* Verify the active profile: 0 all match, 1 mismatches, -errno on error. */
 int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 		  struct pvt_report *rep, struct pvt_err *e);
