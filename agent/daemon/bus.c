@@ -1,7 +1,8 @@
 /*
  * bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
- * /org/pvblk/pvtune1. Methods that change anything (Profile, Off) accept only
- * callers whose effective uid is 0, from the sender's credentials.
+ * /org/pvblk/pvtune1. Methods that change anything (Profile, Off) accept
+ * root (the effective uid the bus gives for the sender), or a caller polkit
+ * authorizes for org.pvblk.pvtune1.profile or .off (polkit.c).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "polkit.h"
 #include "ops/bus_api.h"
 #include "ops/ops.h"
 #include "units/check.h"
@@ -30,28 +32,6 @@ static uint64_t mono_usec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int require_root(sd_bus_message *m, sd_bus_error *err)
-{
-	sd_bus_creds *c = NULL;
-	uid_t uid = (uid_t)-1;
-	int r;
-
-	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID |
-				      SD_BUS_CREDS_AUGMENT, &c);
-	if (r < 0)
-		return sd_bus_error_set_errnof(err, r, "cannot read the caller's credentials");
-	if (sd_bus_creds_get_euid(c, &uid) < 0 && sd_bus_creds_get_uid(c, &uid) < 0)
-		uid = (uid_t)-1;
-	sd_bus_creds_unref(c);
-	if (uid != 0) {
-		pvt_log(LOG_NOTICE, "denied %s from %s (uid %d)", sd_bus_message_get_member(m),
-			sd_bus_message_get_sender(m), (int)uid);
-		return sd_bus_error_setf(err, SD_BUS_ERROR_ACCESS_DENIED,
-					 "only root may call %s", sd_bus_message_get_member(m));
-	}
-	return 0;
 }
 
 static int reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
@@ -178,16 +158,14 @@ static void after_change(struct manager *d, const char *name, int r,
 		     !r ? "" : name ? "some items failed" : "some originals not restored");
 }
 
-/* Profile (@name) or Off (@name NULL): the guest at once, the VMs before the answer. */
-static int change(sd_bus_message *m, struct manager *d, const char *name, sd_bus_error *err)
+/* Profile (@name) or Off (@name NULL), once allowed: the guest at once, the VMs before the answer. */
+static int change(sd_bus_message *m, struct manager *d, const char *name)
 {
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
-	int r = require_root(m, err), q;
+	int r, q;
 	uint64_t t0, t1;
 
-	if (r < 0)
-		return r;
 	t0 = mono_usec();
 	r = name ? manager_profile(d, name, &rep, &e) : manager_off(d, &rep, &e);
 	t1 = mono_usec();
@@ -195,7 +173,7 @@ static int change(sd_bus_message *m, struct manager *d, const char *name, sd_bus
 		if (name)
 			pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 		pvt_report_free(&rep);
-		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+		return sd_bus_reply_method_errorf(m, ERR_FAILED, "%s", e.msg);
 	}
 	/* with VMs, the reply waits for their [qemu] or their originals */
 	q = manager_answer(d, name ? MANAGER_VM_APPLY : MANAGER_VM_RESTORE, r, &rep, answer,
@@ -205,17 +183,58 @@ static int change(sd_bus_message *m, struct manager *d, const char *name, sd_bus
 	return q;
 }
 
+/* polkit's answer (or root's at once): the change, or AccessDenied. */
+static void on_allowed(sd_bus_message *m, bool ok, const char *why, void *ud)
+{
+	const char *name = NULL;
+	int r;
+
+	if (!ok) {
+		pvt_log(LOG_NOTICE, "denied %s from %s: %s", sd_bus_message_get_member(m),
+			sd_bus_message_get_sender(m), why);
+		r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED,
+					       "only root, or a user polkit authorizes (%s), may call %s: %s",
+					       sd_bus_message_is_method_call(m, NULL, "Off") ?
+					       PVT_POLKIT_OFF : PVT_POLKIT_PROFILE,
+					       sd_bus_message_get_member(m), why);
+	} else if (sd_bus_message_is_method_call(m, NULL, "Off")) {
+		r = change(m, ud, NULL);
+	} else {
+		r = sd_bus_message_rewind(m, true);
+		if (r >= 0)
+			r = sd_bus_message_read(m, "s", &name);
+		r = r < 0 ? sd_bus_reply_method_errno(m, r, NULL) : change(m, ud, name);
+	}
+	if (r < 0)
+		pvt_log(LOG_WARNING, "cannot answer %s: %s", sd_bus_message_get_member(m),
+			strerror(-r));
+}
+
+static int check(sd_bus_message *m, struct manager *d, const char *action, sd_bus_error *err)
+{
+	int r = polkit_check(m, action, on_allowed, d);
+
+	if (r < 0) {
+		pvt_log(LOG_NOTICE, "denied %s from %s: %s", sd_bus_message_get_member(m),
+			sd_bus_message_get_sender(m), strerror(-r));
+		return sd_bus_error_setf(err, SD_BUS_ERROR_ACCESS_DENIED,
+					 "only root, or a user polkit authorizes (%s), may call %s: the caller's uid is unknown, or polkit cannot be asked (%s)",
+					 action, sd_bus_message_get_member(m), strerror(-r));
+	}
+	return 1;	/* answered by on_allowed */
+}
+
 static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
 	const char *name;
 	int r = sd_bus_message_read(m, "s", &name);
 
-	return r < 0 ? r : change(m, userdata, name, err);
+	return r < 0 ? r : check(m, userdata, PVT_POLKIT_PROFILE, err);
 }
 
 static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	return change(m, userdata, NULL, err);
+	return check(m, userdata, PVT_POLKIT_OFF, err);
 }
 
 static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)

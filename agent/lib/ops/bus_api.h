@@ -10,5 +10,8 @@
 #define PVT_BUS_NAME "org.pvblk.pvtune1"
 #define PVT_BUS_PATH "/org/pvblk/pvtune1"
 #define PVT_BUS_IFACE "org.pvblk.pvtune1"
+/* polkit's actions (org.pvblk.pvtune1.policy) for non-root callers */
+#define PVT_POLKIT_PROFILE "org.pvblk.pvtune1.profile"
+#define PVT_POLKIT_OFF "org.pvblk.pvtune1.off"
 
 #endif

@@ -56,7 +56,8 @@ expect_rc 0 "non-root may list"
 expect_out "pvblk-guest-throughput" "list over D-Bus"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" profile pvblk-guest
 expect_rc 1 "non-root profile is refused"
-expect_out "access denied: only root may call Profile" "AccessDenied for a non-root caller"
+expect_out "access denied: only root, or a user polkit authorizes (org.pvblk.pvtune1.profile), may call Profile" "AccessDenied for a non-root caller"
+expect_out "polkit: " "the denial says what polkit said (no polkit on this bus)"
 expect_file "$R" /sys/block/pvda/queue/scheduler "[none] mq-deadline" "denied call changed nothing"
 expect_file "$R" /etc/pvtune/active_profile "" "denied call set no profile"
 
@@ -123,6 +124,27 @@ expect_rc 0 "off through the daemon"
 expect_file "$R" /proc/sys/vm/swappiness 60 "daemon restores what --no-daemon changed"
 expect_file "$R" /sys/block/vda/queue/scheduler mq-deadline "daemon restores the scheduler --no-daemon set"
 
+# polkit: a non-root caller it authorizes may switch; each action on its own
+FAKEPOLKIT_ALLOW=65534 FAKEPOLKIT_ACTIONS=org.pvblk.pvtune1.profile \
+	"$top/agent/build/tests/daemon/fakepolkit" >"$T/polkit.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$T/polkit.log" && break; sleep 0.1; done
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" profile pvblk-guest
+expect_rc 0 "non-root profile authorized by polkit"
+expect_file "$R" /proc/sys/vm/swappiness 30 "the polkit-authorized profile applied"
+grep -q "org.pvblk.pvtune1.profile uid 65534 -> yes" "$T/polkit.log" && ok "polkit asked about the caller's uid and action" || bad "polkit not asked" "$(cat "$T/polkit.log")"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" off
+expect_rc 1 "non-root off refused: polkit does not authorize that action"
+expect_out "polkit: not authorized for org.pvblk.pvtune1.off" "the refusal names the action"
+expect_file "$R" /proc/sys/vm/swappiness 30 "the refused off changed nothing"
+run setpriv --reuid=65533 --regid=65533 --clear-groups "$ADM" profile pvblk-guest-latency
+expect_rc 1 "another non-root user refused by polkit"
+run "$ADM" off
+expect_rc 0 "root needs no polkit"
+grep -q "uid 0" "$T/polkit.log" && bad "polkit asked about root" "$(cat "$T/polkit.log")" || ok "polkit not asked about root"
+expect_file "$R" /proc/sys/vm/swappiness 60 "off as root"
+kill "${pids[-1]}"
+
 # rollback on exit (the default): SIGTERM restores, the profile stays active
 run "$ADM" profile pvblk-guest
 expect_file "$R" /proc/sys/vm/swappiness 30 "profile again"
@@ -159,5 +181,16 @@ printf '[daemon]\nqmp_socket = x\n' >"$R/etc/pvtune/pvtuned.conf"
 run "$PVTUNED" --root "$R"
 expect_rc 1 "unknown key refused"
 expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_users qmp_timeout_ms writers)" "unknown key listed with the known ones"
+
+# a corrupt store is moved aside with a warning, and pvtuned starts
+rm -f "$R/etc/pvtune/pvtuned.conf"
+echo '{"saved": [{"path": "/etc/shadow", "value": "x", "unit": "disk"}]}' >"$R/run/pvtune/saved.json"
+: >"$T/pvtuned.log"
+start_daemon && ok "pvtuned starts over a corrupt store" || bad "no start over a corrupt store" "$(cat "$T/pvtuned.log")"
+grep -q "saved.json: entry 0: '/etc/shadow' is no kernel tunable: moved aside to /run/pvtune/saved.json.corrupt" "$T/pvtuned.log" &&
+	ok "the corrupt store is named in a warning" || bad "no warning for the corrupt store" "$(cat "$T/pvtuned.log")"
+[ -s "$R/run/pvtune/saved.json.corrupt" ] && ok "the corrupt store kept aside" || bad "no saved.json.corrupt"
+kill -TERM "$dpid"
+wait "$dpid"
 
 summary
