@@ -15,6 +15,7 @@ PKGS=(
 	libudev-dev libsystemd-dev libiniparser-dev libjson-c-dev libcmocka-dev
 	udev systemd dbus
 	libvirt-clients	# virt-xml-validate and libvirt's schemas: the libvirt-xml test
+	clang libclang-rt-14-dev llvm-14	# the agent's libFuzzer harnesses (ASan, UBSan; llvm-symbolizer)
 )
 
 # Metapackages naming the test kernels (see DESIGN.md).
