@@ -7,6 +7,7 @@
 #include <libudev.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "udev.h"
@@ -77,7 +78,13 @@ int daemon_udev_start(struct manager *m, struct pvt_err *e)
 	if (!w->mon)
 		return pvt_fail(e, errno, "cannot open the udev monitor: %s", strerror(errno));
 	r = udev_monitor_filter_add_match_subsystem_devtype(w->mon, "block", "disk");
-	if (r >= 0 && udev_monitor_set_receive_buffer_size(w->mon, m->cfg.udev_buffer_size) < 0)
+	/*
+	 * SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the sandboxed unit does not
+	 * give: then SO_RCVBUF, up to net.core.rmem_max
+	 */
+	if (r >= 0 && udev_monitor_set_receive_buffer_size(w->mon, m->cfg.udev_buffer_size) < 0 &&
+	    setsockopt(udev_monitor_get_fd(w->mon), SOL_SOCKET, SO_RCVBUF, &m->cfg.udev_buffer_size,
+		       sizeof(m->cfg.udev_buffer_size)) < 0)
 		pvt_log(LOG_WARNING, "cannot set the udev receive buffer to %d bytes",
 			m->cfg.udev_buffer_size);
 	if (r >= 0)

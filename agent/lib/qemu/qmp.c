@@ -623,8 +623,9 @@ uid_t pvt_qmp_peer_uid(const struct pvt_qmp *q)
 
 bool pvt_qmp_peer_alive(const struct pvt_qmp *q)
 {
+	/* signal 0: no signal sent; EPERM (another uid, no CAP_KILL) is alive too */
 	if (q->pidfd >= 0)
-		return syscall(SYS_pidfd_send_signal, q->pidfd, 0, NULL, 0) == 0;
+		return syscall(SYS_pidfd_send_signal, q->pidfd, 0, NULL, 0) == 0 || errno == EPERM;
 	return q->start && start_time(q->peer) == q->start;
 }
 
