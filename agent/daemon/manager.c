@@ -68,9 +68,9 @@ int manager_verify(struct manager *m, struct pvt_report *rep, struct pvt_err *e)
 }
 
 int manager_disk_added(struct manager *m, const char *disk, struct pvt_report *rep,
-		       struct pvt_err *e)
+		       struct pvt_op_times *t, struct pvt_err *e)
 {
-	return pvt_op_disk_added(&m->ctx, &m->store, disk, rep, e);
+	return pvt_op_disk_added(&m->ctx, &m->store, disk, rep, t, e);
 }
 
 int manager_disk_removed(struct manager *m, const char *disk, struct pvt_err *e)

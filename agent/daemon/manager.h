@@ -18,6 +18,7 @@
 #include "config.h"
 #include "engine/report.h"
 #include "engine/store.h"
+#include "ops/ops.h"
 #include "util/ctx.h"
 
 struct bus;
@@ -76,8 +77,9 @@ int manager_profile(struct manager *m, const char *name, struct pvt_report *rep,
 		    struct pvt_err *e);
 int manager_off(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
 int manager_verify(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
+/* A disk appeared: the active profile applied to it; @t (may be NULL): where the time went. */
 int manager_disk_added(struct manager *m, const char *disk, struct pvt_report *rep,
-		       struct pvt_err *e);
+		       struct pvt_op_times *t, struct pvt_err *e);
 /* Forget a disk's saved originals (the store persisted). */
 PVT_MUST_CHECK int manager_disk_removed(struct manager *m, const char *disk, struct pvt_err *e);
 /* Restore every original (on exit); returns the number of failures. */

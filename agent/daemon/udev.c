@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "log.h"
 #include "udev.h"
@@ -19,11 +20,21 @@ struct udev_watch {
 	sd_event_source *src;
 };
 
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static void on_device(struct manager *m, struct udev_device *dev)
 {
 	const char *action = udev_device_get_action(dev);
 	const char *name = udev_device_get_sysname(dev);
 	struct pvt_report rep = {0};
+	struct pvt_op_times t;
+	uint64_t in_udev, t0, t1;
 	struct pvt_err e;
 	int r;
 
@@ -41,14 +52,22 @@ static void on_device(struct manager *m, struct udev_device *dev)
 		pvt_log(LOG_DEBUG, "%s %s: not initialised by udev yet, waiting", name, action);
 		return;
 	}
-	r = manager_disk_added(m, name, &rep, &e);
+	/* how long ago udev began with the device: its own processing, and the way here */
+	in_udev = udev_device_get_usec_since_initialized(dev);
+	t0 = mono_usec();
+	r = manager_disk_added(m, name, &rep, &t, &e);
+	t1 = mono_usec();
 	if (r < 0)
 		pvt_log(LOG_ERR, "%s %s: profile not applied: %s", name, action, e.msg);
 	else if (rep.n)
 		daemon_log_report(name, &rep);
 	if (r >= 0 && (pvt_report_count(&rep, PVT_ST_CHANGED) || r > 0))
-		pvt_log(LOG_INFO, "%s %s: tuned (%zu changed, %zu failed)", name, action,
-			pvt_report_count(&rep, PVT_ST_CHANGED), pvt_report_count(&rep, PVT_ST_FAILED));
+		pvt_log(LOG_INFO, "%s %s: tuned (%zu changed, %zu failed) in %.1f ms, %.1f ms after udev began with it (plan %.1f, lock and store %.1f, apply %.1f; then %.1f ms of log)",
+			name, action, pvt_report_count(&rep, PVT_ST_CHANGED),
+			pvt_report_count(&rep, PVT_ST_FAILED), (double)(t1 - t0) / 1000.0,
+			(double)(in_udev + (t1 - t0)) / 1000.0, (double)t.plan / 1000.0,
+			(double)t.lock / 1000.0, (double)t.apply / 1000.0,
+			(double)(mono_usec() - t1) / 1000.0);
 	pvt_report_free(&rep);
 }
 

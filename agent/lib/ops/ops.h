@@ -6,6 +6,8 @@
 #ifndef PVT_OPS_H
 #define PVT_OPS_H
 
+#include <stdint.h>
+
 #include "engine/engine.h"
 #include "util/ctx.h"
 
@@ -40,9 +42,15 @@ int pvt_op_disk_removed(const struct pvt_ctx *ctx, struct pvt_store *s, const ch
 /* Verify the active profile: 0 all match, 1 mismatches, -errno on error. */
 int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 		  struct pvt_report *rep, struct pvt_err *e);
-/* Apply the active profile (if any) to one disk that appeared. */
+/* Where pvt_op_disk_added's time went: microseconds (CLOCK_MONOTONIC). */
+struct pvt_op_times {
+	uint64_t plan;		/* the active profile read, loaded, planned and prechecked */
+	uint64_t lock;		/* the store's lock taken and the store read */
+	uint64_t apply;		/* the originals saved, the nodes read and written */
+};
+/* Apply the active profile (if any) to one disk that appeared; @t may be NULL. */
 int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
-		      struct pvt_report *rep, struct pvt_err *e);
+		      struct pvt_report *rep, struct pvt_op_times *t, struct pvt_err *e);
 /*
  * "pvblk-guest" when /proc/cpuinfo has the hypervisor flag, else "pvblk-host"
  * when /dev/kvm exists, else "off" (bare metal: nothing to tune).

@@ -154,7 +154,7 @@ static void test_disk_added(void **state)
 	/* touched by hand before the event: must stay untouched except pvdb */
 	fake_write(t->root, "/proc/sys/vm/swappiness", "33");
 	pvt_report_free(&t->rep);
-	assert_int_equal(pvt_op_disk_added(&t->ctx, &t->store, "pvdb", &t->rep, &t->e), 0);
+	assert_int_equal(pvt_op_disk_added(&t->ctx, &t->store, "pvdb", &t->rep, NULL, &t->e), 0);
 	assert_file(t->root, "/sys/block/pvdb/queue/nr_requests", "64");
 	assert_file(t->root, "/sys/block/pvdb/pvblk/batch_kicks", "1");
 	assert_file(t->root, "/proc/sys/vm/swappiness", "33");
@@ -166,7 +166,7 @@ static void test_disk_added(void **state)
 	assert_int_equal(pvt_op_off(&t->ctx, &t->store, &t->rep, &t->e), 0);
 	assert_file(t->root, "/sys/block/pvdb/pvblk/batch_kicks", "0");
 	pvt_report_free(&t->rep);
-	assert_int_equal(pvt_op_disk_added(&t->ctx, &t->store, "pvdb", &t->rep, &t->e), 0);
+	assert_int_equal(pvt_op_disk_added(&t->ctx, &t->store, "pvdb", &t->rep, NULL, &t->e), 0);
 	assert_int_equal(t->rep.n, 0);
 }
 
