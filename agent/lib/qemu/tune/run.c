@@ -256,6 +256,8 @@ static void on_query(struct job_req *r, json_object *ret, const char *err, const
 	json_object **slot = r->arg;
 
 	if (ret) {
+		/* query-block's drives replace the nodes' stand-in, whichever came first */
+		json_object_put(*slot);
 		*slot = json_object_get(ret);
 	} else if (cls && strcmp(cls, "CommandNotFound") == 0) {
 		/* qemu-storage-daemon has no vCPUs and no query-block */
