@@ -54,8 +54,7 @@ srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(sock_path + ".tmp")
 srv.listen(4)
 os.rename(sock_path + ".tmp", sock_path)   # appears listening
-while True:
-    conn, _ = srv.accept()
+def serve(conn):
     f = conn.makefile("rwb", buffering=0)
     f.write(b'{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}}\n')
     for line in f:
@@ -71,4 +70,12 @@ while True:
             r = {"error": {"class": "CommandNotFound", "desc": "no " + name}}
         r["id"] = cmd["id"]
         f.write(json.dumps(r).encode() + b"\n")
+
+
+while True:
+    conn, _ = srv.accept()
+    try:
+        serve(conn)
+    except (BrokenPipeError, ConnectionResetError):
+        pass    # a client that hung up (pvtuned refusing us): the next one
     conn.close()

@@ -145,6 +145,29 @@ grep -q "uid 0" "$T/polkit.log" && bad "polkit asked about root" "$(cat "$T/polk
 expect_file "$R" /proc/sys/vm/swappiness 60 "off as root"
 kill "${pids[-1]}"
 
+# host mode: a QMP socket is connected only if its file and its listener
+# are root's or a qmp_users user's (tests/guest/fakeqmp.py plays QEMU)
+waitlog() { for _ in $(seq 100); do grep -q -- "$1" "$T/pvtuned.log" && return 0; sleep 0.1; done; return 1; }
+mkdir -p "$R/run/pvtune/qmp"
+chmod 1777 "$R/run/pvtune/qmp"
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$top/tests/guest/fakeqmp.py" \
+	"$R/run/pvtune/qmp/nobody.sock" "$R/run/pvtune/qmp/fakeqmp.out" >"$T/fakeqmp.log" 2>&1 &
+fq=$!
+pids+=($fq)
+waitlog "vm nobody: socket $R/run/pvtune/qmp/nobody.sock is owned by uid 65534, neither root nor in qmp_users: skipped" &&
+	ok "a socket another user owns is skipped" || bad "another user's socket not skipped" "$(tail "$T/pvtuned.log")"
+chown root "$R/run/pvtune/qmp/nobody.sock"
+waitlog "vm nobody: the process on $R/run/pvtune/qmp/nobody.sock (pid [0-9]*) runs as uid 65534, neither root nor in qmp_users: skipped" &&
+	ok "a root-owned socket whose listener is another user's is skipped" || bad "another user's listener not skipped" "$(tail "$T/pvtuned.log")"
+grep -q "vm nobody: QMP connected" "$T/pvtuned.log" && bad "connected to another user's QEMU" || ok "no QMP session with it"
+kill -TERM "$dpid"
+wait "$dpid"
+printf '[daemon]\nqmp_users = nobody\n' >"$R/etc/pvtune/pvtuned.conf"
+start_daemon
+waitlog "vm nobody: QMP connected (pid" && ok "qmp_users = nobody: its QEMU is connected" || bad "qmp_users not honoured" "$(tail "$T/pvtuned.log")"
+kill "$fq"
+rm -f "$R/etc/pvtune/pvtuned.conf" "$R/run/pvtune/qmp/nobody.sock"
+
 # rollback on exit (the default): SIGTERM restores, the profile stays active
 run "$ADM" profile pvblk-guest
 expect_file "$R" /proc/sys/vm/swappiness 30 "profile again"
