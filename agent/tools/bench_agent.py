@@ -608,7 +608,8 @@ def run(kver, with_tuned, runs, tcg, hp_n=8, only_hp=False):
                  "date": time.strftime("%Y-%m-%d %H:%M"),
                  "run": time.strftime("%Y%m%d-%H%M%S"), "argv": sys.argv[1:]})
     vm = vmmod.VM(kver, mode="systemd", extra=extra, script=script, timeout=2400,
-                  name="bench-agent", xtrace=False, tcg_thread=tcg)
+                  name="bench-agent-hp" if only_hp else "bench-agent", xtrace=False,
+                  tcg_thread=tcg)
     meta.update({"guest_cpus": vm.cpus, "guest_mem": vm.mem, "machine": vm.machine,
                  "cpu": vm.cpu})
     with open(vm.path("pvbench.conf"), "w") as f:
