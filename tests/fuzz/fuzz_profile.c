@@ -29,6 +29,18 @@ static struct pvt_ctx ctx;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* the temporary tree goes when the fuzzer exits */
+static void cleanup(void)
+{
+	char *cmd;
+
+	if (asprintf(&cmd, "rm -rf '%s'", root) > 0) {
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", root);
+		free(cmd);
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *cmd;
@@ -45,6 +57,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	free(cmd);
 	pvt_ctx_init(&ctx, root);
 	ctx.writers = 1;
+	atexit(cleanup);
 	return 0;
 }
 

@@ -47,6 +47,18 @@ struct run {
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* the temporary tree goes when the fuzzer exits */
+static void cleanup(void)
+{
+	char *cmd;
+
+	if (asprintf(&cmd, "rm -rf '%s'", root) > 0) {
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", root);
+		free(cmd);
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *d;
@@ -61,6 +73,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		     root, root, root, root, root) < 0 || system(d) != 0)
 		exit(1);
 	free(d);
+	atexit(cleanup);
 	return 0;
 }
 
