@@ -102,11 +102,13 @@ static void apply_one(void *arg, size_t i)
 static bool apply_report(struct pvt_store *s, const struct pvt_item *it,
 			 const struct pvt_outcome *o, struct pvt_report *rep, size_t *failed)
 {
-	if (o->st == PVT_ST_FAILED && (o->err == -EIO || o->err == -EPERM) &&
+	if (o->st == PVT_ST_FAILED && (o->err == -EIO || o->err == -EPERM || o->err == -EACCES) &&
 	    strcmp(it->unit, "irq") == 0) {
 		/* managed interrupts: the kernel owns their affinity (EIO, or
 		 * EPERM from write_irq_affinity() on newer kernels, e.g. 6.12
-		 * for a single-queue virtio disk's vector) */
+		 * for a single-queue virtio disk's vector; EACCES where the
+		 * kernel made the file read-only and pvtuned, sandboxed, has no
+		 * CAP_DAC_OVERRIDE to open it anyway) */
 		if (!pvt_strv_contains(&s->fixed, it->path))
 			pvt_strv_push(&s->fixed, it->path);
 		pvt_item_report(rep, it, o->actual, PVT_ST_NA,
