@@ -7,14 +7,17 @@
 SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
-KVERS = $(shell cat $(BUILD)/kernels.list 2>/dev/null)
-# dkms: the version is dkms.conf's; KVER defaults to the running kernel.
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' driver/dkms.conf)
+# The test kernels: first column of build/kernels.list ("KVER ROLE SUITE",
+# written by `make kernels` from scripts/kernels.conf).
+KVERS = $(shell awk '{ print $$1 }' $(BUILD)/kernels.list 2>/dev/null)
+# The version of both packages and of the dkms module: debian/changelog's
+# (scripts/version.sh). KVER defaults to the running kernel.
+VERSION := $(shell scripts/version.sh)
 KVER ?= $(shell uname -r)
 DKMS_SRC := /usr/src/pvblk-$(VERSION)
 
 .PHONY: all deps kernels driver agent check demo bench bench-host clean \
-	dkms-add dkms-build dkms-install dkms-remove
+	dkms-add dkms-build dkms-install dkms-remove deb
 
 all: driver agent
 
@@ -24,12 +27,18 @@ deps:
 kernels: deps
 	@scripts/kernels.sh
 
-# The module for every test kernel, into build/driver/<kver>/pvblk.ko.
-driver: deps
+# The module for every test kernel, into build/driver/<kver>/pvblk.ko
+# (sid's inside its build root).
+driver: deps kernels
 	@for k in $(KVERS); do scripts/build-driver.sh $$k || exit 1; done
 
 agent: deps
 	@$(MAKE) -s -C agent
+
+# build/deb/pvblk-dkms_<version>_all.deb and pvtune_<version>_<arch>.deb
+# (debian/, dpkg-buildpackage), checked with lintian.
+deb: deps
+	@scripts/make-deb.sh
 
 check: deps kernels
 	@tests/check.sh
@@ -67,7 +76,8 @@ bench-profiles: deps kernels driver
 dkms-add:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
-	cp driver/*.c driver/*.h driver/Kbuild driver/Makefile driver/dkms.conf $(DKMS_SRC)/
+	cp driver/*.c driver/*.h driver/Kbuild driver/Makefile $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' driver/dkms.conf > $(DKMS_SRC)/dkms.conf
 	dkms add -m pvblk -v $(VERSION)
 
 dkms-build:

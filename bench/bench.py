@@ -32,7 +32,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
 sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
-from vm import VM  # noqa: E402
+from vm import VM, read_kernels  # noqa: E402
 from pvdisk import disk  # noqa: E402
 import mdsection  # noqa: E402  (bench/, the script's own directory)
 import virtq  # noqa: E402
@@ -95,7 +95,7 @@ class Config:
     def __init__(self):
         self.quick = env("BENCH_QUICK", "0") not in ("0", "no", "false")
         q = self.quick
-        kl = open(os.path.join(TOP, "build", "kernels.list")).read().split()
+        kl = [k for k, role, _ in read_kernels() if role == "full"]
         kl.sort(key=lambda k: [int(x) if x.isdigit() else x for x in re.split(r"[.+-]", k)])
         ks = env("BENCH_KERNELS", "newest")
         if ks == "newest":

@@ -37,7 +37,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
 sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
 sys.path.insert(0, os.path.join(TOP, "bench"))
-from vm import VM  # noqa: E402
+from vm import VM, read_kernels  # noqa: E402
 from pvdisk import disk  # noqa: E402
 import mdsection  # noqa: E402
 
@@ -552,7 +552,7 @@ def main():
     if report:
         results = json.load(open(report))
     else:
-        kvers = open(os.path.join(TOP, "build", "kernels.list")).read().split()
+        kvers = [k for k, role, _ in read_kernels() if role == "full"]
         kvers.sort(key=lambda k: [int(x) if x.isdigit() else x for x in re.split(r"[.+-]", k)])
         want = env("PB_KVER", "")
         kver = [k for k in kvers if k.startswith(want)][0] if want else kvers[-1]

@@ -25,7 +25,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
 sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
-from vm import VM  # noqa: E402
+from vm import VM, read_kernels  # noqa: E402
 from pvdisk import disk  # noqa: E402
 import virtq  # noqa: E402  (bench/, the script's own directory)
 
@@ -67,7 +67,7 @@ echo "no stall in %(n)d runs"
 
 
 def main():
-    kvers = open(os.path.join(TOP, "build", "kernels.list")).read().split()
+    kvers = [k for k, role, _ in read_kernels() if role == "full"]
     want = os.environ.get("KVER")
     kver = [k for k in kvers if k.startswith(want)][0] if want else kvers[-1]
     ko = os.environ.get("PVBLK_KO", os.path.join(TOP, "build", "driver", kver, "pvblk.ko"))

@@ -14,6 +14,7 @@
 #define PVBLK_H
 
 #include <linux/blk-mq.h>
+#include <linux/hrtimer.h>
 #include <linux/irq_poll.h>
 #include <linux/log2.h>
 #include <linux/mutex.h>
@@ -35,9 +36,19 @@
 #define PVBLK_POLL_START_NS	4000
 /* Defaults of the tunables and the limit on poll_max_usecs. */
 #define PVBLK_POLL_MAX_USECS_DEFAULT	50
-#define PVBLK_POLL_MAX_USECS_LIMIT	10000
-/* irq_moderation only defers interrupts with this many requests out. */
+#define PVBLK_POLL_MAX_USECS_LIMIT	1000
+/* A polling window closes after this many passes in a row found nothing. */
+#define PVBLK_POLL_EMPTY_PASSES	2
+/*
+ * irq_moderation only defers interrupts with this many requests out, while
+ * completions keep coming (an interrupt within irq_moderation_usecs of the
+ * one before, whose pass retired at least PVBLK_MODERATE_FOUND), and for at
+ * most irq_moderation_usecs (default and limit below).
+ */
 #define PVBLK_MODERATE_MIN	4
+#define PVBLK_MODERATE_FOUND	2
+#define PVBLK_MODERATE_USECS_DEFAULT	50
+#define PVBLK_MODERATE_USECS_LIMIT	1000
 /* irq_poll weight: completions one poll pass may report. */
 #define PVBLK_IOPOLL_WEIGHT	64
 
@@ -62,11 +73,16 @@ struct pvblk_vq_stats {
 	u64 cbatch_max;		/* most requests retired by one pass */
 	u64 cbatch_hist[PVBLK_HIST_BUCKETS];
 	u64 poll_windows;	/* times completion polling started */
+	u64 poll_empty;		/* polling passes that found nothing */
 	u64 moderated;		/* interrupts re-armed with a deferred threshold */
+	u64 moderation_expired;	/* deferrals the time bound ended, retiring
+				 * completions they held back
+				 */
 	u64 timeouts;		/* blk-mq timeouts of this queue's requests */
 	u64 timeout_reaped;	/* completions no interrupt reported, found
 				 * by the timeout handler (lost interrupts)
 				 */
+	u64 failed_broken;	/* requests failed because the device broke */
 };
 
 struct pvblk_vq {
@@ -76,7 +92,8 @@ struct pvblk_vq {
 	 * Serialises notifications when VIRTIO_F_NOTIFICATION_DATA is
 	 * negotiated: taken under @lock and released after the notify, so
 	 * notifies leave in the order their kicks were prepared while @lock
-	 * itself is never held across the VM exit.
+	 * itself is never held across the VM exit. Interrupts stay off while
+	 * it is held (pvblk_unlock_notify()).
 	 */
 	spinlock_t notify_lock;
 	unsigned int pending;	/* requests added since the last batch end */
@@ -87,6 +104,12 @@ struct pvblk_vq {
 	u64 poll_ns;		/* current polling window */
 	u64 last_found_ns;	/* polling: when completions last turned up */
 	u64 armed_ns;		/* interrupts: when they were last re-armed */
+	unsigned int empty_passes;	/* polling passes in a row that found nothing */
+
+	/* Interrupt moderation's time bound (pvblk_complete.c), under @lock. */
+	struct hrtimer mod_timer;
+	u64 mod_armed_ns;	/* when a deferred interrupt was armed; 0: none */
+	u64 last_irq_ns;	/* when the last interrupt came */
 
 	struct pvblk_vq_stats stats;
 	char name[PVBLK_VQ_NAME_LEN];
@@ -110,13 +133,19 @@ struct pvblk_dev {
 	/* Run-time tunables (sysfs), read locklessly on the hot paths. */
 	bool batch_kicks;
 	bool irq_moderation;
+	unsigned int irq_moderation_usecs;
 	unsigned int poll_max_usecs;
 
 	/*
 	 * Fault injection (debugfs, pvblk_debugfs.c): the next @lose_irqs
-	 * virtqueue interrupts are ignored, as if they never came.
+	 * virtqueue interrupts are ignored, as if they never came; the next
+	 * @fail_status requests retired end with VIRTIO_BLK_S_IOERR whatever
+	 * the device said; with @drop_wce_writes set, writes of the cache
+	 * mode never reach the device, as if it refused them.
 	 */
 	atomic_t lose_irqs;
+	atomic_t fail_status;
+	bool drop_wce_writes;
 	struct dentry *debugfs;
 };
 
@@ -124,6 +153,11 @@ struct pvblk_dev {
 struct pvblk_req {
 	struct virtio_blk_outhdr out_hdr;
 	u8 status;
+	/*
+	 * The device returned the request, but blk-mq faked a timeout
+	 * (CONFIG_FAIL_IO_TIMEOUT) so it was not completed: ->timeout ends it.
+	 */
+	bool returned;
 	struct sg_table sg_table;
 	struct scatterlist sg[];
 };
@@ -151,6 +185,7 @@ void pvblk_unmap_data(struct request *req, struct pvblk_req *vbr);
 void pvblk_cleanup_cmd(struct request *req);
 
 /* pvblk_complete.c */
+blk_status_t pvblk_result(u8 status);
 void pvblk_vq_done(struct virtqueue *vq);
 void pvblk_polling_init(struct pvblk_dev *pv);
 void pvblk_polling_stop(struct pvblk_dev *pv);
@@ -158,7 +193,10 @@ void pvblk_request_done(struct request *req);
 int pvblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob);
 enum blk_eh_timer_return pvblk_timeout(struct request *req);
 
+void pvblk_fail_broken(struct pvblk_dev *pv);
+
 /* pvblk_debugfs.c */
+extern atomic_t pvblk_fail_probe;
 void pvblk_debugfs_init(void);
 void pvblk_debugfs_exit(void);
 void pvblk_debugfs_add(struct pvblk_dev *pv);

@@ -8,25 +8,27 @@
  * is closed or nothing is left in flight, an irq_poll handler (softirq)
  * keeps polling the used ring while completions keep coming and requests
  * are out, and re-arms the interrupt when a window passes with nothing
- * found; in those other cases the interrupt handler re-arms at once, with
- * no softirq. The window adapts the way QEMU's AioContext polling does: it
- * grows (doubling from 4 us, up to poll_max_usecs) when polling finds
- * completions or when an interrupt follows soon after re-arming with
- * requests out, and it halves (to closed, below 4 us) when a window runs
- * out empty.
+ * found or two passes in a row find nothing; in those other cases the
+ * interrupt handler re-arms at once, with no softirq. The window adapts the
+ * way QEMU's AioContext polling does: it grows (doubling from 4 us, up to
+ * poll_max_usecs) when polling finds completions or when an interrupt
+ * follows soon after re-arming with requests out, and it halves (to closed,
+ * below 4 us) when a window runs out empty.
  *
  * With irq_moderation on, a re-armed interrupt is deferred until 3/4 of the
- * requests in flight are done (virtqueue_enable_cb_delayed()) whenever
- * enough are out for that to save interrupts.
+ * requests in flight are done (virtqueue_enable_cb_delayed()) while
+ * completions keep coming and enough are out for that to save interrupts,
+ * and a timer bounds the deferral to irq_moderation_usecs.
  */
 #include <linux/bitops.h>
 #include <linux/device.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 
 #include "pvblk.h"
 #include "pvblk_compat.h"
 
-static blk_status_t pvblk_result(u8 status)
+blk_status_t pvblk_result(u8 status)
 {
 	switch (status) {
 	case VIRTIO_BLK_S_OK:
@@ -79,6 +81,14 @@ static void pvblk_finish_batch(struct io_comp_batch *iob)
 		iob->complete(iob);
 }
 
+/* Fault injection (debugfs fail_status): fail this request. */
+static bool pvblk_fail_status(struct pvblk_dev *pv)
+{
+	return IS_ENABLED(CONFIG_DEBUG_FS) &&
+	       atomic_read(&pv->fail_status) > 0 &&
+	       atomic_dec_if_positive(&pv->fail_status) >= 0;
+}
+
 /*
  * Pull every finished request off the used ring. Called with pvq->lock
  * held; each request goes to blk-mq exactly once, because a buffer is
@@ -105,8 +115,13 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
 		pvblk_stat_add(pvq, completions, 1);
 		if (polled)
 			pvblk_stat_add(pvq, polled, 1);
-		if (unlikely(blk_should_fake_timeout(req->q)))
+		if (unlikely(pvblk_fail_status(req->q->queuedata)))
+			vbr->status = VIRTIO_BLK_S_IOERR;
+		if (unlikely(blk_should_fake_timeout(req->q))) {
+			/* Left for ->timeout, which ends it (as null_blk). */
+			vbr->returned = true;
 			continue;
+		}
 		if (!blk_mq_complete_request_remote(req) &&
 		    !blk_mq_add_to_batch(req, iob,
 					 vbr->status != VIRTIO_BLK_S_OK,
@@ -118,29 +133,72 @@ static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
 	return found;
 }
 
-/* Re-arm the interrupt; false when completions are already waiting. */
-static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq)
+static u64 pvblk_mod_max_ns(struct pvblk_dev *pv)
 {
-	if (READ_ONCE(pv->irq_moderation) &&
+	return (u64)READ_ONCE(pv->irq_moderation_usecs) * NSEC_PER_USEC;
+}
+
+/* Start the moderation timer for the deferral armed at @armed_ns. */
+static void pvblk_mod_timer_start(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+				  u64 armed_ns)
+{
+	/*
+	 * Every caller holds pvq->lock, and so does the timer function when
+	 * it decides: a timer already queued fires early at worst and is
+	 * then started again for the newer deadline.
+	 */
+	if (!hrtimer_is_queued(&pvq->mod_timer))
+		hrtimer_start(&pvq->mod_timer,
+			      ns_to_ktime(armed_ns + pvblk_mod_max_ns(pv)),
+			      HRTIMER_MODE_ABS);
+}
+
+/*
+ * Re-arm the interrupt; false when completions are already waiting. @found
+ * is how many requests the pass that leads here retired.
+ *
+ * With irq_moderation on, while completions keep coming (interrupts within
+ * irq_moderation_usecs of each other, the last pass retired at least
+ * PVBLK_MODERATE_FOUND) and enough requests are out, the interrupt is
+ * deferred until 3/4 of them are done (virtqueue_enable_cb_delayed()).
+ * That alone holds a finished request back for as long as the device takes
+ * to finish the others, which on a slow or throttled backend is
+ * milliseconds: the moderation timer bounds the deferral to
+ * irq_moderation_usecs, as a NIC's coalescing timer does.
+ */
+static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+			  unsigned int found)
+{
+	if (READ_ONCE(pv->irq_moderation) && found >= PVBLK_MODERATE_FOUND &&
 	    pvq->inflight >= PVBLK_MODERATE_MIN) {
 		pvblk_stat_add(pvq, moderated, 1);
-		return virtqueue_enable_cb_delayed(pvq->vq);
+		if (!virtqueue_enable_cb_delayed(pvq->vq))
+			return false;
+		pvq->mod_armed_ns = ktime_get_ns();
+		pvblk_mod_timer_start(pv, pvq, pvq->mod_armed_ns);
+		return true;
 	}
+	pvq->mod_armed_ns = 0;
 	return virtqueue_enable_cb(pvq->vq);
 }
 
 /*
  * Re-arm the interrupt, retiring what slipped in meanwhile; returns how many
- * requests that retired.
+ * requests that retired. @found: what the caller's pass retired, 0 where
+ * the interrupt must not be deferred (completions are not coming closely).
  */
 static unsigned int pvblk_rearm(struct pvblk_dev *pv, struct pvblk_vq *pvq,
-				struct io_comp_batch *iob)
+				struct io_comp_batch *iob, unsigned int found)
 {
-	unsigned int found = 0;
+	unsigned int more = 0, n;
 
-	while (!pvblk_arm_irq(pv, pvq))
-		found += pvblk_reap(pvq, false, iob);
-	return found;
+	while (!pvblk_arm_irq(pv, pvq, found)) {
+		n = pvblk_reap(pvq, false, iob);
+		more += n;
+		if (found)
+			found += n;
+	}
+	return more;
 }
 
 static void pvblk_window_grow(struct pvblk_vq *pvq, u64 max_ns)
@@ -196,7 +254,7 @@ void pvblk_vq_done(struct virtqueue *vq)
 	DEFINE_IO_COMP_BATCH(iob);
 	unsigned int found;
 	unsigned long flags;
-	bool poll = false;
+	bool poll = false, dense = false;
 	u64 now = 0;
 
 	if (unlikely(pvblk_lose_irq(pv)))
@@ -205,9 +263,15 @@ void pvblk_vq_done(struct virtqueue *vq)
 	spin_lock_irqsave(&pvq->lock, flags);
 	pvblk_stat_add(pvq, irqs, 1);
 	virtqueue_disable_cb(vq);
+	pvq->mod_armed_ns = 0;	/* the deferred interrupt came */
 
-	if (max_ns) {
+	if (max_ns || READ_ONCE(pv->irq_moderation)) {
 		now = ktime_get_ns();
+		/* Completions keep coming: interrupts close together. */
+		dense = now - pvq->last_irq_ns <= pvblk_mod_max_ns(pv);
+		pvq->last_irq_ns = now;
+	}
+	if (max_ns) {
 		/* A short wait after re-arming: a longer window catches it. */
 		if (pvq->armed_ns && now - pvq->armed_ns <= max_ns)
 			pvblk_window_grow(pvq, max_ns);
@@ -226,9 +290,10 @@ void pvblk_vq_done(struct virtqueue *vq)
 		if (poll) {
 			/* Leave callbacks off: the poller takes over. */
 			pvq->last_found_ns = now;
+			pvq->empty_passes = 0;
 			pvblk_stat_add(pvq, poll_windows, 1);
 		} else {
-			found += pvblk_rearm(pv, pvq, &iob);
+			found += pvblk_rearm(pv, pvq, &iob, dense ? found : 0);
 			if (max_ns)
 				pvblk_note_armed(pvq, now);
 		}
@@ -245,9 +310,15 @@ void pvblk_vq_done(struct virtqueue *vq)
 }
 
 /*
- * irq_poll handler (softirq): poll the used ring while the window lasts and
- * requests are out. Returning @budget keeps the poller scheduled; returning
- * less means it completed and the interrupt is armed again.
+ * irq_poll handler (softirq): poll the used ring while the window lasts,
+ * requests are out and passes keep finding completions. It returns only the
+ * work it did (at most @budget): irq_poll calls a handler that stays
+ * scheduled with less than its weight done again at once, within its own
+ * softirq budget and time limit, so every pass here is a real look at the
+ * ring and none is counted as work it was not. Two empty passes in a row
+ * close the window: the interrupt is armed again, and the softirq ends
+ * rather than spinning (irq_poll would otherwise re-raise itself for up to
+ * 2 ms, then hand over to ksoftirqd, starving the submitter on this vCPU).
  */
 static int pvblk_iopoll(struct irq_poll *iop, int budget)
 {
@@ -264,15 +335,20 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 	now = ktime_get_ns();
 	if (found) {
 		pvq->last_found_ns = now;
+		pvq->empty_passes = 0;
 		pvblk_window_grow(pvq, max_ns);
+	} else {
+		pvblk_stat_add(pvq, poll_empty, 1);
+		pvq->empty_passes++;
 	}
 
 	if (likely(!virtqueue_is_broken(pvq->vq)) && pvq->inflight &&
+	    pvq->empty_passes < PVBLK_POLL_EMPTY_PASSES &&
 	    now - pvq->last_found_ns < min(pvq->poll_ns, max_ns)) {
 		spin_unlock_irqrestore(&pvq->lock, flags);
 		pvblk_finish_batch(&iob);
 		pvblk_room_again(pv, found);
-		return budget;
+		return min_t(unsigned int, found, budget);
 	}
 
 	/*
@@ -283,18 +359,41 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 	if (pvq->inflight)
 		pvblk_window_shrink(pvq);
 	irq_poll_complete(iop);
-	if (pvblk_arm_irq(pv, pvq)) {
+	if (pvblk_arm_irq(pv, pvq, found)) {
 		pvblk_note_armed(pvq, now);
 	} else {
 		/* Completions slipped in before the interrupt was armed. */
 		virtqueue_disable_cb(pvq->vq);
 		pvq->last_found_ns = now;
+		pvq->empty_passes = 0;
+		pvblk_stat_add(pvq, poll_windows, 1);
 		irq_poll_sched(iop);
 	}
 	spin_unlock_irqrestore(&pvq->lock, flags);
 	pvblk_finish_batch(&iob);
 	pvblk_room_again(pv, found);
-	return 0;
+	/* Completed: irq_poll must not requeue us, so less than @budget. */
+	return min_t(unsigned int, found, budget - 1);
+}
+
+/*
+ * End a request the device will never return: its virtqueue is broken
+ * (surprise removal, a device error, or debugfs' break). Called with
+ * pvq->lock held; false if the request was no longer in flight. A broken
+ * virtqueue returns no more buffers (virtqueue_get_buf() gives NULL), so
+ * the request cannot also be ended by pvblk_reap().
+ */
+static bool pvblk_fail_locked(struct pvblk_vq *pvq, struct request *req)
+{
+	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
+
+	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
+		return false;
+	vbr->status = VIRTIO_BLK_S_IOERR;
+	pvq->inflight--;
+	pvblk_stat_add(pvq, failed_broken, 1);
+	blk_mq_complete_request(req);
+	return true;
 }
 
 /*
@@ -306,25 +405,46 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
  * barriers, so the guest and QEMU's I/O thread can both miss the other's
  * index update.) So retire what the used ring holds, point used_event at
  * the present again, and say so.
+ *
+ * Two requests are ended here: one whose virtqueue is broken fails with
+ * an I/O error (the device will never return it, and re-arming the timer
+ * for ever would also keep del_gendisk() waiting for ever), and one the
+ * device returned while blk-mq faked a timeout (CONFIG_FAIL_IO_TIMEOUT)
+ * ends with the device's status, as null_blk does.
  */
 enum blk_eh_timer_return pvblk_timeout(struct request *req)
 {
 	struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
 	struct pvblk_dev *pv = req->q->queuedata;
+	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
 	unsigned int found;
 	unsigned long flags;
+	bool failed;
+
+	if (unlikely(READ_ONCE(vbr->returned))) {
+		blk_mq_complete_request(req);
+		return BLK_EH_DONE;
+	}
 
 	spin_lock_irqsave(&pvq->lock, flags);
 	pvblk_stat_add(pvq, timeouts, 1);
+	if (unlikely(virtqueue_is_broken(pvq->vq))) {
+		failed = pvblk_fail_locked(pvq, req);
+		spin_unlock_irqrestore(&pvq->lock, flags);
+		if (failed)
+			dev_warn_ratelimited(disk_to_dev(pv->disk),
+					     "%s: device is broken: request failed on timeout\n",
+					     pvq->name);
+		return BLK_EH_DONE;
+	}
 	found = pvblk_reap(pvq, false, NULL);
 	/*
 	 * A queue with an interrupt whose poller is not running has
 	 * callbacks on: re-arm them so the device notifies again. (Poll
 	 * queues have no callback; a running poller re-arms when it stops.)
 	 */
-	if (pvq->vq->callback && !virtqueue_is_broken(pvq->vq) &&
-	    !test_bit(IRQ_POLL_F_SCHED, &pvq->iop.state))
-		found += pvblk_rearm(pv, pvq, NULL);
+	if (pvq->vq->callback && !test_bit(IRQ_POLL_F_SCHED, &pvq->iop.state))
+		found += pvblk_rearm(pv, pvq, NULL, 0);
 	if (found)
 		pvblk_stat_add(pvq, timeout_reaped, found);
 	spin_unlock_irqrestore(&pvq->lock, flags);
@@ -341,22 +461,101 @@ enum blk_eh_timer_return pvblk_timeout(struct request *req)
 	return BLK_EH_RESET_TIMER;
 }
 
+static bool pvblk_fail_one(struct request *req, void *data)
+{
+	struct pvblk_vq *pvq = pvblk_hctx_vq(req->mq_hctx);
+	unsigned int *n = data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	if (virtqueue_is_broken(pvq->vq) && pvblk_fail_locked(pvq, req))
+		(*n)++;
+	spin_unlock_irqrestore(&pvq->lock, flags);
+	return true;
+}
+
+/*
+ * Before a broken device is removed: fail every request it holds, at once
+ * rather than one timeout after another, so that del_gendisk(), which
+ * waits for them, returns. New requests fail on submission already (a
+ * broken virtqueue refuses buffers).
+ */
+void pvblk_fail_broken(struct pvblk_dev *pv)
+{
+	struct request_queue *q = pv->disk->queue;
+	unsigned int n = 0;
+
+	blk_mq_quiesce_queue(q);
+	blk_mq_tagset_busy_iter(&pv->tag_set, pvblk_fail_one, &n);
+	blk_mq_tagset_wait_completed_request(&pv->tag_set);
+	blk_mq_unquiesce_queue(q);
+	if (n)
+		dev_warn(disk_to_dev(pv->disk),
+			 "device is broken: %u requests failed on removal\n", n);
+}
+
+/*
+ * The moderation timer (hard interrupt context): a deferred interrupt has
+ * not come within irq_moderation_usecs of being armed. Retire what the
+ * used ring holds and re-arm for the next completion: completions have
+ * not been coming closely, so the next interrupt is not deferred.
+ */
+static enum hrtimer_restart pvblk_mod_timer_fn(struct hrtimer *timer)
+{
+	struct pvblk_vq *pvq = container_of(timer, struct pvblk_vq, mod_timer);
+	struct pvblk_dev *pv = pvq->vq->vdev->priv;
+	DEFINE_IO_COMP_BATCH(iob);
+	unsigned int found = 0;
+	unsigned long flags;
+	u64 armed;
+
+	spin_lock_irqsave(&pvq->lock, flags);
+	armed = pvq->mod_armed_ns;
+	if (!armed || virtqueue_is_broken(pvq->vq)) {
+		/* The interrupt came, or the interrupt was armed plainly. */
+	} else if (ktime_get_ns() < armed + pvblk_mod_max_ns(pv)) {
+		/* Deferred again since this timer was started. */
+		pvblk_mod_timer_start(pv, pvq, armed);
+	} else {
+		pvq->mod_armed_ns = 0;
+		virtqueue_disable_cb(pvq->vq);
+		found = pvblk_reap(pvq, false, &iob);
+		if (found)
+			pvblk_stat_add(pvq, moderation_expired, 1);
+		/* No interrupt for a while: completions stopped coming. */
+		found += pvblk_rearm(pv, pvq, &iob, 0);
+	}
+	spin_unlock_irqrestore(&pvq->lock, flags);
+
+	pvblk_finish_batch(&iob);
+	pvblk_room_again(pv, found);
+	return HRTIMER_NORESTART;
+}
+
 void pvblk_polling_init(struct pvblk_dev *pv)
 {
 	unsigned int i;
 
-	for (i = 0; i < pv->num_vqs; i++)
+	for (i = 0; i < pv->num_vqs; i++) {
 		irq_poll_init(&pv->vqs[i].iop, PVBLK_IOPOLL_WEIGHT,
 			      pvblk_iopoll);
+		pvblk_hrtimer_setup(&pv->vqs[i].mod_timer, pvblk_mod_timer_fn);
+		pv->vqs[i].mod_armed_ns = 0;
+	}
 }
 
-/* Wait for running pollers and keep them from being scheduled again. */
+/*
+ * Wait for running pollers and moderation timers and keep them from being
+ * scheduled again (the device raises no more interrupts by now).
+ */
 void pvblk_polling_stop(struct pvblk_dev *pv)
 {
 	unsigned int i;
 
-	for (i = 0; i < pv->num_vqs; i++)
+	for (i = 0; i < pv->num_vqs; i++) {
 		irq_poll_disable(&pv->vqs[i].iop);
+		hrtimer_cancel(&pv->vqs[i].mod_timer);
+	}
 }
 
 /* blk-mq ->poll() for the poll queues (no interrupt; io_uring IOPOLL). */

@@ -7,12 +7,28 @@
  *	Write N: the next N virtqueue interrupts of the disk are ignored, as
  *	if they had been lost on the way. Reads the number still to lose.
  *	The timeout handler (pvblk_complete.c) is what recovers the queue.
+ *   /sys/kernel/debug/pvblk/<disk>/fail_status
+ *	Write N: the next N requests retired end with VIRTIO_BLK_S_IOERR,
+ *	whatever the device said. Reads the number still to fail.
+ *   /sys/kernel/debug/pvblk/<disk>/break
+ *	Write 1: mark the device broken (virtio_break_device()), as a
+ *	surprise removal does; it cannot be undone. Reads 1 once broken.
+ *   /sys/kernel/debug/pvblk/<disk>/drop_wce_writes
+ *	1: writes of cache_type never reach the device, as if it refused
+ *	them.
+ *   /sys/kernel/debug/pvblk/<disk>/notify_serialized
+ *	1: notifications go out under the notify lock, as with
+ *	VIRTIO_F_NOTIFICATION_DATA (which QEMU 7.2 does not offer).
+ *   /sys/kernel/debug/pvblk/fail_probe
+ *	Write N: the next N probes fail after the disk was added (and its
+ *	partitions scanned), through probe's error path.
  *
  * Debugfs is not an ABI: this is for tests and for the curious.
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/virtio.h>
 
 #include "pvblk.h"
 
@@ -39,9 +55,79 @@ static int lose_irqs_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(pvblk_lose_irqs_fops, lose_irqs_get, lose_irqs_set,
 			 "%llu\n");
 
+static int fail_status_get(void *data, u64 *val)
+{
+	struct pvblk_dev *pv = data;
+
+	*val = atomic_read(&pv->fail_status);
+	return 0;
+}
+
+static int fail_status_set(void *data, u64 val)
+{
+	struct pvblk_dev *pv = data;
+
+	if (val > INT_MAX)
+		return -ERANGE;
+	atomic_set(&pv->fail_status, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pvblk_fail_status_fops, fail_status_get,
+			 fail_status_set, "%llu\n");
+
+static int break_get(void *data, u64 *val)
+{
+	struct pvblk_dev *pv = data;
+
+	mutex_lock(&pv->vdev_mutex);
+	*val = pv->vdev && virtqueue_is_broken(pv->vqs[0].vq);
+	mutex_unlock(&pv->vdev_mutex);
+	return 0;
+}
+
+static int break_set(void *data, u64 val)
+{
+	struct pvblk_dev *pv = data;
+
+	if (val != 1)
+		return -EINVAL;
+	mutex_lock(&pv->vdev_mutex);
+	if (pv->vdev) {
+		dev_warn(&pv->vdev->dev, "[%s] broken through debugfs\n",
+			 pv->disk->disk_name);
+		virtio_break_device(pv->vdev);
+	}
+	mutex_unlock(&pv->vdev_mutex);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pvblk_break_fops, break_get, break_set, "%llu\n");
+
+static int fail_probe_get(void *data, u64 *val)
+{
+	*val = atomic_read(&pvblk_fail_probe);
+	return 0;
+}
+
+static int fail_probe_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -ERANGE;
+	atomic_set(&pvblk_fail_probe, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pvblk_fail_probe_fops, fail_probe_get,
+			 fail_probe_set, "%llu\n");
+
+atomic_t pvblk_fail_probe = ATOMIC_INIT(0);
+
 void pvblk_debugfs_init(void)
 {
 	pvblk_debugfs_root = debugfs_create_dir(PVBLK_NAME, NULL);
+	debugfs_create_file_unsafe("fail_probe", 0600, pvblk_debugfs_root,
+				   NULL, &pvblk_fail_probe_fops);
 }
 
 void pvblk_debugfs_exit(void)
@@ -56,6 +142,14 @@ void pvblk_debugfs_add(struct pvblk_dev *pv)
 					 pvblk_debugfs_root);
 	debugfs_create_file_unsafe("lose_irqs", 0600, pv->debugfs, pv,
 				   &pvblk_lose_irqs_fops);
+	debugfs_create_file_unsafe("fail_status", 0600, pv->debugfs, pv,
+				   &pvblk_fail_status_fops);
+	debugfs_create_file_unsafe("break", 0600, pv->debugfs, pv,
+				   &pvblk_break_fops);
+	debugfs_create_bool("drop_wce_writes", 0600, pv->debugfs,
+			    &pv->drop_wce_writes);
+	debugfs_create_bool("notify_serialized", 0600, pv->debugfs,
+			    &pv->notify_serialized);
 }
 
 void pvblk_debugfs_remove(struct pvblk_dev *pv)

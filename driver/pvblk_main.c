@@ -80,9 +80,8 @@ static int pvblk_init_vqs(struct pvblk_dev *pv)
 		return -EINVAL;
 	}
 
-	num_vqs = min_t(unsigned int,
-			min_not_zero(num_request_queues, nr_cpu_ids),
-			num_queues);
+	num_vqs = pvblk_num_possible_queues(min_not_zero(num_request_queues,
+							 num_queues));
 	num_poll = min_t(unsigned int, poll_queues, num_vqs - 1);
 
 	/* On restore the queues (and their counters) already exist. */
@@ -177,9 +176,9 @@ static void pvblk_config_changed(struct virtio_device *vdev)
 	queue_work(pvblk_wq, &pv->config_work);
 }
 
-static int pvblk_getgeo(struct block_device *bdev, struct hd_geometry *geo)
+static int pvblk_getgeo(struct gendisk *disk, struct hd_geometry *geo)
 {
-	struct pvblk_dev *pv = bdev->bd_disk->private_data;
+	struct pvblk_dev *pv = disk->private_data;
 	int ret = 0;
 
 	mutex_lock(&pv->vdev_mutex);
@@ -196,11 +195,12 @@ static int pvblk_getgeo(struct block_device *bdev, struct hd_geometry *geo)
 		/* Some standard values, as other virtual disks report. */
 		geo->heads = 1 << 6;
 		geo->sectors = 1 << 5;
-		geo->cylinders = get_capacity(bdev->bd_disk) >> 11;
+		geo->cylinders = get_capacity(disk) >> 11;
 	}
 	mutex_unlock(&pv->vdev_mutex);
 	return ret;
 }
+PVBLK_DEFINE_GETGEO(pvblk_getgeo);
 
 /* The last reference to the disk is gone: nothing can reach @pv now. */
 static void pvblk_free_disk(struct gendisk *disk)
@@ -215,7 +215,7 @@ static void pvblk_free_disk(struct gendisk *disk)
 
 static const struct block_device_operations pvblk_fops = {
 	.owner		= THIS_MODULE,
-	.getgeo		= pvblk_getgeo,
+	.getgeo		= PVBLK_GETGEO(pvblk_getgeo),
 	.free_disk	= pvblk_free_disk,
 };
 
@@ -377,6 +377,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	pv->index = index;
 	pv->batch_kicks = true;
 	pv->irq_moderation = true;
+	pv->irq_moderation_usecs = PVBLK_MODERATE_USECS_DEFAULT;
 	pv->poll_max_usecs = PVBLK_POLL_MAX_USECS_DEFAULT;
 	vdev->priv = pv;
 
@@ -388,7 +389,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	pv->tag_set.nr_hw_queues = pv->num_vqs;
 	pv->tag_set.queue_depth = pvblk_queue_depth(pv);
 	pv->tag_set.numa_node = NUMA_NO_NODE;
-	pv->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+	pv->tag_set.flags = PVBLK_TAG_SET_FLAGS;
 	pv->tag_set.cmd_size = sizeof(struct pvblk_req) +
 		sizeof(struct scatterlist) * PVBLK_INLINE_SG_CNT;
 	pv->tag_set.driver_data = pv;
@@ -428,11 +429,40 @@ static int pvblk_probe(struct virtio_device *vdev)
 	err = device_add_disk(&vdev->dev, disk, pvblk_attr_groups);
 	if (err)
 		goto out_reset;
+	/* Fault injection (debugfs fail_probe): fail after the scan's I/O. */
+	if (IS_ENABLED(CONFIG_DEBUG_FS) &&
+	    atomic_dec_if_positive(&pvblk_fail_probe) >= 0) {
+		err = -EIO;
+		goto out_del_disk;
+	}
 	pvblk_debugfs_add(pv);
 	return 0;
 
-out_reset:
+out_del_disk:
+	/*
+	 * The disk was added: take it down as pvblk_remove() does. Its last
+	 * reference may belong to an opener (udev, a partition scan), and
+	 * ->free_disk() frees @pv and the index then, not us.
+	 */
+	del_gendisk(disk);
 	virtio_reset_device(vdev);
+	pvblk_polling_stop(pv);
+	blk_mq_free_tag_set(&pv->tag_set);
+	mutex_lock(&pv->vdev_mutex);
+	pv->vdev = NULL;
+	vdev->config->del_vqs(vdev);
+	mutex_unlock(&pv->vdev_mutex);
+	put_disk(disk);
+	return err;
+
+out_reset:
+	/*
+	 * The device was live: I/O (the partition scan) may have opened a
+	 * polling window or armed the moderation timer. Stop the device,
+	 * then both, before anything they touch is freed.
+	 */
+	virtio_reset_device(vdev);
+	pvblk_polling_stop(pv);
 out_cleanup_disk:
 	/* ->free_disk() only runs for disks that were added: we free @pv. */
 	put_disk(disk);
@@ -457,6 +487,12 @@ static void pvblk_remove(struct virtio_device *vdev)
 	flush_work(&pv->config_work);
 
 	pvblk_debugfs_remove(pv);
+	/*
+	 * A broken device (surprise removal, debugfs break) returns nothing
+	 * it holds: fail those requests, or del_gendisk() waits for ever.
+	 */
+	if (virtqueue_is_broken(pv->vqs[0].vq))
+		pvblk_fail_broken(pv);
 	del_gendisk(pv->disk);
 	/* Nothing is in flight now; no poller may touch the queue again. */
 	pvblk_polling_stop(pv);
@@ -473,16 +509,17 @@ static void pvblk_remove(struct virtio_device *vdev)
 	put_disk(pv->disk);
 }
 
-#ifdef CONFIG_PM_SLEEP
-static int pvblk_freeze(struct virtio_device *vdev)
+/* Suspend (freeze/restore), and a device reset (reset_prepare/done). */
+static int __maybe_unused pvblk_freeze(struct virtio_device *vdev)
 {
 	struct pvblk_dev *pv = vdev->priv;
 	struct request_queue *q = pv->disk->queue;
+	unsigned int memflags;
 
 	/* Drain what is in flight, then keep new requests out. */
-	blk_mq_freeze_queue(q);
+	memflags = pvblk_freeze_queue(q);
 	blk_mq_quiesce_queue_nowait(q);
-	blk_mq_unfreeze_queue(q);
+	pvblk_unfreeze_queue(q, memflags);
 
 	/* No more interrupts, polling or config changes from here on. */
 	virtio_reset_device(vdev);
@@ -492,7 +529,7 @@ static int pvblk_freeze(struct virtio_device *vdev)
 	return 0;
 }
 
-static int pvblk_restore(struct virtio_device *vdev)
+static int __maybe_unused pvblk_restore(struct virtio_device *vdev)
 {
 	struct pvblk_dev *pv = vdev->priv;
 	int err;
@@ -508,7 +545,6 @@ static int pvblk_restore(struct virtio_device *vdev)
 		 pv->disk->disk_name, pv->num_vqs);
 	return 0;
 }
-#endif
 
 static const struct virtio_device_id pvblk_id_table[] = {
 	{ VIRTIO_ID_BLOCK, VIRTIO_DEV_ANY_ID },
@@ -538,13 +574,15 @@ static struct virtio_driver pvblk_driver = {
 	.freeze				= pvblk_freeze,
 	.restore			= pvblk_restore,
 #endif
+	PVBLK_RESET_OPS(pvblk_freeze, pvblk_restore)
 };
 
 static int __init pvblk_init(void)
 {
 	int err;
 
-	pvblk_wq = alloc_workqueue(PVBLK_NAME, 0, 0);
+	/* Capacity changes need no particular CPU. */
+	pvblk_wq = alloc_workqueue(PVBLK_NAME, WQ_UNBOUND, 0);
 	if (!pvblk_wq)
 		return -ENOMEM;
 

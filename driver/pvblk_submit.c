@@ -10,7 +10,6 @@
  * closes a batch blk-mq cut short, ->queue_rqs() sends one kick per queue
  * for a whole plug list.
  */
-#include <linux/blk-mq-virtio.h>
 #include <linux/highmem.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
@@ -111,6 +110,7 @@ static blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
 	vbr->out_hdr.sector = cpu_to_virtio64(vdev, sector);
 	vbr->out_hdr.ioprio = cpu_to_virtio32(vdev, req_get_ioprio(req));
 	vbr->status = VIRTIO_BLK_S_IOERR;
+	vbr->returned = false;
 	return BLK_STS_OK;
 }
 
@@ -127,7 +127,7 @@ static int pvblk_map_data(struct request *req, struct pvblk_req *vbr)
 				   vbr->sg_table.sgl, PVBLK_INLINE_SG_CNT))
 		return -ENOMEM;
 
-	nents = blk_rq_map_sg(req->q, req, vbr->sg_table.sgl);
+	nents = pvblk_rq_map_sg(req, vbr->sg_table.sgl);
 	vbr->sg_table.nents = nents;
 	return nents;
 }
@@ -193,55 +193,56 @@ static int pvblk_add_req(struct pvblk_vq *pvq, struct pvblk_req *vbr)
 /*
  * Close a submission batch (when @close is set): decide, under pvq->lock,
  * whether the device wants a notification. Returns true when the caller
- * must notify once the lock is dropped. Every call is paired with one
- * pvblk_notify() after the unlock, kick or not.
- *
- * When notifications carry data (VIRTIO_F_NOTIFICATION_DATA), the notify
- * lock is taken here, before pvq->lock is released, and pvblk_notify()
- * drops it after the notification: notifications then reach the device in
- * the order their kicks were prepared, and pvq->lock is still never held
- * across the VM exit.
+ * must notify; pvblk_unlock_notify() then drops the lock and notifies.
  */
-static bool pvblk_end_batch(struct pvblk_dev *pv, struct pvblk_vq *pvq,
-			    bool close)
-	__acquires(&pvq->notify_lock)
+static bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
 {
 	unsigned int pending = pvq->pending;
-	bool kick = false;
+	bool kick;
 
-	if (close && pending) {
-		pvq->pending = 0;
-		pvblk_stat_add(pvq, batches, 1);
-		pvblk_stat_add(pvq, batch_hist[pvblk_hist_bucket(pending)], 1);
-		if (pending > pvq->stats.batch_max)
-			WRITE_ONCE(pvq->stats.batch_max, pending);
+	if (!close || !pending)
+		return false;
+	pvq->pending = 0;
+	pvblk_stat_add(pvq, batches, 1);
+	pvblk_stat_add(pvq, batch_hist[pvblk_hist_bucket(pending)], 1);
+	if (pending > pvq->stats.batch_max)
+		WRITE_ONCE(pvq->stats.batch_max, pending);
 
-		kick = virtqueue_kick_prepare(pvq->vq);
-		if (kick)
-			pvblk_stat_add(pvq, kicks, 1);
-		else
-			pvblk_stat_add(pvq, kicks_suppressed, 1);
-	}
-
-	if (kick && pv->notify_serialized)
-		spin_lock(&pvq->notify_lock);
+	kick = virtqueue_kick_prepare(pvq->vq);
+	if (kick)
+		pvblk_stat_add(pvq, kicks, 1);
 	else
-		__acquire(&pvq->notify_lock);	/* sparse's count only */
+		pvblk_stat_add(pvq, kicks_suppressed, 1);
 	return kick;
 }
 
-/* Called without pvq->lock, after pvblk_end_batch(). */
-static void pvblk_notify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
-			 bool kick)
-	__releases(&pvq->notify_lock)
+/*
+ * Drop pvq->lock (taken with spin_lock_irqsave(), @flags) and send the
+ * notification pvblk_end_batch() asked for, if any: the VM exit happens
+ * without the queue lock.
+ *
+ * When notifications carry data (VIRTIO_F_NOTIFICATION_DATA) they must
+ * reach the device in the order their kicks were prepared: the notify lock
+ * is taken before pvq->lock is dropped and released after the notification.
+ * Interrupts stay off from pvq->lock until the notify lock is released, so
+ * the notify lock is never held with interrupts on: a submission from an
+ * interrupt or softirq on this CPU cannot spin on it against the holder it
+ * interrupted.
+ */
+static void pvblk_unlock_notify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+				bool kick, unsigned long flags)
+	__releases(&pvq->lock)
 {
+	if (kick && READ_ONCE(pv->notify_serialized)) {
+		spin_lock(&pvq->notify_lock);
+		spin_unlock(&pvq->lock);
+		virtqueue_notify(pvq->vq);
+		spin_unlock_irqrestore(&pvq->notify_lock, flags);
+		return;
+	}
+	spin_unlock_irqrestore(&pvq->lock, flags);
 	if (kick)
 		virtqueue_notify(pvq->vq);
-
-	if (kick && pv->notify_serialized)
-		spin_unlock(&pvq->notify_lock);
-	else
-		__release(&pvq->notify_lock);
 }
 
 static blk_status_t pvblk_add_failed(int err)
@@ -286,18 +287,15 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 			pvblk_stat_add(pvq, ring_full, 1);
 			blk_mq_stop_hw_queue(hctx);
 		}
-		kick = pvblk_end_batch(pv, pvq, true);
-		spin_unlock_irqrestore(&pvq->lock, flags);
-		pvblk_notify(pv, pvq, kick);
+		kick = pvblk_end_batch(pvq, true);
+		pvblk_unlock_notify(pv, pvq, kick, flags);
 		pvblk_unmap_data(req, vbr);
 		pvblk_cleanup_cmd(req);
 		return pvblk_add_failed(err);
 	}
 
-	kick = pvblk_end_batch(pv, pvq, last);
-	spin_unlock_irqrestore(&pvq->lock, flags);
-
-	pvblk_notify(pv, pvq, kick);
+	kick = pvblk_end_batch(pvq, last);
+	pvblk_unlock_notify(pv, pvq, kick, flags);
 	return BLK_STS_OK;
 }
 
@@ -309,10 +307,8 @@ static void pvblk_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	bool kick;
 
 	spin_lock_irqsave(&pvq->lock, flags);
-	kick = pvblk_end_batch(pv, pvq, true);
-	spin_unlock_irqrestore(&pvq->lock, flags);
-
-	pvblk_notify(pv, pvq, kick);
+	kick = pvblk_end_batch(pvq, true);
+	pvblk_unlock_notify(pv, pvq, kick, flags);
 }
 
 /* Add a run of prepared requests for one queue: one lock, one kick. */
@@ -339,16 +335,13 @@ static void pvblk_add_batch(struct pvblk_dev *pv, struct pvblk_vq *pvq,
 		}
 		if (each && next) {
 			/* batch_kicks=0: the control, one kick per request */
-			kick = pvblk_end_batch(pv, pvq, true);
-			spin_unlock_irqrestore(&pvq->lock, flags);
-			pvblk_notify(pv, pvq, kick);
+			kick = pvblk_end_batch(pvq, true);
+			pvblk_unlock_notify(pv, pvq, kick, flags);
 			spin_lock_irqsave(&pvq->lock, flags);
 		}
 	}
-	kick = pvblk_end_batch(pv, pvq, true);
-	spin_unlock_irqrestore(&pvq->lock, flags);
-
-	pvblk_notify(pv, pvq, kick);
+	kick = pvblk_end_batch(pvq, true);
+	pvblk_unlock_notify(pv, pvq, kick, flags);
 }
 
 /*
@@ -421,7 +414,7 @@ static void pvblk_map_queues(struct blk_mq_tag_set *set)
 		if (i == HCTX_TYPE_POLL)
 			blk_mq_map_queues(map);
 		else
-			blk_mq_virtio_map_queues(map, pv->vdev, 0);
+			pvblk_map_irq_queues(map, pv->vdev);
 	}
 }
 

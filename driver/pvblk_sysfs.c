@@ -25,23 +25,31 @@ static struct pvblk_dev *dev_to_pvblk(struct device *dev)
 	return dev_to_disk(dev)->private_data;
 }
 
+/*
+ * GET_ID. The result is the device's status byte, not blk_execute_rq()'s:
+ * kernels that end passthrough requests in completion batches (6.14+, and
+ * 6.12.y since its backport) end an erroring one with BLK_STS_OK, and
+ * the driver keeps the real status.
+ */
 int pvblk_get_id(struct gendisk *disk, char *id_str)
 {
 	struct request_queue *q = disk->queue;
+	struct pvblk_req *vbr;
 	struct request *req;
-	blk_status_t status;
 	int err;
 
 	req = blk_mq_alloc_request(q, REQ_OP_DRV_IN, 0);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	vbr = blk_mq_rq_to_pdu(req);
 
-	err = blk_rq_map_kern(q, req, id_str, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
+	err = pvblk_rq_map_kern(req, id_str, VIRTIO_BLK_ID_BYTES, GFP_KERNEL);
 	if (err)
 		goto out;
 
-	status = blk_execute_rq(req, false);
-	err = blk_status_to_errno(status);
+	err = blk_status_to_errno(blk_execute_rq(req, false));
+	if (!err)
+		err = blk_status_to_errno(pvblk_result(vbr->status));
 out:
 	blk_mq_free_request(req);
 	return err;
@@ -60,11 +68,16 @@ static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
 	if (!id)
 		return -ENOMEM;
 
+	/*
+	 * As virtio_blk shows it: the string without a newline (udev reads
+	 * it into ID_SERIAL), nothing when GET_ID failed with an I/O error,
+	 * and any other error as it is.
+	 */
 	err = pvblk_get_id(disk, id);
 	if (!err)
-		ret = sysfs_emit(buf, "%s\n", id);
-	else if (err == -EIO || err == -EOPNOTSUPP)
-		ret = 0;	/* no serial, as virtio_blk shows it */
+		ret = sysfs_emit(buf, "%s", id);
+	else if (err == -EIO)
+		ret = 0;
 	else
 		ret = err;
 	kfree(id);
@@ -107,6 +120,7 @@ static ssize_t cache_type_store(struct device *dev,
 {
 	struct pvblk_dev *pv = dev_to_pvblk(dev);
 	int i, err;
+	bool wc;
 
 	i = sysfs_match_string(pvblk_cache_types, buf);
 	if (i < 0)
@@ -117,10 +131,20 @@ static ssize_t cache_type_store(struct device *dev,
 		mutex_unlock(&pv->vdev_mutex);
 		return -ENODEV;
 	}
-	virtio_cwrite8(pv->vdev, offsetof(struct virtio_blk_config, wce), i);
+	if (!READ_ONCE(pv->drop_wce_writes))
+		virtio_cwrite8(pv->vdev, offsetof(struct virtio_blk_config, wce),
+			       i);
+	/*
+	 * Apply what the device now says, not what was asked: a device that
+	 * kept its write-back cache still needs the flushes.
+	 */
+	wc = pvblk_write_cache(pv->vdev);
 	mutex_unlock(&pv->vdev_mutex);
 
-	err = pvblk_set_write_cache(pv->disk->queue, i);
+	if (wc != i)
+		dev_warn(dev, "device kept its cache %s\n",
+			 pvblk_cache_types[wc]);
+	err = pvblk_set_write_cache(pv->disk->queue, wc);
 	return err ? err : count;
 }
 static DEVICE_ATTR_RW(cache_type);
@@ -179,14 +203,17 @@ static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
 			READ_ONCE(s->irqs_empty), READ_ONCE(s->completions),
 			READ_ONCE(s->polled), READ_ONCE(s->ring_full));
 	len += scnprintf(buf + len, size - len,
-			 " batches=%llu batch_max=%llu cbatches=%llu cbatch_max=%llu poll_windows=%llu moderated=%llu poll_ns=%llu",
+			 " batches=%llu batch_max=%llu cbatches=%llu cbatch_max=%llu poll_windows=%llu poll_empty=%llu moderated=%llu poll_ns=%llu",
 			 READ_ONCE(s->batches), READ_ONCE(s->batch_max),
 			 READ_ONCE(s->cbatches), READ_ONCE(s->cbatch_max),
-			 READ_ONCE(s->poll_windows), READ_ONCE(s->moderated),
+			 READ_ONCE(s->poll_windows), READ_ONCE(s->poll_empty),
+			 READ_ONCE(s->moderated),
 			 READ_ONCE(pvq->poll_ns));
 	len += scnprintf(buf + len, size - len,
-			 " timeouts=%llu timeout_reaped=%llu",
-			 READ_ONCE(s->timeouts), READ_ONCE(s->timeout_reaped));
+			 " timeouts=%llu timeout_reaped=%llu moderation_expired=%llu failed_broken=%llu",
+			 READ_ONCE(s->timeouts), READ_ONCE(s->timeout_reaped),
+			 READ_ONCE(s->moderation_expired),
+			 READ_ONCE(s->failed_broken));
 	len += pvblk_emit_hist(buf + len, size - len, "batch_hist",
 			       s->batch_hist);
 	len += pvblk_emit_hist(buf + len, size - len, "cbatch_hist",
@@ -196,8 +223,7 @@ static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
 }
 
 static ssize_t stats_read(struct file *file, struct kobject *kobj,
-			  struct bin_attribute *attr, char *buf, loff_t off,
-			  size_t count)
+			  char *buf, loff_t off, size_t count)
 {
 	/* A named group is a directory of the device's own kobject. */
 	struct pvblk_dev *pv = dev_to_pvblk(kobj_to_dev(kobj));
@@ -217,7 +243,7 @@ static ssize_t stats_read(struct file *file, struct kobject *kobj,
 	kvfree(text);
 	return ret;
 }
-static BIN_ATTR_RO(stats, 0);
+PVBLK_BIN_ATTR_RO(stats);
 
 /* /sys/block/<disk>/pvblk/features: what the ring negotiated. */
 static ssize_t features_show(struct device *dev,
@@ -273,31 +299,34 @@ static DEVICE_ATTR_RW(name)
 PVBLK_BOOL_TUNABLE(batch_kicks);
 PVBLK_BOOL_TUNABLE(irq_moderation);
 
-static ssize_t poll_max_usecs_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n",
-			  READ_ONCE(dev_to_pvblk(dev)->poll_max_usecs));
-}
+/* Unsigned tunables in [min, max]. */
+#define PVBLK_UINT_TUNABLE(name, min, max)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n",					\
+			  READ_ONCE(dev_to_pvblk(dev)->name));		\
+}									\
+static ssize_t name##_store(struct device *dev,				\
+			    struct device_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	unsigned int val;						\
+	int err = kstrtouint(buf, 10, &val);				\
+									\
+	if (err)							\
+		return err;						\
+	if (val < (min) || val > (max))					\
+		return -ERANGE;						\
+	WRITE_ONCE(dev_to_pvblk(dev)->name, val);			\
+	return count;							\
+}									\
+static DEVICE_ATTR_RW(name)
 
-static ssize_t poll_max_usecs_store(struct device *dev,
-				    struct device_attribute *attr,
-				    const char *buf, size_t count)
-{
-	unsigned int val;
-	int err;
+PVBLK_UINT_TUNABLE(poll_max_usecs, 0, PVBLK_POLL_MAX_USECS_LIMIT);
+PVBLK_UINT_TUNABLE(irq_moderation_usecs, 1, PVBLK_MODERATE_USECS_LIMIT);
 
-	err = kstrtouint(buf, 10, &val);
-	if (err)
-		return err;
-	if (val > PVBLK_POLL_MAX_USECS_LIMIT)
-		return -ERANGE;
-	WRITE_ONCE(dev_to_pvblk(dev)->poll_max_usecs, val);
-	return count;
-}
-static DEVICE_ATTR_RW(poll_max_usecs);
-
-static struct bin_attribute *pvblk_tune_bin_attrs[] = {
+static PVBLK_BIN_ATTR_PTR pvblk_tune_bin_attrs[] = {
 	&bin_attr_stats,
 	NULL,
 };
@@ -306,6 +335,7 @@ static struct attribute *pvblk_tune_attrs[] = {
 	&dev_attr_features.attr,
 	&dev_attr_batch_kicks.attr,
 	&dev_attr_irq_moderation.attr,
+	&dev_attr_irq_moderation_usecs.attr,
 	&dev_attr_poll_max_usecs.attr,
 	NULL,
 };

@@ -10,7 +10,7 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
 sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
-from vm import VM  # noqa: E402
+from vm import VM, read_kernels  # noqa: E402
 from pvdisk import disk  # noqa: E402
 
 ROUNDS = 2
@@ -42,7 +42,7 @@ cat /sys/block/$PV/pvblk/stats > /pvtest/stats
 
 
 def main():
-    kvers = open(os.path.join(TOP, "build", "kernels.list")).read().split()
+    kvers = [k for k, role, _ in read_kernels() if role == "full"]
     kver = os.environ.get("DEMO_KVER", kvers[-1])
     ko = os.path.join(TOP, "build", "driver", kver, "pvblk.ko")
     vm = VM(kver=kver, name="demo", cpus=2, timeout=600)

@@ -3,10 +3,13 @@
 # benchmarks and the demo need. Idempotent: packages already installed are
 # skipped, so a second run only costs a few dpkg-query calls.
 #
-# The test kernels are resolved from Debian's metapackages each run (their
-# versions move); their headers are installed here, their images are
-# downloaded into the cache by scripts/kernels.sh.
+# The test kernels are scripts/kernels.conf's, resolved from Debian's
+# metapackages each run (their versions move). The bookworm kernels'
+# headers are installed here; scripts/kernels.sh (make kernels) fetches the
+# images, sets up the sid build root and writes build/kernels.list.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/kernel-lib.sh
 
 PKGS=(
 	build-essential bc kmod cpio xz-utils zstd pkg-config
@@ -16,10 +19,14 @@ PKGS=(
 	udev systemd dbus
 	libvirt-clients	# virt-xml-validate and libvirt's schemas: the libvirt-xml test
 	clang libclang-rt-14-dev llvm-14	# the agent's libFuzzer harnesses (ASan, UBSan; llvm-symbolizer)
+	fdisk		# sfdisk: partitioned test disks (test_stable_names)
+	# make deb: the two packages, lintian; debootstrap: the image-mode
+	# guest and the sid build root (scripts/sid-root.sh)
+	dpkg-dev debhelper dh-dkms lintian debootstrap
 )
 
-# Metapackages naming the test kernels (see DESIGN.md).
-KERNEL_METAS=(linux-image-amd64 linux-image-6.12-amd64)
+# The bookworm kernels of the matrix (sid's headers live in its build root).
+mapfile -t KERNEL_METAS < <(kconf_entries | awk '$2 == "bookworm" { print $1 }')
 
 export DEBIAN_FRONTEND=noninteractive
 updated=0
@@ -30,12 +37,6 @@ apt_update() {
 		apt-get update -q >/dev/null
 		updated=1
 	fi
-}
-
-# resolve_kver META -> prints the kernel version the metapackage depends on
-resolve_kver() {
-	apt-cache depends "$1" 2>/dev/null |
-		awk '/Depends: linux-image-[0-9]/ { sub("linux-image-", "", $2); print $2; exit }'
 }
 
 kvers=()
@@ -63,9 +64,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
 	apt_update
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	apt-get install -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends "${missing[@]}"
 fi
 
-mkdir -p build
-printf '%s\n' "${kvers[@]}" > build/kernels.list
-echo "deps: ok (kernels: ${kvers[*]})"
+echo "deps: ok (bookworm kernels' headers: ${kvers[*]})"

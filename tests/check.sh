@@ -3,7 +3,10 @@
 #   1. the driver builds with no warnings under W=1 and sparse, per kernel
 #   2. checkpatch.pl over driver/
 #   3. the agent's unit and CLI tests (cmocka)
-#   4. the guest tests (tests/run.py) on every test kernel
+#   4. make deb: both Debian packages, lintian-clean
+#   5. the guest tests (tests/run.py) on every test kernel, the image-mode
+#      test (a debootstrapped Debian guest, built once into build/image/)
+#      among them
 # Each runner's own "N passed, N failed" line is added into the total.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,11 +51,20 @@ many() { # many NAME CMD...: a runner that prints its own N passed, N failed
 	fi
 }
 
-for kver in $(cat build/kernels.list); do
+# A kernel of scripts/kernels.conf that make kernels could not get (sid
+# unreachable, with no earlier build root) is a failure, not a silent skip.
+if [ -s build/kernels.missing ]; then
+	while read -r meta suite role; do
+		one "kernel-$suite-$meta ($role): not available (make kernels says why)" false
+	done < build/kernels.missing
+fi
+for kver in $(awk '{ print $1 }' build/kernels.list); do
 	one "driver-build-$kver" scripts/build-driver.sh "$kver"
 done
 one checkpatch scripts/checkpatch.sh
 many agent make -s -C agent check
+# the Debian packages and lintian (the image-mode guest test installs them)
+one deb scripts/make-deb.sh
 # Two guests at a time: each runs single-threaded TCG, one per core.
 many guest tests/run.py ${GUEST_ARGS:--j 2}
 

@@ -54,11 +54,8 @@ def discover(guest_dir):
 
 
 def read_kernels(build):
-    try:
-        with open(os.path.join(build, "kernels.list")) as f:
-            return [line.strip() for line in f if line.strip()]
-    except OSError:
-        return []
+    """{kver: role} of build/kernels.list, in its order."""
+    return {k: role for k, role, _suite in vmmod.read_kernels(build)}
 
 
 def failure_location(tb, test_file):
@@ -302,7 +299,8 @@ def write_junit(path, results):
 def main():
     ap = argparse.ArgumentParser(description="Run the pvblk guest tests in QEMU.")
     ap.add_argument("--kernel", action="append", metavar="KVER",
-                    help="kernel version to test (repeatable; default: build/kernels.list)")
+                    help="kernel version to test (repeatable; default: build/kernels.list);"
+                    " the tests of its role in the list (pvtest.ROLE_TESTS) run on it")
     ap.add_argument("-k", action="append", metavar="SUBSTRING", dest="filters",
                     help="run tests whose name contains SUBSTRING (repeatable, any matches)")
     ap.add_argument("--list", action="store_true", help="list tests and kernels, run nothing")
@@ -314,7 +312,8 @@ def main():
     ap.add_argument("--dir", default=os.path.join(TESTS, "guest"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    kvers = args.kernel or read_kernels(args.build)
+    listed = read_kernels(args.build)
+    kvers = args.kernel or list(listed)
     if not kvers:
         print("no kernels: run scripts/deps.sh && scripts/kernels.sh (make kernels)", file=sys.stderr)
         return 2
@@ -328,13 +327,22 @@ def main():
         tests = [t for t in tests if any(s in t[0] for s in args.filters)]
     plan = []
     for kver in kvers:
+        # A kernel's role (scripts/kernels.conf) says which tests run on it;
+        # a kernel that is not in the list is tested in full.
+        role = listed.get(kver, "full")
         for full, mod, func in tests:
+            if not pvtest.role_runs(role, full):
+                continue
             if pvtest.kernel_matches(kver, setting(func, mod, "kernels", (str, list, tuple), None)):
                 plan.append((full, mod, func, kver))
 
+    # The longest tests first (by their declared limit; stable otherwise):
+    # with -j N a long test started last would run alone at the end.
+    plan.sort(key=lambda e: -setting(e[2], e[1], "timeout", (int, float), DEFAULT_TEST_TIMEOUT))
+
     if args.list:
         for full, mod, func, kver in plan:
-            print("%s [%s]" % (full, kver))
+            print("%s [%s %s]" % (full, kver, listed.get(kver, "full")))
         print("%d tests" % len(plan))
         return 0
     if not plan:

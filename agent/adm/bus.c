@@ -7,20 +7,26 @@
 #include "adm.h"
 #include "ops/bus_api.h"
 
+/* pvtuned's answer to a failed call as -errno (ops.h), the message in @e. */
 static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e)
 {
 	const char *name = be->name ? be->name : "";
 
 	if (sd_bus_error_has_name(be, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
 	    sd_bus_error_has_name(be, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-		pvt_fail(e, -r, "pvtuned is not running (start it with 'systemctl start pvtuned', or use --no-daemon)");
+		r = pvt_fail(e, ENOTCONN, "pvtuned is not running (start it with 'systemctl start pvtuned', or use --no-daemon)");
 	else if (sd_bus_error_has_name(be, SD_BUS_ERROR_ACCESS_DENIED))
-		pvt_fail(e, -r, "access denied: %s",
-			 be->message ? be->message : "only root may do this");
+		r = pvt_fail(e, EACCES, "access denied: %s",
+			     be->message ? be->message : "only root may do this");
+	else if (sd_bus_error_has_name(be, PVT_BUS_ERROR_NOT_FOUND))
+		r = pvt_fail(e, ENOENT, "%s", be->message ? be->message : "not found");
+	else if (sd_bus_error_has_name(be, PVT_BUS_ERROR_INVALID))
+		r = pvt_fail(e, EINVAL, "%s", be->message ? be->message : "invalid profile");
 	else if (be->message)
-		pvt_fail(e, -r, "%s", be->message);
+		r = pvt_fail(e, r == -ENOENT || r == -EINVAL ? EIO : -r, "%s", be->message);
 	else
-		pvt_fail(e, -r, "D-Bus call failed: %s (%s)", strerror(-r), name);
+		r = pvt_fail(e, r == -ENOENT || r == -EINVAL ? EIO : -r, "D-Bus call failed: %s (%s)",
+			     strerror(-r), name);
 	sd_bus_error_free(be);
 	return r;
 }
@@ -44,7 +50,7 @@ static int call(sd_bus *bus, const char *method, sd_bus_message **reply, struct 
 
 static int bad_reply(int r, struct pvt_err *e)
 {
-	return pvt_fail(e, -r, "malformed reply from pvtuned: %s", strerror(-r));
+	return pvt_fail(e, EPROTO, "malformed reply from pvtuned: %s", strerror(-r));
 }
 
 static int read_report(sd_bus_message *m, struct pvt_report *rep, struct pvt_err *e)
@@ -117,6 +123,15 @@ static int b_active(void *h, char **name, struct pvt_err *e)
 	return read_string(h, "Active", name, e);
 }
 
+static int b_mode(void *h, char **mode, struct pvt_err *e)
+{
+	int r = read_string(h, "ProfileMode", mode, e);
+
+	if (r == 0 && !*mode)
+		return bad_reply(-EBADMSG, e);
+	return r;
+}
+
 static int b_recommend(void *h, char **name, struct pvt_err *e)
 {
 	return read_string(h, "Recommend", name, e);
@@ -136,9 +151,14 @@ static int report_call(sd_bus *bus, const char *method, const char *arg,
 	return r;
 }
 
-static int b_profile(void *h, const char *name, struct pvt_report *rep, struct pvt_err *e)
+static int b_profile(void *h, const char *names, struct pvt_report *rep, struct pvt_err *e)
 {
-	return report_call(h, "Profile", name, rep, e);
+	return report_call(h, "Profile", names, rep, e);
+}
+
+static int b_auto_profile(void *h, struct pvt_report *rep, struct pvt_err *e)
+{
+	return report_call(h, "AutoProfile", NULL, rep, e);
 }
 
 static int b_off(void *h, struct pvt_report *rep, struct pvt_err *e)
@@ -149,6 +169,18 @@ static int b_off(void *h, struct pvt_report *rep, struct pvt_err *e)
 static int b_verify(void *h, struct pvt_report *rep, struct pvt_err *e)
 {
 	return report_call(h, "Verify", NULL, rep, e);
+}
+
+static int read_strv(sd_bus_message *m, struct pvt_strv *v)
+{
+	const char *x;
+	int r = sd_bus_message_enter_container(m, 'a', "s");
+
+	while (r >= 0 && (r = sd_bus_message_read(m, "s", &x)) > 0)
+		pvt_strv_push(v, x);
+	if (r >= 0)
+		r = sd_bus_message_exit_container(m);
+	return r;
 }
 
 static int b_info(void *h, const char *name, struct adm_info *info, struct pvt_err *e)
@@ -166,12 +198,9 @@ static int b_info(void *h, const char *name, struct adm_info *info, struct pvt_e
 	info->name = pvt_xstrdup(n);
 	info->summary = pvt_xstrdup(s);
 	info->description = pvt_xstrdup(d);
-	r = sd_bus_message_enter_container(m, 'a', "s");
-	while (r >= 0 && (r = sd_bus_message_read(m, "s", &x)) > 0)
-		pvt_strv_push(&info->chain, x);
+	r = read_strv(m, &info->chain);
 	if (r < 0)
 		goto bad;
-	sd_bus_message_exit_container(m);
 	r = sd_bus_message_enter_container(m, 'a', "(sss)");
 	while (r >= 0 && (r = sd_bus_message_read(m, "(sss)", &x, &k, &v)) > 0) {
 		info->opt = pvt_xrealloc(info->opt, (info->nopt + 1) * sizeof(*info->opt));
@@ -179,6 +208,10 @@ static int b_info(void *h, const char *name, struct adm_info *info, struct pvt_e
 			.section = pvt_xstrdup(x), .key = pvt_xstrdup(k), .value = pvt_xstrdup(v),
 		};
 	}
+	if (r >= 0)
+		r = sd_bus_message_exit_container(m);
+	if (r >= 0)
+		r = read_strv(m, &info->files);
 	if (r < 0)
 		goto bad;
 	sd_bus_message_unref(m);
@@ -194,20 +227,22 @@ static void b_close(void *h)
 }
 
 static const struct adm_backend bus_ops = {
-	.list = b_list, .active = b_active, .profile = b_profile, .off = b_off,
-	.verify = b_verify, .recommend = b_recommend, .info = b_info, .close = b_close,
+	.list = b_list, .active = b_active, .mode = b_mode, .profile = b_profile,
+	.auto_profile = b_auto_profile, .off = b_off, .verify = b_verify,
+	.recommend = b_recommend, .info = b_info, .close = b_close,
 };
 
-void *adm_bus_open(const struct adm_backend **ops, struct pvt_err *e)
+void *adm_bus_open(const struct adm_backend **ops, int *r, struct pvt_err *e)
 {
 	sd_bus *bus = NULL;
-	int r = sd_bus_open_system(&bus);
+	int q = sd_bus_open_system(&bus);
 
-	if (r < 0) {
-		pvt_errf(e, "cannot connect to the system bus: %s (use --no-daemon to work without pvtuned)",
-			 strerror(-r));
+	if (q < 0) {
+		*r = pvt_fail(e, ENOTCONN, "cannot connect to the system bus: %s (use --no-daemon to work without pvtuned)",
+			      strerror(-q));
 		return NULL;
 	}
 	*ops = &bus_ops;
+	*r = 0;
 	return bus;
 }

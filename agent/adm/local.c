@@ -1,4 +1,5 @@
 /* local.c: pvtune-adm --no-daemon: the operations done in-process. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +22,11 @@ static int l_list(void *h, struct pvt_strv *names, struct pvt_strv *summaries,
 	(void)e;
 	pvt_profile_list(&l->ctx, &all);
 	for (size_t i = 0; i < all.n; i++) {
-		struct pvt_profile p;
-		struct pvt_err perr;
+		char *sum = pvt_op_list_summary(&l->ctx, all.v[i]);
 
 		pvt_strv_push(names, all.v[i]);
-		if (pvt_profile_load(&l->ctx, all.v[i], &p, &perr) == 0) {
-			pvt_strv_push(summaries, p.summary);
-			pvt_profile_free(&p);
-		} else {
-			char *s = pvt_xasprintf("(broken: %s)", perr.msg);
-
-			pvt_strv_push(summaries, s);
-			free(s);
-		}
+		pvt_strv_push(summaries, sum);
+		free(sum);
 	}
 	pvt_strv_free(&all);
 	return 0;
@@ -46,11 +39,25 @@ static int l_active(void *h, char **name, struct pvt_err *e)
 	return 0;
 }
 
-static int l_profile(void *h, const char *name, struct pvt_report *rep, struct pvt_err *e)
+static int l_mode(void *h, char **mode, struct pvt_err *e)
+{
+	(void)e;
+	*mode = pvt_xstrdup(pvt_mode_auto(&((struct local *)h)->ctx) ? "auto" : "manual");
+	return 0;
+}
+
+static int l_profile(void *h, const char *names, struct pvt_report *rep, struct pvt_err *e)
 {
 	struct local *l = h;
 
-	return pvt_op_profile(&l->ctx, &l->store, name, rep, e);
+	return pvt_op_profile(&l->ctx, &l->store, names, rep, e);
+}
+
+static int l_auto_profile(void *h, struct pvt_report *rep, struct pvt_err *e)
+{
+	struct local *l = h;
+
+	return pvt_op_auto_profile(&l->ctx, &l->store, rep, e);
 }
 
 static int l_off(void *h, struct pvt_report *rep, struct pvt_err *e)
@@ -69,9 +76,7 @@ static int l_verify(void *h, struct pvt_report *rep, struct pvt_err *e)
 
 static int l_recommend(void *h, char **name, struct pvt_err *e)
 {
-	(void)e;
-	*name = pvt_op_recommend(&((struct local *)h)->ctx);
-	return 0;
+	return pvt_op_recommend(&((struct local *)h)->ctx, name, e);
 }
 
 static int l_info(void *h, const char *name, struct adm_info *info, struct pvt_err *e)
@@ -87,6 +92,8 @@ static int l_info(void *h, const char *name, struct adm_info *info, struct pvt_e
 	info->description = pvt_xstrdup(p.description);
 	for (size_t i = 0; i < p.chain.n; i++)
 		pvt_strv_push(&info->chain, p.chain.v[i]);
+	for (size_t i = 0; i < p.files.n; i++)
+		pvt_strv_push(&info->files, p.files.v[i]);
 	for (size_t i = 0; i < p.nsec; i++)
 		for (size_t k = 0; k < p.sec[i].nopt; k++) {
 			info->opt = pvt_xrealloc(info->opt, (info->nopt + 1) * sizeof(*info->opt));
@@ -110,20 +117,23 @@ static void l_close(void *h)
 }
 
 static const struct adm_backend local_ops = {
-	.list = l_list, .active = l_active, .profile = l_profile, .off = l_off,
-	.verify = l_verify, .recommend = l_recommend, .info = l_info, .close = l_close,
+	.list = l_list, .active = l_active, .mode = l_mode, .profile = l_profile,
+	.auto_profile = l_auto_profile, .off = l_off, .verify = l_verify,
+	.recommend = l_recommend, .info = l_info, .close = l_close,
 };
 
-void *adm_local_open(const char *root, const struct adm_backend **ops, struct pvt_err *e)
+void *adm_local_open(const char *root, const struct adm_backend **ops, int *r, struct pvt_err *e)
 {
 	struct local *l = pvt_xcalloc(1, sizeof(*l));
-	int r;
 
 	pvt_ctx_init(&l->ctx, root);
 	/* read again, under the store's lock, by each operation that changes it */
-	if ((r = pvt_store_load(&l->ctx, &l->store, e)) > 0)
+	*r = pvt_store_load(&l->ctx, &l->store, e);
+	if (*r > 0)
 		fprintf(stderr, "pvtune-adm: warning: %s\n", e->msg);	/* moved aside */
-	if (r < 0) {
+	if (*r < 0) {
+		if (*r == -ENOENT)	/* a state file, not a profile */
+			*r = -EIO;
 		pvt_ctx_free(&l->ctx);
 		free(l);
 		return NULL;
@@ -138,6 +148,7 @@ void adm_info_free(struct adm_info *info)
 	free(info->summary);
 	free(info->description);
 	pvt_strv_free(&info->chain);
+	pvt_strv_free(&info->files);
 	for (size_t i = 0; i < info->nopt; i++) {
 		free(info->opt[i].section);
 		free(info->opt[i].key);

@@ -1,4 +1,10 @@
-/* output.h: reports and lists as text for the terminal or as JSON. */
+/*
+ * output.h: what pvtune-adm prints, as text for the terminal or as one JSON
+ * object per command. Every JSON answer has "ok", "status" (the exit
+ * code's name) and "message" (null when all went well), and then its
+ * command's keys, always present (null or empty when it failed); the shapes
+ * are in pvtune-adm(8), JSON OUTPUT.
+ */
 #ifndef PVT_OUTPUT_H
 #define PVT_OUTPUT_H
 
@@ -8,28 +14,44 @@
 #include "adm.h"
 #include "engine/report.h"
 
-/* One line per item: "unit device key: expected X, actual Y [status]". */
-void pvt_report_print(FILE *f, const struct pvt_report *rep, bool only_changes);
-/* {"ok":..., "items":[{unit,device,key,path,expected,actual,status,note}]} */
-char *pvt_report_json(const struct pvt_report *rep, bool ok, const char *message);
+struct json_object;
 
-/* An error: {"ok":false,"message":...} with --json, else on stderr. */
-void adm_print_error(bool json, const char *msg);
-/* `list`: names[i] has sums[i]; @active may be NULL. */
-void adm_print_list(bool json, const struct pvt_strv *names, const struct pvt_strv *sums,
-		    const char *active);
-/* `active` (@name NULL: none) or `recommend`. */
-void adm_print_name(bool json, bool recommend, const char *name);
+/* One answer being made: text is printed as it comes, JSON at adm_out_end(). */
+struct adm_out {
+	bool json;
+	struct json_object *o;
+};
+
+/* Begin the answer of command @cmd (NULL: not known) with its keys. */
+void adm_out_begin(struct adm_out *out, bool json, const char *cmd);
 /*
- * `profile`, `off`, `verify`: the items (@all: also those ok), then what
- * @done came to; @r and @err as the back end returned them. Returns the
- * exit status.
+ * End it with exit code @code and @msg (NULL: none): the JSON object, or
+ * with text "pvtune-adm: MSG" on stderr when @code is not 0. Returns @code.
  */
-int adm_print_report(bool json, int r, const struct pvt_report *rep, const char *err,
-		     const char *done, bool all);
-/* `profile_info`. */
-void adm_print_info(bool json, const struct adm_info *info);
-/* `qemu-args`, `libvirt-xml`: @out as it is, or {"profile":..., CMD: out}. */
-void adm_print_text(bool json, const char *profile, const char *cmd, const char *out);
+int adm_out_end(struct adm_out *out, int code, const char *msg);
+
+/* list, and profile without a name: names[i] has sums[i]. */
+void adm_out_list(struct adm_out *out, const struct pvt_strv *names, const struct pvt_strv *sums,
+		  const char *active, const char *mode);
+/* active */
+void adm_out_active(struct adm_out *out, const char *active, const char *mode);
+/* profile_mode, recommend, --version: one value under @key, as text the line @text. */
+void adm_out_value(struct adm_out *out, const char *key, const char *value, const char *text);
+/*
+ * profile, auto_profile, off, verify: the items (text: those not ok unless
+ * @all), then what @done came to for the back end's @r. Returns the exit code.
+ */
+int adm_out_report(struct adm_out *out, const char *profile, int r, const struct pvt_report *rep,
+		   const char *done, bool all);
+/* profile_info */
+void adm_out_info(struct adm_out *out, const struct adm_info *info);
+/* check: @errs, and @notes (a report of n/a and warning items). */
+void adm_out_check(struct adm_out *out, const char *profile, const struct pvt_errs *errs,
+		   const struct pvt_report *notes);
+/* qemu-args, libvirt-xml: @text as it is, or under "profile" and @cmd. */
+void adm_out_text(struct adm_out *out, const char *profile, const char *cmd, const char *text);
+
+/* The report's lines, columns as wide as their longest entry (only_changes: not ok ones). */
+void pvt_report_print(FILE *f, const struct pvt_report *rep, bool only_changes);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
- * /org/pvblk/pvtune1. Methods that change anything (Profile, Off) accept
- * root (the effective uid the bus gives for the sender), or a caller polkit
- * authorizes for org.pvblk.pvtune1.profile or .off (polkit.c).
+ * /org/pvblk/pvtune1. Methods that change anything (Profile, AutoProfile,
+ * Off) accept root (the effective uid the bus gives for the sender), or a
+ * caller polkit authorizes for org.pvblk.pvtune1.profile, .auto-profile or
+ * .off (polkit.c). Errors are named by what they mean (bus_api.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,7 +24,22 @@ struct bus {
 	sd_bus *bus;
 };
 
-#define ERR_FAILED PVT_BUS_IFACE ".Error.Failed"
+/* An operation's -errno (ops.h) as the D-Bus error that means the same (bus_api.h). */
+static const char *op_error_name(int r)
+{
+	if (r == -ENOENT)
+		return PVT_BUS_ERROR_NOT_FOUND;
+	if (r == -EINVAL || r == -ELOOP || r == -E2BIG)
+		return PVT_BUS_ERROR_INVALID;
+	if (r == -EACCES || r == -EPERM)
+		return SD_BUS_ERROR_ACCESS_DENIED;
+	return PVT_BUS_ERROR_FAILED;
+}
+
+static int op_error(sd_bus_error *err, int r, const char *msg)
+{
+	return sd_bus_error_set(err, op_error_name(r), msg);
+}
 
 /* Microseconds of CLOCK_MONOTONIC: how long an operation took, for the log. */
 static uint64_t mono_usec(void)
@@ -86,18 +102,10 @@ static int m_list(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	if (r >= 0)
 		r = sd_bus_message_open_container(reply, 'a', "(ss)");
 	for (size_t i = 0; r >= 0 && i < names.n; i++) {
-		struct pvt_profile p;
-		struct pvt_err e;
+		char *sum = pvt_op_list_summary(&d->ctx, names.v[i]);	/* "(broken: ...)" */
 
-		if (pvt_profile_load(&d->ctx, names.v[i], &p, &e) == 0) {
-			r = sd_bus_message_append(reply, "(ss)", names.v[i], p.summary);
-			pvt_profile_free(&p);
-		} else {
-			char *s = pvt_xasprintf("(broken: %s)", e.msg);
-
-			r = sd_bus_message_append(reply, "(ss)", names.v[i], s);
-			free(s);
-		}
+		r = sd_bus_message_append(reply, "(ss)", names.v[i], sum);
+		free(sum);
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
@@ -125,8 +133,18 @@ static int m_active(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 static int m_recommend(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
+	struct pvt_err e;
+	char *name = NULL;
+	int r = pvt_op_recommend(&((struct manager *)userdata)->ctx, &name, &e);
+
+	return r < 0 ? op_error(err, r, e.msg) : reply_name(m, name);
+}
+
+static int m_mode(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
 	(void)err;
-	return reply_name(m, pvt_op_recommend(&((struct manager *)userdata)->ctx));
+	return reply_name(m, pvt_xstrdup(pvt_mode_auto(&((struct manager *)userdata)->ctx) ?
+					 "auto" : "manual"));
 }
 
 static void emit_changed(struct manager *d, const char *name, bool ok, const char *msg)
@@ -158,29 +176,50 @@ static void after_change(struct manager *d, const char *name, int r,
 		     !r ? "" : name ? "some items failed" : "some originals not restored");
 }
 
-/* Profile (@name) or Off (@name NULL), once allowed: the guest at once, the VMs before the answer. */
-static int change(sd_bus_message *m, struct manager *d, const char *name)
+/*
+ * Profile (@name), AutoProfile (@autop) or Off (neither), once allowed:
+ * the guest at once, the VMs before the answer.
+ */
+static int change(sd_bus_message *m, struct manager *d, const char *name, bool autop)
 {
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
+	char *picked = NULL;
 	int r, q;
 	uint64_t t0, t1;
 
 	t0 = mono_usec();
-	r = name ? manager_profile(d, name, &rep, &e) : manager_off(d, &rep, &e);
+	if (autop)
+		r = manager_auto_profile(d, &picked, &rep, &e);
+	else
+		r = name ? manager_profile(d, name, &rep, &e) : manager_off(d, &rep, &e);
 	t1 = mono_usec();
+	if (autop)
+		name = picked ? picked : "(auto)";
 	if (r < 0) {
 		if (name)
 			pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 		pvt_report_free(&rep);
-		return sd_bus_reply_method_errorf(m, ERR_FAILED, "%s", e.msg);
+		free(picked);
+		return sd_bus_reply_method_errorf(m, op_error_name(r), "%s", e.msg);
 	}
 	/* with VMs, the reply waits for their [qemu] or their originals */
 	q = manager_answer(d, name ? MANAGER_VM_APPLY : MANAGER_VM_RESTORE, r, &rep, answer,
 			   sd_bus_message_ref(m));
 	after_change(d, name, r, &rep, t1 - t0);
 	pvt_report_free(&rep);
+	free(picked);
 	return q;
+}
+
+/* The polkit action a method that changes anything needs (bus_api.h). */
+static const char *action_of(sd_bus_message *m)
+{
+	if (sd_bus_message_is_method_call(m, NULL, "Off"))
+		return PVT_POLKIT_OFF;
+	if (sd_bus_message_is_method_call(m, NULL, "AutoProfile"))
+		return PVT_POLKIT_AUTO_PROFILE;
+	return PVT_POLKIT_PROFILE;
 }
 
 /* polkit's answer (or root's at once): the change, or AccessDenied. */
@@ -194,16 +233,16 @@ static void on_allowed(sd_bus_message *m, bool ok, const char *why, void *ud)
 			sd_bus_message_get_sender(m), why);
 		r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED,
 					       "only root, or a user polkit authorizes (%s), may call %s: %s",
-					       sd_bus_message_is_method_call(m, NULL, "Off") ?
-					       PVT_POLKIT_OFF : PVT_POLKIT_PROFILE,
-					       sd_bus_message_get_member(m), why);
+					       action_of(m), sd_bus_message_get_member(m), why);
 	} else if (sd_bus_message_is_method_call(m, NULL, "Off")) {
-		r = change(m, ud, NULL);
+		r = change(m, ud, NULL, false);
+	} else if (sd_bus_message_is_method_call(m, NULL, "AutoProfile")) {
+		r = change(m, ud, NULL, true);
 	} else {
 		r = sd_bus_message_rewind(m, true);
 		if (r >= 0)
 			r = sd_bus_message_read(m, "s", &name);
-		r = r < 0 ? sd_bus_reply_method_errno(m, r, NULL) : change(m, ud, name);
+		r = r < 0 ? sd_bus_reply_method_errno(m, r, NULL) : change(m, ud, name, false);
 	}
 	if (r < 0)
 		pvt_log(LOG_WARNING, "cannot answer %s: %s", sd_bus_message_get_member(m),
@@ -232,6 +271,11 @@ static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	return r < 0 ? r : check(m, userdata, PVT_POLKIT_PROFILE, err);
 }
 
+static int m_auto_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	return check(m, userdata, PVT_POLKIT_AUTO_PROFILE, err);
+}
+
 static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
 	return check(m, userdata, PVT_POLKIT_OFF, err);
@@ -246,7 +290,7 @@ static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)
 
 	if (r < 0) {
 		pvt_report_free(&rep);
-		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+		return op_error(err, r, e.msg);
 	}
 	/* with VMs, the reply waits for their verification */
 	r = manager_answer(d, MANAGER_VM_VERIFY, r, &rep, answer, sd_bus_message_ref(m));
@@ -266,8 +310,11 @@ static int m_info(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
-	if (pvt_profile_load(&d->ctx, name, &p, &e) < 0)
-		return sd_bus_error_set(err, ERR_FAILED, e.msg);
+	if (pvt_names_check(name, &e) < 0)
+		return op_error(err, -EINVAL, e.msg);
+	r = pvt_profile_load(&d->ctx, name, &p, &e);
+	if (r < 0)
+		return op_error(err, r, e.msg);
 	r = sd_bus_message_new_method_return(m, &reply);
 	if (r >= 0)
 		r = sd_bus_message_append(reply, "sss", p.name, p.summary, p.description);
@@ -281,6 +328,8 @@ static int m_info(sd_bus_message *m, void *userdata, sd_bus_error *err)
 						  p.sec[i].opt[k].key, p.sec[i].opt[k].value);
 	if (r >= 0)
 		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(reply, p.files.v ? p.files.v : (char *[]){ NULL });
 	if (r >= 0)
 		r = sd_bus_send(NULL, reply, NULL);
 	sd_bus_message_unref(reply);
@@ -297,6 +346,11 @@ static const sd_bus_vtable vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Profile", SD_BUS_ARGS("s", name),
 				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
 				m_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("AutoProfile", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
+				m_auto_profile, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ProfileMode", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", mode),
+				m_mode, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Off", SD_BUS_NO_ARGS,
 				SD_BUS_RESULT("b", ok, "s", message, "a(ssssssss)", items),
 				m_off, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -307,7 +361,7 @@ static const sd_bus_vtable vtable[] = {
 				m_recommend, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("ProfileInfo", SD_BUS_ARGS("s", name),
 				SD_BUS_RESULT("s", name, "s", summary, "s", description,
-					      "as", chain, "a(sss)", options),
+					      "as", chain, "a(sss)", options, "as", files),
 				m_info, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("ProfileChanged",
 				SD_BUS_ARGS("s", name, "b", ok, "s", message), 0),

@@ -1,4 +1,5 @@
 /* config.c: /etc/pvtune/pvtuned.conf. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,8 @@ static int int_key(const struct pvt_ini *ini, const char *file,
 	return 1;
 }
 
-int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemon_config *cfg,
-		       struct pvt_err *e)
+int daemon_config_load(const struct pvt_ctx *ctx, const char *path, bool optional,
+		       struct daemon_config *cfg, struct pvt_err *e)
 {
 	char *file = pvt_rooted(ctx->root, path);
 	struct pvt_ini ini = {0};
@@ -61,8 +62,15 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemo
 				       .qmp_users = pvt_xstrdup(""),
 				       .qmp_timeout_ms = 5000, .writers = PVT_WRITERS_DEFAULT };
 	if (!pvt_exists(ctx->root, path)) {
+		if (optional)
+			ret = 0;
+		else if (strcmp(ctx->root, "/"))
+			ret = pvt_fail(e, ENOENT, "--config %s: no such file: %s (a FILE given is resolved under --root %s)",
+				       path, file, ctx->root);
+		else
+			ret = pvt_fail(e, ENOENT, "--config %s: no such file", path);
 		free(file);
-		return 0;
+		return ret;
 	}
 	ret = pvt_ini_load(file, &ini, e);
 	if (ret >= 0)

@@ -19,9 +19,12 @@ struct daemon_config {
 	unsigned writers;		/* threads writing block devices' nodes */
 };
 
-/* Read @path (under the root); a missing file gives the defaults. */
-int daemon_config_load(const struct pvt_ctx *ctx, const char *path, struct daemon_config *cfg,
-		       struct pvt_err *e);
+/*
+ * Read @path (resolved under the root); a missing file gives the defaults
+ * if @optional, else it is an error naming the file.
+ */
+int daemon_config_load(const struct pvt_ctx *ctx, const char *path, bool optional,
+		       struct daemon_config *cfg, struct pvt_err *e);
 void daemon_config_free(struct daemon_config *cfg);
 
 #endif

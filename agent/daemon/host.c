@@ -155,8 +155,8 @@ static void on_done(void *userdata, const struct pvt_report *rep, size_t bad, in
 		struct manager_wait *w = v->waiter;
 
 		pvt_report_append(&w->rep, rep);
-		/* Profile and Off fail on failures; a check that mismatches fails Verify only */
-		w->bad += mode == PVT_QEMU_VERIFY ? bad : pvt_report_count(rep, PVT_ST_FAILED);
+		/* Profile and Verify fail on what does not hold (a required check too); Off on failures */
+		w->bad += mode == PVT_QEMU_RESTORE ? pvt_report_count(rep, PVT_ST_FAILED) : bad;
 	}
 	v->busy = false;
 	if (pvt_qmp_closed(v->q))

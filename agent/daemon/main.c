@@ -70,7 +70,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: pvtuned [--root DIR] [--config FILE] [--no-udev]\n"
 		   "  -r, --root DIR     resolve every system path under DIR (also $PVTUNE_ROOT);\n"
 		   "                     the udev monitor is off unless DIR is /\n"
-		   "  -c, --config FILE  daemon configuration (default " PVT_DAEMON_CONF ")\n"
+		   "  -c, --config FILE  daemon configuration (default " PVT_DAEMON_CONF ",\n"
+		   "                     under DIR with --root; a FILE given must exist)\n"
 		   "  -U, --no-udev      do not watch for new disks\n");
 }
 
@@ -137,7 +138,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct manager m = {0};
-	const char *root = NULL, *config = PVT_DAEMON_CONF;
+	const char *root = NULL, *config = NULL;
 	bool udev = true;
 	struct pvt_err e;
 	int c, ret = 1;
@@ -162,14 +163,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	pvt_ctx_init(&m.ctx, root);
+	if (!pvt_is_dir("/", m.ctx.root)) {
+		pvt_log(LOG_ERR, "--root %s: not a directory", m.ctx.root);
+		pvt_ctx_free(&m.ctx);
+		return 2;
+	}
 	if (strcmp(m.ctx.root, "/") != 0)
 		udev = false;
-	if (daemon_config_load(&m.ctx, config, &m.cfg, &e) < 0) {
+	/* --config FILE must exist (under the root); the default may be missing */
+	if (daemon_config_load(&m.ctx, config ? config : PVT_DAEMON_CONF, !config, &m.cfg, &e) < 0) {
 		pvt_log(LOG_ERR, "%s", e.msg);
 		sd_notifyf(0, "STATUS=bad configuration: %s", e.msg);
 		goto out;
 	}
 	m.ctx.writers = m.cfg.writers;
+	m.ctx.host_mode = *m.cfg.qmp_sockets != '\0';
 	if (setup(&m, udev) < 0)
 		goto out;
 	manager_apply_active(&m);

@@ -27,25 +27,24 @@ struct pvt_store *manager_store(struct manager *m)
 
 void manager_apply_active(struct manager *m)
 {
-	char *name = pvt_active_get(&m->ctx);
 	struct pvt_report rep = {0};
-	struct pvt_err e;
+	struct pvt_err e = {{0}};
+	char *name = NULL;
 	int r;
 
-	if (!name && m->cfg.default_profile)
-		name = pvt_xstrdup(m->cfg.default_profile);
-	if (!name) {
-		pvt_log(LOG_INFO, "no active profile");
-		return;
-	}
-	r = pvt_op_profile(&m->ctx, &m->store, name, &rep, &e);
+	r = pvt_op_startup(&m->ctx, &m->store, m->cfg.default_profile, &name, &rep, &e);
 	if (r < 0) {
-		pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
+		pvt_log(LOG_ERR, "profile %s not applied: %s", name ? name : "(auto)", e.msg);
+	} else if (!name) {
+		pvt_log(LOG_INFO, "no active profile");
 	} else {
 		daemon_log_report(name, &rep);
-		pvt_log(LOG_INFO, "profile %s applied (%zu items, %zu changed, %zu failed)", name,
-			rep.n, pvt_report_count(&rep, PVT_ST_CHANGED),
-			pvt_report_count(&rep, PVT_ST_FAILED));
+		pvt_log(r ? LOG_WARNING : LOG_INFO,
+			"profile %s applied%s (%zu items, %zu changed, %zu do not hold, %zu warnings)",
+			name, pvt_mode_auto(&m->ctx) ? " (auto mode)" : "", rep.n,
+			pvt_report_count(&rep, PVT_ST_CHANGED),
+			pvt_report_count(&rep, PVT_ST_FAILED) + pvt_report_count(&rep, PVT_ST_MISMATCH),
+			pvt_report_count(&rep, PVT_ST_WARN));
 	}
 	pvt_report_free(&rep);
 	free(name);
@@ -55,6 +54,15 @@ int manager_profile(struct manager *m, const char *name, struct pvt_report *rep,
 		    struct pvt_err *e)
 {
 	return pvt_op_profile(&m->ctx, &m->store, name, rep, e);
+}
+
+int manager_auto_profile(struct manager *m, char **name, struct pvt_report *rep,
+			 struct pvt_err *e)
+{
+	int r = pvt_op_auto_profile(&m->ctx, &m->store, rep, e);
+
+	*name = r >= 0 ? pvt_active_get(&m->ctx) : NULL;
+	return r;
 }
 
 int manager_off(struct manager *m, struct pvt_report *rep, struct pvt_err *e)

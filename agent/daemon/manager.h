@@ -70,11 +70,17 @@ struct manager {
  */
 struct pvt_store *manager_store(struct manager *m);
 
-/* The active profile (or the configured default) applied, and logged. */
+/*
+ * At start and on SIGHUP: in auto mode the recommended profile, else the
+ * active one (or the configured default), applied and logged.
+ */
 void manager_apply_active(struct manager *m);
 /* The operations (lib/ops) on the daemon's state: 0, 1 (items failed) or -errno. */
 int manager_profile(struct manager *m, const char *name, struct pvt_report *rep,
 		    struct pvt_err *e);
+/* tuned-adm auto_profile: the recommended profile, in auto mode; *@name is it. */
+int manager_auto_profile(struct manager *m, char **name, struct pvt_report *rep,
+			 struct pvt_err *e);
 int manager_off(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
 int manager_verify(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
 /* A disk appeared: the active profile applied to it; @t (may be NULL): where the time went. */

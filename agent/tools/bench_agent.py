@@ -1184,7 +1184,7 @@ def main():
         kver = a.kernel
         if not kver:
             with open(os.path.join(TOP, "build", "kernels.list")) as f:
-                kver = f.readline().strip()
+                kver = f.readline().split()[0]  # "KVER ROLE SUITE"
         data = run(kver, not a.no_tuned, a.runs, a.tcg, a.hotplug, a.only_hotplug)
         if a.only_hotplug:
             a.no_report = True

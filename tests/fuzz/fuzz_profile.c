@@ -5,13 +5,18 @@
  *
  * The input is a set of files: lines "=== NAME" start the file of profile
  * NAME (p0..p3 under /usr/lib/pvtune/profiles, e0..e1 under
- * /etc/pvtune/profiles); text before the first such line is p0's. The
- * shipped profiles are there too, so an input may include them. p0 is
- * loaded (include chains, variables, modifiers, every unit's keys), then
- * planned and prechecked against the tree's disks. Anything but an error
- * message (a crash, a leak, undefined behaviour, a hang) is a finding.
+ * /etc/pvtune/profiles, and o0..o1 the /etc copies of p0 and p1, tuned's
+ * same-name override whose include=p0 means the next copy down); text
+ * before the first such line is p0's. The shipped profiles are there too,
+ * so an input may include them. p0 is loaded (include chains, variables,
+ * modifiers, conditional sections, ${f:...}, every unit's keys), then
+ * planned and prechecked against the tree's disks; then loaded again as
+ * pvtune-adm check does, going on after each error ("p0 p1", merged, when
+ * p1 is given). Anything but an error message (a crash, a leak, undefined
+ * behaviour, a hang) is a finding.
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +27,7 @@
 
 #include "engine/engine.h"
 #include "units/check.h"
+#include "util/err.h"
 
 static char root[] = "/tmp/pvtune-fuzz-profile.XXXXXX";
 static struct pvt_ctx ctx;
@@ -61,9 +67,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static const char *const names[] = { "p0", "p1", "p2", "p3", "e0", "e1", "o0", "o1" };
+
 static const char *dir_of(const char *name)
 {
-	return name[0] == 'e' ? "etc/pvtune/profiles" : "usr/lib/pvtune/profiles";
+	return name[0] == 'p' ? "usr/lib/pvtune/profiles" : "etc/pvtune/profiles";
+}
+
+/* the profile's directory name: o0 is /etc's p0 */
+static const char *base_of(const char *name)
+{
+	return name[0] == 'o' ? (name[1] == '0' ? "p0" : "p1") : name;
 }
 
 static void put(const char *name, const char *text, size_t len)
@@ -71,9 +85,9 @@ static void put(const char *name, const char *text, size_t len)
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", root, dir_of(name), name);
+	snprintf(path, sizeof(path), "%s/%s/%s", root, dir_of(name), base_of(name));
 	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%s/%s/tuned.conf", root, dir_of(name), name);
+	snprintf(path, sizeof(path), "%s/%s/%s/tuned.conf", root, dir_of(name), base_of(name));
 	f = fopen(path, "w");
 	if (!f)
 		abort();
@@ -83,13 +97,13 @@ static void put(const char *name, const char *text, size_t len)
 
 static void clear(void)
 {
-	static const char *const names[] = { "p0", "p1", "p2", "p3", "e0", "e1" };
 	char path[512];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s/tuned.conf", root, dir_of(names[i]), names[i]);
+		snprintf(path, sizeof(path), "%s/%s/%s/tuned.conf", root, dir_of(names[i]),
+			 base_of(names[i]));
 		unlink(path);
-		snprintf(path, sizeof(path), "%s/%s/%s", root, dir_of(names[i]), names[i]);
+		snprintf(path, sizeof(path), "%s/%s/%s", root, dir_of(names[i]), base_of(names[i]));
 		rmdir(path);
 	}
 }
@@ -97,8 +111,6 @@ static void clear(void)
 /* "=== p1" (a whole line): the name p1, else NULL */
 static const char *marker(const char *line, size_t len)
 {
-	static const char *const names[] = { "p0", "p1", "p2", "p3", "e0", "e1" };
-
 	if (len != 6 || strncmp(line, "=== ", 4) != 0)
 		return NULL;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -111,7 +123,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data, *start = text, *name = "p0";
 	struct pvt_profile p;
+	struct pvt_errs errs = {0};
+	struct pvt_plan plan = {0};
 	struct pvt_err e;
+	bool p1 = false;
 
 	clear();
 	for (size_t off = 0; off <= size;) {
@@ -124,17 +139,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!m)
 				break;
 			name = m;
+			p1 = p1 || strcmp(m, "p1") == 0 || strcmp(m, "o1") == 0;
 			start = text + off + len + 1;
 		}
 		off += len + 1;
 	}
 	if (pvt_profile_load(&ctx, "p0", &p, &e) == 0) {
-		struct pvt_plan plan = {0};
-
 		if (pvt_engine_plan(&ctx, &p, NULL, &plan, &e) == 0)
 			(void)pvt_engine_precheck(&ctx, &plan, &e);
 		pvt_plan_free(&plan);
 		pvt_profile_free(&p);
 	}
+	/* pvtune-adm check: every error, and what could be read planned anyway */
+	(void)pvt_profile_load_all(&ctx, p1 ? "p0 p1" : "p0", false, &p, &errs);
+	if (p.files.n) {
+		struct pvt_plan all = {0};
+
+		(void)pvt_engine_plan_all(&ctx, &p, NULL, &all, &errs);
+		(void)pvt_engine_precheck_all(&ctx, &all, &errs);
+		pvt_plan_free(&all);
+	}
+	(void)pvt_errs_result(&errs, &e);
+	pvt_errs_free(&errs);
+	pvt_profile_free(&p);
 	return 0;
 }

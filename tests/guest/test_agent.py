@@ -81,6 +81,15 @@ udevadm settle -t 30
 echo "EARLY $E" >> /pvtest/disks
 cat /sys/block/$E/queue/scheduler > /pvtest/early-scheduler
 udevadm info --query=property /dev/$E > /pvtest/udev-early
+### ... but not while tuned runs (its pid file): the rule leaves the scheduler alone
+echo mq-deadline > /sys/block/$E/queue/scheduler
+mkdir -p /run/tuned
+echo 1 > /run/tuned/tuned.pid
+udevadm trigger --action=add --settle /sys/block/$E
+cat /sys/block/$E/queue/scheduler > /pvtest/tuned-scheduler
+rm /run/tuned/tuned.pid
+udevadm trigger --action=add --settle /sys/block/$E
+cat /sys/block/$E/queue/scheduler > /pvtest/untuned-scheduler
 
 ### the service starts and reports ready
 systemctl cat pvtuned > /pvtest/show-unit
@@ -109,6 +118,12 @@ rc verify1 pvtune-adm verify
 echo 64 > /sys/block/$VD/queue/read_ahead_kb
 rc verify2 pvtune-adm verify
 echo 1024 > /sys/block/$VD/queue/read_ahead_kb
+# what pvtuned, sandboxed, wrote beside the store: the mode and what was applied
+cat /etc/pvtune/profile_mode > /pvtest/mode-manual
+cat /run/pvtune/applied > /pvtest/applied
+# the profile's file edited since: verify still passes, and says so
+echo '# edited' >> /etc/pvtune/profiles/guesttest/tuned.conf
+rc verify-edited pvtune-adm verify
 
 ### a non-root caller is denied
 rc denied setpriv --reuid=65534 --regid=65534 --clear-groups pvtune-adm off
@@ -154,6 +169,14 @@ grep -H . /proc/irq/*/smp_affinity_list > /pvtest/irq-affinity || true
 grep -E 'virtio[0-9]+-req' /proc/interrupts > /pvtest/interrupts || true
 rc off2 pvtune-adm off
 snapshot $VD $PV > /pvtest/after-off2
+
+### auto_profile through the sandboxed pvtuned: the recommended profile, auto mode
+rc auto pvtune-adm auto_profile
+pvtune-adm profile_mode > /pvtest/mode-auto
+pvtune-adm active >> /pvtest/mode-auto
+rc off3 pvtune-adm off
+pvtune-adm profile_mode > /pvtest/mode-off
+snapshot $VD $PV > /pvtest/after-off3
 
 ### the sandbox: what systemd runs pvtuned with, and its rating
 systemctl show -p NoNewPrivileges -p ProtectSystem -p ProtectHome -p PrivateTmp \
@@ -240,6 +263,9 @@ def test_agent_service(ctx):
     assert orig[vd + "/queue/scheduler"].startswith("[none]"), orig
     assert "[none]" in res.file("early-scheduler"), res.file("early-scheduler")
     assert "PVTUNE_MANAGED=1" in res.file("udev-early"), res.file("udev-early")
+    # tuned running (its pid file): the rule forces no scheduler; gone: it does
+    assert "[mq-deadline]" in res.file("tuned-scheduler"), res.file("tuned-scheduler")
+    assert "[none]" in res.file("untuned-scheduler"), res.file("untuned-scheduler")
 
     # the service is up and said so
     assert res.file("active").strip() == "active", res.file("active")
@@ -272,8 +298,17 @@ def test_agent_service(ctx):
     assert len(mism) == 1 and vd in mism[0] and "readahead" in mism[0] \
         and "actual 64" in mism[0], mism
 
-    # a non-root caller changes nothing
-    assert res.file("denied.rc").strip() == "1", res.file("denied")
+    # the state beside the store, written by the sandboxed pvtuned
+    assert res.file("mode-manual").strip() == "manual", res.file("mode-manual")
+    applied = res.file("applied").splitlines()
+    assert applied[0] == "guesttest" and any(
+        line.endswith(" /etc/pvtune/profiles/guesttest/tuned.conf") for line in applied), applied
+    assert res.file("verify-edited.rc").strip() == "0", res.file("verify-edited")
+    assert "changed since profile guesttest was applied" in res.file("verify-edited"), \
+        res.file("verify-edited")
+
+    # a non-root caller changes nothing (exit 5: denied)
+    assert res.file("denied.rc").strip() == "5", res.file("denied")
     assert "access denied" in res.file("denied"), res.file("denied")
 
     # the hot-plugged disk got the profile
@@ -296,8 +331,8 @@ def test_agent_service(ctx):
     assert hp_after[hp + "/queue/nr_requests"] != "32", hp_after
 
     # latency profile: every virtqueue interrupt handled (set, or n/a when
-    # the kernel manages its affinity), nothing failed; x2APIC reported
-    assert res.file("latency.rc").strip() == "0", res.file("latency")
+    # the kernel manages its affinity), nothing failed; x2APIC reported, and
+    # required: without it (QEMU's TCG) profile and verify exit 1
     report = json.loads(res.file("latency-verify"))
     irqs = [i for i in report["items"] if i["unit"] == "irq"]
     assert irqs, (report, res.file("interrupts"))
@@ -305,10 +340,22 @@ def test_agent_service(ctx):
     x2 = [i for i in report["items"] if i["key"] == "x2apic"]
     assert len(x2) == 1 and x2[0]["status"] in ("ok", "MISMATCH"), x2
     assert report["ok"] == (x2[0]["status"] == "ok"), report
+    assert report["status"] == ("ok" if report["ok"] else "mismatch"), report
+    assert res.file("latency.rc").strip() == ("0" if report["ok"] else "1"), res.file("latency")
+    assert res.file("latency-verify.rc").strip() == res.file("latency.rc").strip(), report
     print("    irq items: %s; x2apic: %s" % (
         ", ".join("%s %s" % (i["device"], i["status"]) for i in irqs), x2[0]["actual"]))
     assert res.file("off2.rc").strip() == "0", res.file("off2")
     assert parse(res.file("after-off2")) == orig, res.file("after-off2")
+
+    # auto_profile in the sandbox: a guest's recommended profile, auto mode
+    # persisted; off is manual again and restores everything
+    assert res.file("auto.rc").strip() in ("0", "1"), res.file("auto")
+    assert "Profile selection mode: auto" in res.file("mode-auto"), res.file("mode-auto")
+    assert "Current active profile: pvblk-guest" in res.file("mode-auto"), res.file("mode-auto")
+    assert res.file("off3.rc").strip() == "0", res.file("off3")
+    assert "Profile selection mode: manual" in res.file("mode-off"), res.file("mode-off")
+    assert parse(res.file("after-off3")) == orig, res.file("after-off3")
 
     # all of the above ran in the unit's sandbox
     sb = res.file("sandbox")

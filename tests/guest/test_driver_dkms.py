@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pvdisk import disk, make_image  # noqa: E402
-from pvtest import mode, timeout  # noqa: E402
+from pvtest import has_host_headers, kernels, mode, timeout  # noqa: E402
 
 GUEST = r"""
 set -e
@@ -22,13 +22,20 @@ md5sum < /dev/$(pv_disk_of_slot 0x10) | cut -d' ' -f1 > /pvtest/md5-virtio_blk
 
 # the guest's root is a tmpfs overlay: a private copy of the tree to build in
 mkdir -p /tmp/src
-cp -a %(top)s/driver %(top)s/Makefile /tmp/src/
+cp -a %(top)s/driver %(top)s/Makefile %(top)s/scripts %(top)s/debian /tmp/src/
 make -C /tmp/src dkms-install KVER=$KVER 2>&1 | tail -n 20
 dkms status -m pvblk | tee /pvtest/dkms-status
 grep -q "installed" /pvtest/dkms-status
 modinfo -F filename pvblk | tee /pvtest/modinfo
 grep -q "/updates/dkms/pvblk.ko" /pvtest/modinfo
-test "$(modinfo -F version pvblk)" = "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' %(top)s/driver/dkms.conf)"
+test "$(modinfo -F version pvblk)" = "$(%(top)s/scripts/version.sh)"
+# A kernel older than the oldest supported (dkms.conf's
+# BUILD_EXCLUSIVE_KERNEL) is refused before any build, with status 77.
+rc=0
+dkms build -m pvblk -v "$(modinfo -F version pvblk)" -k 5.10.0-30-amd64 > /pvtest/dkms-old 2>&1 || rc=$?
+cat /pvtest/dkms-old
+test $rc = 77
+grep -q "BUILD_EXCLUSIVE directive which does not match this kernel" /pvtest/dkms-old
 
 modprobe -r virtio_blk
 modprobe pvblk
@@ -62,6 +69,9 @@ make -C /tmp/src dkms-remove KVER=$KVER 2>&1 | tail -n 5
 """
 
 
+# The guest runs this machine's userland: it can build for a kernel whose
+# headers are installed here (bookworm's), not for sid's (sid's compiler).
+@kernels(has_host_headers)
 @mode("systemd")
 @timeout(900)
 def test_dkms(ctx):

@@ -19,3 +19,16 @@ pv_wait() {
 		sleep 0.1
 	done
 }
+
+# pv_next_boot [KVER]: image mode: choose the kernel and initramfs of the
+# next boot. The host boots what this leaves in /pvtest/boot/ (copies of
+# /boot/vmlinuz-KVER and /boot/initrd.img-KVER); by default the kernel that
+# /vmlinuz points to, the newest, as a boot loader's default entry would.
+pv_next_boot() {
+	local k=${1:-}
+	[ -n "$k" ] || k=$(basename "$(readlink -f /vmlinuz)" | sed 's/^vmlinuz-//')
+	mkdir -p /pvtest/boot
+	cp "/boot/vmlinuz-$k" /pvtest/boot/vmlinuz
+	cp "/boot/initrd.img-$k" /pvtest/boot/initrd.img
+	echo "$k" > /pvtest/boot/kver
+}

@@ -4,7 +4,10 @@
 # busybox: started by the initramfs /init as PID 1 after switch_root; mounts
 #          the API file systems first.
 # systemd: started by pvtest.service; mounts nothing, waits until the boot
-#          is finished (systemctl is-system-running --wait).
+#          is finished (systemctl is-system-running --wait). In image mode
+#          (pvtest.image=1: a Debian image booted from its own disk, started
+#          by pvtest-image.service, see mkimage.sh) it ends with a clean
+#          `systemctl poweroff` instead of a forced one.
 #
 # Runs /pvtest/script with bash under a timeout, output to /pvtest/script.log
 # and to the console; then saves dmesg, checks it for kernel splats, writes
@@ -42,14 +45,16 @@ if [ "$mode" = busybox ]; then
 	hostname pvtest
 fi
 
-top= timeout=300
+top= timeout=300 image=0
 for w in $(cat /proc/cmdline); do
 	case $w in
 	pvtest.top=*) top=${w#*=} ;;
 	pvtest.timeout=*) timeout=${w#*=} ;;
+	pvtest.image=*) image=${w#*=} ;;
 	esac
 done
 export PVTEST_TOP="$top" PVTEST_KVER="$(uname -r)" PVTEST_MODE="$mode" PVTEST_DIR=$P
+export PVTEST_IMAGE=$image
 
 if [ "$mode" = systemd ]; then
 	state=$(timeout 120 systemctl is-system-running --wait 2>&1)
@@ -105,6 +110,13 @@ fi
 echo $rc > $P/rc
 sync
 say "done, rc $rc, powering off"
+if [ "$image" = 1 ]; then
+	# image mode: the root is a real disk; shut down as an admin would
+	# (services stopped, file systems unmounted). The host kills QEMU if
+	# this hangs (the VM's timeout).
+	systemctl --no-block poweroff
+	exit 0
+fi
 /bin/busybox poweroff -f
 echo o > /proc/sysrq-trigger
 sleep 10

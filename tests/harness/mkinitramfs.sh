@@ -4,7 +4,8 @@
 # A tiny initramfs for guest tests: busybox-static, tests/harness/init, and the
 # modules (decompressed, in load order) needed to mount the host's root over
 # 9p with a tmpfs overlay: the virtio stack where it is not built in, netfs,
-# fscache, 9pnet, 9pnet_virtio, 9p, overlay.  Modules come from the extracted
+# fscache, 9pnet, 9pnet_virtio, 9p, overlay (virtio only for a kernel with no
+# 9p, whose guests run from the initramfs).  Modules come from the extracted
 # kernel tree build/kernels/KVER (scripts/kernels.sh).  Rebuilt only when an
 # input changes (this script, init, busybox, the module files).
 set -eu
@@ -22,9 +23,20 @@ stamp=$top/build/initramfs/$kver.stamp
 busybox=${BUSYBOX:-/bin/busybox}
 
 # Wanted modules, in load order; "?" marks one that may be absent (e.g.
-# fscache is part of netfs.ko when CONFIG_FSCACHE=y in 6.12).
-WANT="virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-netfs ?fscache 9pnet 9pnet_virtio 9p overlay"
+# fscache is part of netfs.ko when CONFIG_FSCACHE=y in 6.12). netfs comes
+# before 9pnet: 6.12's and sid's 9p need it loaded first.
+WANT_VIRTIO="virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci"
+WANT_9P="netfs ?fscache 9pnet 9pnet_virtio 9p overlay"
+WANT="$WANT_VIRTIO $WANT_9P"
+# A kernel built without 9p (Debian's cloud flavour) gets the virtio stack
+# only: its guests run their script from the initramfs (VM mode
+# "initramfs"), the other modes need the host's root over 9p.
+config=$kdir/boot/config-$kver
+no9p=0
+if [ -f "$config" ] && ! grep -q '^CONFIG_NET_9P=[ym]' "$config"; then
+	WANT=$WANT_VIRTIO
+	no9p=1
+fi
 
 [ -f "$mdir/modules.dep" ] || {
 	echo "mkinitramfs: $mdir/modules.dep missing; run scripts/kernels.sh" >&2
@@ -101,6 +113,7 @@ for m in $modlist; do
 	echo "$b" >> "$stage/modules/order"
 done
 echo "$kver" > "$stage/kver"
+[ $no9p = 0 ] || : > "$stage/no9p"
 
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -1 > "$stage.cpio.gz"

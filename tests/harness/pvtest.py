@@ -23,9 +23,45 @@ import vm as vmmod
 TOP = vmmod.TOP
 
 
+# Which guest tests run on a kernel of each role (the second column of
+# build/kernels.list, from scripts/kernels.conf): prefixes of
+# "module.test_name", or None for every test. tests/harness/README.md says
+# why each role runs what it runs.
+ROLE_TESTS = {
+    "full": None,
+    "rt": ("test_driver_integrity.", "test_driver_faults.", "test_driver_tunables.",
+           "test_driver_boot."),
+    "boot": ("test_driver_boot.",),
+}
+
+
+def role_runs(role, name):
+    """Whether test NAME ("module.test") runs on a kernel of ROLE."""
+    if role not in ROLE_TESTS:
+        raise ValueError("unknown kernel role %r (pvtest.ROLE_TESTS)" % (role,))
+    prefixes = ROLE_TESTS[role]
+    return prefixes is None or name.startswith(prefixes)
+
+
+def has_host_headers(kver):
+    """The kernel's headers are installed on this machine (so a guest, which
+    runs this machine's userland, can build modules for it: not sid's
+    kernel, whose headers need sid's compiler). For @kernels(...)."""
+    return os.path.isdir("/usr/src/linux-headers-" + kver)
+
+
+def first_full_kernel(kver):
+    """KVER is the first kernel of role full in build/kernels.list: for
+    tests of the harness's own mechanics, which do not depend on the kernel
+    (tests/harness/README.md, "Kernels and roles"). For @kernels(...)."""
+    full = [k for k, role, _suite in vmmod.read_kernels() if role == "full"]
+    return bool(full) and kver == full[0]
+
+
 def kernels(*names):
     """Run the test only on these kernels: exact versions or prefixes
-    ("6.1" matches 6.1.0-56-amd64 but not 6.12.x)."""
+    ("6.1" matches 6.1.0-56-amd64 but not 6.12.x), or functions of the
+    kernel version returning true (e.g. has_host_headers)."""
     def deco(f):
         f.kernels = list(names)
         return f
@@ -54,6 +90,10 @@ def kernel_matches(kver, names):
     if isinstance(names, str):
         names = [names]
     for n in names:
+        if callable(n):
+            if n(kver):
+                return True
+            continue
         if kver == n or kver.startswith(n + ".") or kver.startswith(n + "-") or kver.startswith(n + "+"):
             return True
     return False

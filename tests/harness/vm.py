@@ -36,6 +36,9 @@ DEFAULT_TIMEOUT = 300
 DEFAULT_MACHINE = "pc"
 DEFAULT_CPU = "max"
 DEFAULT_TCG_THREAD = "single"
+MODES = ("busybox", "systemd", "initramfs", "image")
+# What an initramfs-mode guest prints back on its console (no shared /pvtest).
+CONSOLE_FILES = ("started", "script.log", "script-rc", "dmesg", "dmesg-check", "rc")
 
 
 class QMPError(Exception):
@@ -103,6 +106,19 @@ def prepare(kver, build=None):
     if extract_vmlinux(vmlinuz, vmlinux):
         return vmlinux
     return vmlinuz
+
+
+def read_kernels(build=None):
+    """The test kernels, [(kver, role, suite)], from build/kernels.list
+    (written by `make kernels` from scripts/kernels.conf); [] if absent. A
+    line with the version alone (older lists) has role full."""
+    build = build or os.path.join(TOP, "build")
+    out = []
+    for line in (_read(os.path.join(build, "kernels.list"), "") or "").splitlines():
+        f = line.split("#", 1)[0].split()
+        if f:
+            out.append((f[0], f[1] if len(f) > 1 else "full", f[2] if len(f) > 2 else ""))
+    return out
 
 
 def _read(path, default=None):
@@ -214,8 +230,12 @@ class VM:
 
     kver      test kernel version (build/kernels/KVER must exist)
     mode      'busybox' (script runs as PID 1 after the 9p/overlay root is
-              mounted) or 'systemd' (full systemd, udevd, journald, D-Bus;
-              the script runs from pvtest.service once boot is finished)
+              mounted), 'systemd' (full systemd, udevd, journald, D-Bus;
+              the script runs from pvtest.service once boot is finished) or
+              'initramfs' (no host root, no 9p, for kernels without 9p: the
+              script runs with busybox sh in the initramfs, with `files`;
+              its results come back through the console)
+    files     initramfs mode: {name: host path} put in the guest's /pvtest
     cpus, mem vCPUs (2) and memory ('1G')
     extra     list of extra QEMU arguments (-blockdev, -device, -object, ...)
     script    bash text run in the guest, with `set -euo pipefail` (strict)
@@ -229,14 +249,24 @@ class VM:
     machine, cpu, append  override -machine, -cpu, add kernel parameters
     pvh       boot the decompressed vmlinux through PVH (faster); False boots
               the bzImage as it is
+    image     mode 'image' only: an image.Boot (tests/harness/image.py): the
+              root disk (a qcow2 overlay of the Debian image), the kernel and
+              initramfs to boot and the root= to give; the guest runs
+              systemd from that disk, not the host's root over 9p
     """
 
     def __init__(self, kver, mode="busybox", cpus=2, mem="1G", extra=None, script="",
                  timeout=DEFAULT_TIMEOUT, name="vm", top=TOP, dmesg_ignore=(),
                  machine=DEFAULT_MACHINE, cpu=DEFAULT_CPU, append="", strict=True,
-                 xtrace=True, build=None, pvh=True, tcg_thread=DEFAULT_TCG_THREAD):
-        if mode not in ("busybox", "systemd"):
-            raise ValueError("mode must be 'busybox' or 'systemd', not %r" % (mode,))
+                 xtrace=True, build=None, pvh=True, tcg_thread=DEFAULT_TCG_THREAD, files=None,
+                 image=None):
+        if mode not in MODES:
+            raise ValueError("mode must be one of %s, not %r" % (", ".join(MODES), mode))
+        if files and mode != "initramfs":
+            raise ValueError("files= is for initramfs mode (the other modes share /pvtest)")
+        if (mode == "image") != (image is not None):
+            raise ValueError("image= goes with mode='image' (and only with it)")
+        self.image = image
         self.kver = kver
         self.mode = mode
         self.cpus = cpus
@@ -255,8 +285,11 @@ class VM:
         self.xtrace = xtrace
         self.kdir = os.path.join(self.build, "kernels", kver)
         self.kernel = os.path.join(self.kdir, "boot", "vmlinuz-" + kver)
+        if image is not None:
+            self.kernel = image.kernel
         self.pvh = pvh
         self.tcg_thread = tcg_thread
+        self.files = dict(files or {})
         self.run_dir = os.path.join(self.build, "test-runs", kver, name)
         self.proc = None
         self.result = None
@@ -283,6 +316,10 @@ class VM:
     # ---------------------------------------------------------------- paths
     @property
     def initrd(self):
+        if self.mode == "initramfs":
+            return self.path("initrd.img")
+        if self.image is not None:
+            return self.image.initrd
         return os.path.join(self.build, "initramfs", self.kver + ".cpio.gz")
 
     def path(self, relpath):
@@ -291,9 +328,14 @@ class VM:
 
     # ---------------------------------------------------------------- start
     def cmdline(self):
-        params = [
+        if self.image is not None:
+            # the image's own init system; pvtest-image.service (mkimage.sh)
+            # mounts the shares and runs guest-run.sh
+            head = ["root=" + self.image.root, "ro", "pvtest.image=1"]
+        else:
+            head = ["pvtest.mode=" + self.mode, "pvtest.kdir=" + self.kdir]
+        params = head + [
             "console=ttyS0", "panic=-1",
-            "pvtest.mode=" + self.mode, "pvtest.kdir=" + self.kdir,
             "pvtest.top=" + self.top, "pvtest.timeout=%d" % int(self.timeout),
             # Boot speed under TCG: no speculation mitigations to patch in,
             # no timer check, no i8042 probing, ratelimit-free console.
@@ -303,7 +345,7 @@ class VM:
             # lockup detector (a "BUG:") but at 60 s rather than 20 s.
             "watchdog_thresh=30",
         ]
-        if self.mode == "systemd":
+        if self.mode in ("systemd", "image"):
             params += ["systemd.show_status=1", "systemd.unit=multi-user.target"]
         if self.append:
             params.append(self.append)
@@ -320,16 +362,28 @@ class VM:
             "-chardev", "file,id=con,path=%s" % self.path("console"),
             "-serial", "chardev:con",
             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
-            "-virtfs", "local,path=/,mount_tag=pvroot,readonly=on,security_model=none,multidevs=remap",
-            "-virtfs", "local,path=%s,mount_tag=pvtest,security_model=none" % self.run_dir,
         ]
+        if self.image is not None:
+            argv += self.image.qemu_args() + [
+                "-virtfs", "local,path=%s,mount_tag=pvtop,readonly=on,security_model=none,multidevs=remap"
+                % self.top]
+        elif self.mode != "initramfs":
+            argv += ["-virtfs", "local,path=/,mount_tag=pvroot,readonly=on,security_model=none,multidevs=remap"]
+        if self.mode != "initramfs":
+            argv += ["-virtfs", "local,path=%s,mount_tag=pvtest,security_model=none" % self.run_dir]
         return argv + [str(a) for a in self.extra]
 
     def _write_script(self):
         head = ["#!/bin/bash"]
-        if self.strict:
+        if self.mode == "initramfs":
+            # busybox sh, and no shared /pvtest for guest-lib.sh's signals.
+            head = ["#!/bin/sh"]
+            if self.strict:
+                head.append("set -eu -o pipefail")
+        elif self.strict:
             head.append("set -euo pipefail")
-        head.append(". %s/tests/harness/guest-lib.sh" % self.top)
+        if self.mode != "initramfs":
+            head.append(". %s/tests/harness/guest-lib.sh" % self.top)
         if self.xtrace:
             head.append("set -x")
         with open(self.path("script"), "w") as f:
@@ -341,10 +395,18 @@ class VM:
     def start(self):
         if self.proc:
             return self
-        boot = prepare(self.kver, self.build)
-        if self.pvh:
-            self.kernel = boot
+        if self.image is not None:
+            # the image's bzImage, decompressed for PVH like the test kernels
+            vmlinux = self.path("vmlinux")
+            if self.pvh and extract_vmlinux(self.image.kernel, vmlinux):
+                self.kernel = vmlinux
+        else:
+            boot = prepare(self.kver, self.build)
+            if self.pvh:
+                self.kernel = boot
         self._write_script()
+        if self.mode == "initramfs":
+            self._make_initrd()
         argv = self.qemu_argv()
         with open(self.path("qemu.cmd"), "w") as f:
             f.write(" ".join(_shquote(a) for a in argv) + "\n")
@@ -408,10 +470,55 @@ class VM:
                 status = self.proc.returncode
             self._end = time.time()
             self._qmp_close()
+            if self.mode == "initramfs":
+                self._files_from_console()
             self.result = Result(self, self._timed_out, status)
         if check:
             self.result.check()
         return self.result
+
+    # ------------------------------------------------------ initramfs mode
+    def _make_initrd(self):
+        """initrd.img in the run directory: the kernel's initramfs, then a
+        second archive with /pvtest (script, dmesg patterns, the test's
+        files). The kernel unpacks concatenated archives in order."""
+        stage = self.path("initramfs-pvtest")
+        shutil.rmtree(stage, ignore_errors=True)
+        os.makedirs(os.path.join(stage, "pvtest"))
+        copies = {"script": self.path("script"),
+                  "dmesg-patterns": os.path.join(HERE, "dmesg-patterns")}
+        if self.dmesg_ignore:
+            copies["dmesg-ignore"] = self.path("dmesg-ignore")
+        for name, src in list(self.files.items()):
+            if "/" in name or name in copies or name in CONSOLE_FILES:
+                raise ValueError("files: bad or reserved name %r" % name)
+            copies[name] = src
+        for name, src in copies.items():
+            shutil.copy(src, os.path.join(stage, "pvtest", name))
+        names = subprocess.run(["find", ".", "-mindepth", "1"], cwd=stage, check=True,
+                               stdout=subprocess.PIPE).stdout
+        cpio = subprocess.run(["cpio", "-o", "-H", "newc", "-R", "0:0", "--quiet"], cwd=stage,
+                              input=b"\n".join(sorted(names.split())) + b"\n",
+                              stdout=subprocess.PIPE, check=True).stdout
+        shutil.rmtree(stage)
+        with open(self.initrd, "wb") as out:
+            with open(os.path.join(self.build, "initramfs", self.kver + ".cpio.gz"), "rb") as base:
+                shutil.copyfileobj(base, out)
+            # An uncompressed archive must start 4-byte aligned; the
+            # kernel skips the zeros in between.
+            out.write(b"\0" * (-out.tell() % 512))
+            out.write(cpio)
+
+    def _files_from_console(self):
+        """Initramfs mode: the guest printed its result files on the
+        console between pvtest-file-begin/end NAME lines; write them into
+        the run directory, where Result reads them."""
+        text = (_read(self.path("console"), "") or "").replace("\r", "")
+        for m in re.finditer(r"^pvtest-file-begin (\S+)\n(.*?)^pvtest-file-end \1$",
+                             text, re.S | re.M):
+            if m.group(1) in CONSOLE_FILES:
+                with open(self.path(m.group(1)), "w") as f:
+                    f.write(m.group(2))
 
     def kill(self):
         """Stop QEMU now (SIGTERM, then SIGKILL).  Idempotent."""

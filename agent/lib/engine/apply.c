@@ -27,7 +27,7 @@ static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
 		const struct pvt_item *it = &plan->it[i];
 		char *cur = NULL;
 
-		if (it->check || pvt_store_find(s, it->path))
+		if (it->check || it->info || pvt_store_find(s, it->path))
 			continue;
 		if (pvt_read_current(ctx, it->path, it->cmp, &cur, NULL) < 0) {
 			unread[i] = true;
@@ -47,6 +47,14 @@ static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
 	return (long)(s->n - before);
 }
 
+/* The note of a node that does not exist: a tunable the device (or kernel) lacks. */
+static char *lacks(const struct pvt_item *it)
+{
+	return pvt_xasprintf("%s%s lacks this tunable (%s does not exist)",
+			     it->device ? "device " : "", it->device ? it->device : "this system",
+			     it->path);
+}
+
 struct apply_job {
 	const struct pvt_ctx *ctx;
 	const struct pvt_plan *plan;
@@ -60,7 +68,7 @@ static const char *apply_key(void *arg, size_t i)
 	const struct apply_job *j = arg;
 	const struct pvt_item *it = &j->plan->it[i];
 
-	if (it->check || j->unread[i] || !pvt_block_node(it->path, it->device))
+	if (it->check || it->info || j->unread[i] || !pvt_block_node(it->path, it->device))
 		return NULL;
 	return it->device;
 }
@@ -75,7 +83,7 @@ static void apply_one(void *arg, size_t i)
 	bool kept;
 	int w;
 
-	if (it->check || j->unread[i])
+	if (it->check || it->info || j->unread[i])
 		return;		/* reported by the caller */
 	/*
 	 * Read again, though save_originals() read most nodes just before: the
@@ -83,14 +91,25 @@ static void apply_one(void *arg, size_t i)
 	 * no difference the guest bench could see: --no-daemon 308 against 311
 	 * ms, one run each.)
 	 */
-	if (pvt_read_current(j->ctx, it->path, it->cmp, &o->actual, &e) < 0) {
+	if ((w = pvt_read_current(j->ctx, it->path, it->cmp, &o->actual, &e)) < 0) {
 		o->actual = NULL;
-		o->st = PVT_ST_FAILED;
-		o->note = pvt_xstrdup(e.msg);
+		o->st = w == -ENOENT ? PVT_ST_NA : PVT_ST_FAILED;
+		o->note = w == -ENOENT ? lacks(it) : pvt_xstrdup(e.msg);
 	} else if (pvt_item_satisfied(it, o->actual, &kept)) {
 		o->st = kept ? PVT_ST_KEPT : PVT_ST_OK;
 	} else if ((w = pvt_write_tunable(j->ctx->root, it->path, it->value, &e)) == 0) {
+		char *now = NULL;
+
+		/* read back: a value the kernel did not keep does not hold */
 		o->st = PVT_ST_CHANGED;
+		if (pvt_read_current(j->ctx, it->path, it->cmp, &now, &e) < 0) {
+			o->st = PVT_ST_FAILED;
+			o->note = pvt_xasprintf("written, then %s", e.msg);
+		} else if (!pvt_item_satisfied(it, now, &kept)) {
+			o->st = PVT_ST_FAILED;
+			o->note = pvt_xasprintf("written, but the kernel kept '%s'", now);
+		}
+		free(now);
 	} else {
 		o->st = PVT_ST_FAILED;
 		o->err = w;
@@ -136,7 +155,7 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 	added = save_originals(ctx, s, plan, unread, &e);
 	if (added < 0) {
 		for (size_t i = 0; i < plan->n; i++) {
-			if (!plan->it[i].check)
+			if (!plan->it[i].check && !plan->it[i].info)
 				pvt_item_report(rep, &plan->it[i], NULL, PVT_ST_FAILED, e.msg);
 			pvt_outcome_free(&out[i]);
 		}
@@ -150,8 +169,16 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct pvt_item *it = &plan->it[i];
 
-		if (it->check) {
-			pvt_item_check(ctx, it, rep);
+		if (it->info) {
+			pvt_item_report(rep, it, NULL, it->warn ? PVT_ST_WARN : PVT_ST_NA, it->info);
+		} else if (it->check) {
+			failed += pvt_item_check(ctx, it, rep) == PVT_ST_MISMATCH;
+		} else if (unread[i] && !pvt_exists(ctx->root, it->path)) {
+			/* a tunable this device lacks (precheck refused the others) */
+			char *note = lacks(it);
+
+			pvt_item_report(rep, it, "n/a", PVT_ST_NA, note);
+			free(note);
 		} else if (unread[i]) {
 			char *tmp = NULL;
 
@@ -200,9 +227,12 @@ size_t pvt_engine_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 		char *cur = NULL;
 		bool kept;
 
+		if (it->info) {
+			pvt_item_report(rep, it, NULL, it->warn ? PVT_ST_WARN : PVT_ST_NA, it->info);
+			continue;
+		}
 		if (it->check) {
-			pvt_item_check(ctx, it, rep);
-			bad += rep->r[rep->n - 1].st == PVT_ST_MISMATCH;
+			bad += pvt_item_check(ctx, it, rep) == PVT_ST_MISMATCH;
 			continue;
 		}
 		if (!pvt_exists(ctx->root, it->path)) {

@@ -18,14 +18,31 @@
 
 /*
  * Plan @p for the devices present. @disk: only that disk (per-disk units)
- * plus the units that re-plan on hotplug; NULL: everything.
+ * plus the units that re-plan on hotplug; NULL: everything, with an item
+ * for each section that is skipped or does not fit this machine. Two items
+ * that set the same node are an error naming both options. On error the
+ * plan is empty and @e holds every error, one per line.
  */
 int pvt_engine_plan(const struct pvt_ctx *ctx, const struct pvt_profile *p, const char *disk,
 		    struct pvt_plan *plan, struct pvt_err *e);
-/* Every node the plan writes exists; else an error naming it (nothing written). */
+/* The same, going on after each error (added to @errs); returns how many. */
+int pvt_engine_plan_all(const struct pvt_ctx *ctx, const struct pvt_profile *p, const char *disk,
+			struct pvt_plan *plan, struct pvt_errs *errs);
+/*
+ * Every node the plan writes that is not a device's ([sysctl], [vm]) exists;
+ * else an error naming each (nothing is written). A device's node that is
+ * missing (a tunable the disk lacks) is n/a for that device when applied.
+ */
 int pvt_engine_precheck(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
 			struct pvt_err *e);
-/* Apply (after precheck). Returns the number of failed items. */
+int pvt_engine_precheck_all(const struct pvt_ctx *ctx, const struct pvt_plan *plan,
+			    struct pvt_errs *errs);
+/*
+ * Apply (after precheck); each node written is read back. Returns the
+ * number of items that do not hold: FAILED (a read or write error, or a
+ * value the kernel did not keep) and MISMATCH (a required check); a node a
+ * device lacks is n/a, a soft check a warning, neither counted.
+ */
 size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 			const struct pvt_plan *plan, struct pvt_report *rep);
 /* Returns the number of mismatches (missing nodes are n/a, not counted). */
@@ -38,6 +55,12 @@ size_t pvt_engine_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
  */
 size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const char *unit,
 			   const char *device, struct pvt_report *rep);
+/*
+ * Restore every saved original except those of nodes @keep writes (a
+ * profile switch: they stay saved, and the new value is written once).
+ */
+size_t pvt_engine_rollback_except(const struct pvt_ctx *ctx, struct pvt_store *s,
+				  const struct pvt_plan *keep, struct pvt_report *rep);
 /* Forget saved originals of a device that went away (the store persisted). */
 PVT_MUST_CHECK int pvt_engine_forget_device(const struct pvt_ctx *ctx, struct pvt_store *s,
 					    const char *device, struct pvt_err *e);

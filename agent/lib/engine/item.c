@@ -63,15 +63,16 @@ void pvt_item_report(struct pvt_report *rep, const struct pvt_item *it, const ch
 	free(exp);
 }
 
-void pvt_item_check(const struct pvt_ctx *ctx, const struct pvt_item *it,
-			struct pvt_report *rep)
+enum pvt_status pvt_item_check(const struct pvt_ctx *ctx, const struct pvt_item *it,
+			       struct pvt_report *rep)
 {
 	char *actual = NULL;
 	bool ok = it->check(ctx, it, &actual);
+	enum pvt_status st = ok ? PVT_ST_OK : it->soft ? PVT_ST_WARN : PVT_ST_MISMATCH;
 
-	pvt_item_report(rep, it, actual, ok ? PVT_ST_OK : it->soft ? PVT_ST_WARN : PVT_ST_MISMATCH,
-		   NULL);
+	pvt_item_report(rep, it, actual, st, NULL);
 	free(actual);
+	return st;
 }
 
 void pvt_outcome_free(struct pvt_outcome *o)

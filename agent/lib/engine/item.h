@@ -20,8 +20,8 @@ bool pvt_item_satisfied(const struct pvt_item *it, const char *cur, bool *kept);
 /* Add the item's result to @rep (expected: its value with its modifier). */
 void pvt_item_report(struct pvt_report *rep, const struct pvt_item *it, const char *actual,
 		     enum pvt_status st, const char *note);
-/* Run a check-only item and report it. */
-void pvt_item_check(const struct pvt_ctx *ctx, const struct pvt_item *it,
-		    struct pvt_report *rep);
+/* Run a check-only item and report it; returns its status. */
+enum pvt_status pvt_item_check(const struct pvt_ctx *ctx, const struct pvt_item *it,
+			       struct pvt_report *rep);
 
 #endif

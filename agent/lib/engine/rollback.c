@@ -8,11 +8,25 @@
 #include "util/tunable.h"
 #include "util/util.h"
 
-static bool selected(const struct pvt_saved *x, const char *unit, const char *device)
+/* What a rollback restores: by unit and device (NULL: any), never what @keep holds. */
+struct which {
+	const char *unit, *device;
+	const struct pvt_strv *keep;	/* sorted paths, or NULL */
+};
+
+static int cmp_str(const void *a, const void *b)
 {
-	if (unit && strcmp(x->unit, unit) != 0)
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool selected(const struct pvt_saved *x, const struct which *w)
+{
+	if (w->unit && strcmp(x->unit, w->unit) != 0)
 		return false;
-	if (device && (!x->device || strcmp(x->device, device) != 0))
+	if (w->device && (!x->device || strcmp(x->device, w->device) != 0))
+		return false;
+	if (w->keep && w->keep->n &&
+	    bsearch(&x->path, w->keep->v, w->keep->n, sizeof(char *), cmp_str))
 		return false;
 	return true;
 }
@@ -20,7 +34,7 @@ static bool selected(const struct pvt_saved *x, const char *unit, const char *de
 struct rollback_job {
 	const struct pvt_ctx *ctx;
 	const struct pvt_store *s;
-	const char *unit, *device;
+	const struct which *w;
 	struct pvt_outcome *out;
 };
 
@@ -29,7 +43,7 @@ static const char *rollback_key(void *arg, size_t i)
 	const struct rollback_job *j = arg;
 	const struct pvt_saved *x = &j->s->e[i];
 
-	if (!selected(x, j->unit, j->device) || !pvt_block_node(x->path, x->device))
+	if (!selected(x, j->w) || !pvt_block_node(x->path, x->device))
 		return NULL;
 	return x->device;
 }
@@ -42,7 +56,7 @@ static void rollback_one(void *arg, size_t i)
 	struct pvt_outcome *o = &j->out[i];
 	struct pvt_err e;
 
-	if (!selected(x, j->unit, j->device))
+	if (!selected(x, j->w))
 		return;
 	if (!pvt_exists(j->ctx->root, x->path)) {
 		o->st = PVT_ST_NA;
@@ -54,13 +68,12 @@ static void rollback_one(void *arg, size_t i)
 	}
 }
 
-size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const char *unit,
-			   const char *device, struct pvt_report *rep)
+static size_t rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const struct which *w,
+		       struct pvt_report *rep)
 {
 	size_t n = s->n, failed = 0, kept = 0, *rest, nrest;
 	struct pvt_outcome *out = pvt_xcalloc(n ? n : 1, sizeof(*out));
-	struct rollback_job job = { .ctx = ctx, .s = s, .unit = unit, .device = device,
-				    .out = out };
+	struct rollback_job job = { .ctx = ctx, .s = s, .w = w, .out = out };
 	struct pvt_pool pool = { .fn = rollback_one, .arg = &job };
 	struct pvt_err e;
 
@@ -71,7 +84,7 @@ size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const
 		const struct pvt_saved *x = &s->e[kept];
 		const struct pvt_outcome *o = &out[i];
 
-		if (!selected(x, unit, device)) {
+		if (!selected(x, w)) {
 			kept++;
 			continue;
 		}
@@ -95,7 +108,7 @@ size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const
 	pvt_pool_free(&pool);
 	free(rest);
 	free(out);
-	if (!unit && !device)
+	if (!w->unit && !w->device && !w->keep)
 		pvt_strv_free(&s->fixed);
 	if (pvt_store_persist(ctx, s, &e) < 0) {
 		pvt_report_add(rep, NULL, NULL, NULL, PVT_STORE_FILE, NULL, NULL, PVT_ST_FAILED,
@@ -103,6 +116,31 @@ size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const
 		failed++;
 	}
 	return failed;
+}
+
+size_t pvt_engine_rollback(const struct pvt_ctx *ctx, struct pvt_store *s, const char *unit,
+			   const char *device, struct pvt_report *rep)
+{
+	struct which w = { .unit = unit, .device = device };
+
+	return rollback(ctx, s, &w, rep);
+}
+
+size_t pvt_engine_rollback_except(const struct pvt_ctx *ctx, struct pvt_store *s,
+				  const struct pvt_plan *keep, struct pvt_report *rep)
+{
+	struct pvt_strv paths = {0};
+	struct which w = { .keep = &paths };
+	size_t r;
+
+	for (size_t i = 0; i < keep->n; i++)
+		if (keep->it[i].path && !keep->it[i].info && !keep->it[i].check)
+			pvt_strv_push(&paths, keep->it[i].path);
+	if (paths.n)
+		qsort(paths.v, paths.n, sizeof(char *), cmp_str);
+	r = rollback(ctx, s, &w, rep);
+	pvt_strv_free(&paths);
+	return r;
 }
 
 int pvt_engine_forget_device(const struct pvt_ctx *ctx, struct pvt_store *s,

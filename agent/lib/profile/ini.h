@@ -19,6 +19,13 @@ struct pvt_ini {
 
 /* Read @path (a real path, named in messages); on error nothing is kept. */
 int pvt_ini_load(const char *path, struct pvt_ini *ini, struct pvt_err *e);
+/*
+ * The same, going on after syntax errors (linemap.h): each goes to @syntax
+ * and iniparser reads the other lines. Returns how many there were, or
+ * -errno (in @e) if the file cannot be read. @display names it in messages.
+ */
+int pvt_ini_load_all(const char *path, const char *display, struct pvt_ini *ini,
+		     struct pvt_errs *syntax, struct pvt_err *e);
 void pvt_ini_free(struct pvt_ini *ini);
 
 #endif

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,18 +55,55 @@ static bool valid_key(const char *s)
 	return true;
 }
 
-int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *m,
-		     struct pvt_err *e)
+/* Where a syntax error goes: the list (and the lines to skip), or the first one fails. */
+struct reader {
+	struct pvt_linemap *m;
+	struct pvt_errs *all;	/* NULL: stop at the first */
+	struct pvt_err *e;
+	int nerr;
+};
+
+static void skip_lines(struct pvt_linemap *m, int from, int to)
 {
+	for (int l = from; l <= to; l++) {
+		m->skip = pvt_xrealloc(m->skip, (m->nskip + 1) * sizeof(*m->skip));
+		m->skip[m->nskip++] = l;
+	}
+}
+
+/* A syntax error on lines @from..@to: 0 to go on (collecting), else -EINVAL. */
+static int syntax_error(struct reader *r, int from, int to, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int syntax_error(struct reader *r, int from, int to, const char *fmt, ...)
+{
+	struct pvt_err tmp;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp.msg, sizeof(tmp.msg), fmt, ap);
+	va_end(ap);
+	r->nerr++;
+	if (!r->all)
+		return pvt_errf(r->e, "%s", tmp.msg);
+	pvt_errs_add(r->all, -EINVAL, &tmp);
+	skip_lines(r->m, from, to);
+	return 0;
+}
+
+static int read_lines(const char *path, const char *display, struct reader *r)
+{
+	struct pvt_linemap *m = r->m;
 	FILE *f = fopen(path, "re");
 	char *line = NULL, *logical = NULL, *section = NULL;
 	size_t cap = 0, loglen = 0;
-	int lineno = 0, start = 0, ret;
+	int lineno = 0, start = 0, ret = 0;
+	bool lost = false;	/* keys under a malformed header belong to no section */
 	ssize_t len;
 
 	memset(m, 0, sizeof(*m));
 	if (!f)
-		return pvt_fail(e, errno, "%s: cannot open: %s", display, strerror(errno));
+		return pvt_fail(r->e, errno, "%s: cannot open: %s", display, strerror(errno));
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *s, *eq;
 		bool cont;
@@ -80,9 +118,24 @@ int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *
 		 */
 		if (loglen + (size_t)len > PVT_INI_LINE_MAX + 1 ||
 		    (loglen + (size_t)len == PVT_INI_LINE_MAX + 1 && line[len - 1] != '\n')) {
-			ret = pvt_errf(e, "%s:%d: line longer than %d characters (iniparser's limit)",
-				       display, start, PVT_INI_LINE_MAX);
-			goto out;
+			int end = lineno;
+
+			/* the rest of this logical line goes with it */
+			while (len > 0 && line[len - 1] == '\n')
+				line[--len] = '\0';
+			while (len > 0 && isspace((unsigned char)line[len - 1]))
+				line[--len] = '\0';
+			while (len > 0 && line[len - 1] == '\\' && (len = getline(&line, &cap, f)) >= 0) {
+				lineno++;
+				end = lineno;
+				while (len > 0 && isspace((unsigned char)line[len - 1]))
+					line[--len] = '\0';
+			}
+			ret = syntax_error(r, start, end, "%s:%d: line longer than %d characters (iniparser's limit)",
+					   display, start, PVT_INI_LINE_MAX);
+			if (ret < 0)
+				goto out;
+			goto next;
 		}
 		/* iniparser drops trailing blanks, then a backslash continues the line */
 		while (len > 0 && isspace((unsigned char)line[len - 1]))
@@ -101,52 +154,63 @@ int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *
 		if (*s == '[') {
 			size_t n = strlen(s);
 
+			free(section);
+			section = NULL;
+			lost = true;
 			if (s[n - 1] != ']') {
-				ret = pvt_errf(e, "%s:%d: malformed section header '%s' (expected [name])",
-					 display, start, s);
-				goto out;
+				ret = syntax_error(r, start, lineno, "%s:%d: malformed section header '%s' (expected [name])",
+						   display, start, s);
+				if (ret < 0)
+					goto out;
+				goto next;
 			}
 			s[n - 1] = '\0';
 			s = pvt_strip(s + 1);
 			if (!valid_name(s)) {
-				ret = pvt_errf(e, "%s:%d: bad section name '[%s]' (letters, digits, '_', '.', '-')",
-					 display, start, s);
-				goto out;
+				ret = syntax_error(r, start, lineno, "%s:%d: bad section name '[%s]' (letters, digits, '_', '.', '-')",
+						   display, start, s);
+				if (ret < 0)
+					goto out;
+				goto next;
 			}
 			lower(s);
-			free(section);
 			section = pvt_xstrdup(s);
+			lost = false;
 			add(m, section, NULL, start);
+			goto next;
+		}
+		if (lost) {	/* under a header already reported */
+			skip_lines(m, start, lineno);
 			goto next;
 		}
 		eq = strchr(s, '=');
 		if (!eq) {
-			ret = pvt_errf(e, "%s:%d: expected 'key = value' or '[section]', got '%s'",
-				 display, start, s);
-			goto out;
+			ret = syntax_error(r, start, lineno, "%s:%d: expected 'key = value' or '[section]', got '%s'",
+					   display, start, s);
+			if (ret < 0)
+				goto out;
+			goto next;
 		}
 		*eq = '\0';
 		s = pvt_strip(s);
-		if (!valid_key(s)) {
-			ret = pvt_errf(e, "%s:%d: bad key '%s'", display, start, s);
-			goto out;
+		if (!valid_key(s))
+			ret = syntax_error(r, start, lineno, "%s:%d: bad key '%s'", display, start, s);
+		else if (!section)
+			ret = syntax_error(r, start, lineno, "%s:%d: key '%s' outside any [section]",
+					   display, start, s);
+		else {
+			lower(s);
+			add(m, section, s, start);
 		}
-		if (!section) {
-			ret = pvt_errf(e, "%s:%d: key '%s' outside any [section]", display, start, s);
+		if (ret < 0)
 			goto out;
-		}
-		lower(s);
-		add(m, section, s, start);
 next:
 		free(logical);
 		logical = NULL;
 		loglen = 0;
 	}
-	if (ferror(f)) {
-		ret = pvt_fail(e, errno, "%s: read error: %s", display, strerror(errno));
-		goto out;
-	}
-	ret = 0;
+	if (ferror(f))
+		ret = pvt_fail(r->e, errno, "%s: read error: %s", display, strerror(errno));
 out:
 	free(line);
 	free(logical);
@@ -155,6 +219,23 @@ out:
 	if (ret < 0)
 		pvt_linemap_free(m);
 	return ret;
+}
+
+int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *m,
+		     struct pvt_err *e)
+{
+	struct reader r = { .m = m, .e = e };
+
+	return read_lines(path, display, &r);
+}
+
+int pvt_linemap_read_all(const char *path, const char *display, struct pvt_linemap *m,
+			 struct pvt_errs *syntax, struct pvt_err *e)
+{
+	struct reader r = { .m = m, .all = syntax, .e = e };
+	int ret = read_lines(path, display, &r);
+
+	return ret < 0 ? ret : r.nerr;
 }
 
 int pvt_linemap_line(const struct pvt_linemap *m, const char *section, const char *key)
@@ -176,6 +257,9 @@ void pvt_linemap_free(struct pvt_linemap *m)
 		free(m->e[i].key);
 	}
 	free(m->e);
+	free(m->skip);
 	m->e = NULL;
 	m->n = 0;
+	m->skip = NULL;
+	m->nskip = 0;
 }

@@ -23,6 +23,13 @@ struct pvt_linemap_entry {
 struct pvt_linemap {
 	struct pvt_linemap_entry *e;
 	size_t n;
+	/*
+	 * pvt_linemap_read_all(): the physical lines to leave out (1-based,
+	 * ascending) for iniparser to read the rest: each line with a syntax
+	 * error, and the keys under a malformed section header.
+	 */
+	int *skip;
+	size_t nskip;
 };
 
 /*
@@ -31,6 +38,13 @@ struct pvt_linemap {
  */
 int pvt_linemap_read(const char *path, const char *display, struct pvt_linemap *m,
 		     struct pvt_err *e);
+/*
+ * The same, going on after a syntax error: each one is added to @syntax and
+ * its lines to m->skip. Returns how many there were, or -errno (in @e) if
+ * the file cannot be read (nothing kept).
+ */
+int pvt_linemap_read_all(const char *path, const char *display, struct pvt_linemap *m,
+			 struct pvt_errs *syntax, struct pvt_err *e);
 /* Line of @key in @section (0 if unknown); key NULL gives the section line. */
 int pvt_linemap_line(const struct pvt_linemap *m, const char *section, const char *key);
 void pvt_linemap_free(struct pvt_linemap *m);

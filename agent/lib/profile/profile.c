@@ -38,6 +38,17 @@ char *pvt_profile_find(const struct pvt_ctx *ctx, const char *name)
 	return NULL;
 }
 
+void pvt_profile_find_all(const struct pvt_ctx *ctx, const char *name, struct pvt_strv *out)
+{
+	for (size_t i = 0; i < ctx->profile_dirs.n; i++) {
+		char *p = pvt_xasprintf("%s/%s/tuned.conf", ctx->profile_dirs.v[i], name);
+
+		if (pvt_exists(ctx->root, p))
+			pvt_strv_push(out, p);
+		free(p);
+	}
+}
+
 void pvt_profile_free(struct pvt_profile *p)
 {
 	for (size_t i = 0; i < p->nsec; i++) {
@@ -56,6 +67,7 @@ void pvt_profile_free(struct pvt_profile *p)
 	free(p->summary);
 	free(p->description);
 	pvt_strv_free(&p->chain);
+	pvt_strv_free(&p->files);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -142,6 +154,26 @@ void pvt_section_set(struct pvt_section *s, const char *key, const char *value,
 	o->value = pvt_xstrdup(value);
 	o->file = pvt_xstrdup(file);
 	o->line = line;
+}
+
+void pvt_section_unset(struct pvt_section *s, const char *key)
+{
+	char *k = key ? pvt_xstrdup(key) : NULL;	/* @key may be an option's own */
+
+	for (size_t i = 0; i < s->nopt;) {
+		struct pvt_option *o = &s->opt[i];
+
+		if (k && strcmp(o->key, k) != 0) {
+			i++;
+			continue;
+		}
+		free(o->key);
+		free(o->value);
+		free(o->file);
+		memmove(o, o + 1, (s->nopt - i - 1) * sizeof(*o));
+		s->nopt--;
+	}
+	free(k);
 }
 
 int pvt_opt_err(struct pvt_err *e, int r, const struct pvt_section *s,

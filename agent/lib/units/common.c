@@ -25,6 +25,26 @@ int pvt_check_int(const char *key, const char *value, int64_t min, int64_t max,
 	return 0;
 }
 
+bool pvt_generic_key(const char *key)
+{
+	static const char *const keys[] = {
+		"devices", "enabled", "type", "uname_regex", "cpuinfo_regex",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+int pvt_plan_error(struct pvt_errs *errs, int r, struct pvt_err *e, const struct pvt_section *s,
+		   const struct pvt_option *o)
+{
+	pvt_opt_err(e, r, s, o);
+	pvt_errs_add(errs, r, e);
+	return 1;
+}
+
 int pvt_check_no_modifier(const char *key, enum pvt_op op, struct pvt_err *e)
 {
 	if (op != PVT_OP_SET)
@@ -64,4 +84,21 @@ void pvt_disks_select(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		pvt_strv_push(out, d);
 	}
 	pvt_strv_free(&all);
+}
+
+void pvt_plan_no_disk(struct pvt_plan *plan, const struct pvt_section *sec, const char *only,
+		      const char *what)
+{
+	const struct pvt_option *o = pvt_section_option(sec, "devices");
+	struct pvt_item it = { .key = "devices" };
+
+	if (only || !o)
+		return;
+	it.unit = sec->name;
+	it.value = o->value;
+	it.origin = pvt_opt_origin(o);
+	it.info = pvt_xasprintf("devices=%s matches no %s present", o->value, what);
+	pvt_plan_add(plan, &it);
+	free(it.origin);
+	free(it.info);
 }

@@ -27,7 +27,7 @@ static bool x2apic_item(const struct pvt_ctx *ctx, const struct pvt_item *it, ch
 }
 
 static int cpu_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		    const char *only, struct pvt_plan *plan, struct pvt_err *e)
+		    const char *only, struct pvt_plan *plan, struct pvt_errs *e)
 {
 	const struct pvt_option *o = pvt_section_option(sec, "x2apic");
 	struct pvt_item it = { .unit = "cpu", .key = "x2apic", .value = "enabled",

@@ -145,8 +145,9 @@ static int check_max_sectors(const struct pvt_ctx *ctx, const char *disk, const 
 
 static int plan_option(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		       const struct pvt_option *o, const char *disk, struct pvt_plan *plan,
-		       struct pvt_err *e)
+		       struct pvt_errs *errs)
 {
+	struct pvt_err err, *e = &err;
 	const struct disk_key *k = find_key(o->key);
 	struct pvt_item it = { .unit = "disk", .device = (char *)disk, .key = o->key };
 	const char *v = pvt_modifier_split(o->value, &it.op);
@@ -157,7 +158,7 @@ static int plan_option(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 	if (strcmp(o->key, "elevator") == 0) {
 		r = pick_elevator(ctx, disk, v, &value, e);
 		if (r < 0)
-			return pvt_opt_err(e, r, sec, o);
+			return pvt_plan_error(errs, r, e, sec, o);
 		it.cmp = PVT_CMP_BRACKET;
 	} else if (strcmp(o->key, "readahead") == 0) {
 		readahead_kb(v, &kb);
@@ -166,7 +167,7 @@ static int plan_option(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 	} else {
 		if (strcmp(o->key, "max_sectors_kb") == 0 &&
 		    (r = check_max_sectors(ctx, disk, v, e)) < 0)
-			return pvt_opt_err(e, r, sec, o);
+			return pvt_plan_error(errs, r, e, sec, o);
 		value = pvt_xstrdup(v);
 		it.cmp = PVT_CMP_INT;
 	}
@@ -181,28 +182,30 @@ static int plan_option(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 }
 
 static int disk_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		     const char *only, struct pvt_plan *plan, struct pvt_err *e)
+		     const char *only, struct pvt_plan *plan, struct pvt_errs *errs)
 {
 	struct pvt_strv disks = {0};
-	int ret = 0;
+	int nerr = 0;
 
 	pvt_disks_select(ctx, sec, only, &disks);
-	for (size_t d = 0; d < disks.n && ret == 0; d++) {
+	if (!disks.n)
+		pvt_plan_no_disk(plan, sec, only, "disk");
+	for (size_t d = 0; d < disks.n; d++) {
 		/* the elevator first: switching it resets nr_requests */
 		const struct pvt_option *el = pvt_section_option(sec, "elevator");
 
 		if (el)
-			ret = plan_option(ctx, sec, el, disks.v[d], plan, e);
-		for (size_t i = 0; i < sec->nopt && ret == 0; i++) {
+			nerr += plan_option(ctx, sec, el, disks.v[d], plan, errs);
+		for (size_t i = 0; i < sec->nopt; i++) {
 			const struct pvt_option *o = &sec->opt[i];
 
-			if (o == el || !strcmp(o->key, "devices") || !strcmp(o->key, "enabled"))
+			if (o == el || pvt_generic_key(o->key))
 				continue;
-			ret = plan_option(ctx, sec, o, disks.v[d], plan, e);
+			nerr += plan_option(ctx, sec, o, disks.v[d], plan, errs);
 		}
 	}
 	pvt_strv_free(&disks);
-	return ret;
+	return nerr;
 }
 
 const struct pvt_unit pvt_unit_disk = {

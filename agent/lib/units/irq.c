@@ -57,8 +57,9 @@ static int cpus_for_spread(const struct pvt_ctx *ctx, const struct pvt_section *
 }
 
 static int irq_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		    const char *only, struct pvt_plan *plan, struct pvt_err *e)
+		    const char *only, struct pvt_plan *plan, struct pvt_errs *errs)
 {
+	struct pvt_err err, *e = &err;
 	const struct pvt_option *aff = pvt_section_option(sec, "affinity");
 	const char *globs = pvt_section_get(sec, "match");
 	struct pvt_cpuset *set;
@@ -75,14 +76,14 @@ static int irq_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		ret = cpus_for_spread(ctx, sec, set, e);
 		if (ret < 0) {
 			free(set);
-			return pvt_opt_err(e, ret, sec, aff);
+			return pvt_plan_error(errs, ret, e, sec, aff);
 		}
 		ncpu = pvt_cpuset_count(set);
 	}
 	ret = pvt_irqs_read(ctx, &irqs, e);
 	if (ret < 0) {
 		free(set);
-		return pvt_opt_err(e, ret, sec, aff);
+		return pvt_plan_error(errs, ret, e, sec, aff);
 	}
 	for (size_t i = 0; i < irqs.n; i++) {
 		struct pvt_item it = { .unit = "irq", .key = "affinity", .cmp = PVT_CMP_CPULIST };

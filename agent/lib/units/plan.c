@@ -17,8 +17,10 @@ void pvt_plan_add(struct pvt_plan *p, const struct pvt_item *t)
 	it->device = t->device ? pvt_xstrdup(t->device) : NULL;
 	it->key = pvt_xstrdup(t->key);
 	it->path = t->path ? pvt_xstrdup(t->path) : NULL;
-	it->value = pvt_xstrdup(t->value);
+	it->value = pvt_xstrdup(t->value ? t->value : "");
 	it->origin = pvt_xstrdup(t->origin);
+	it->info = t->info ? pvt_xstrdup(t->info) : NULL;
+	it->section = t->section ? pvt_xstrdup(t->section) : NULL;
 }
 
 char *pvt_opt_origin(const struct pvt_option *o)
@@ -35,6 +37,8 @@ void pvt_plan_free(struct pvt_plan *p)
 		free(p->it[i].path);
 		free(p->it[i].value);
 		free(p->it[i].origin);
+		free(p->it[i].info);
+		free(p->it[i].section);
 	}
 	free(p->it);
 	p->it = NULL;

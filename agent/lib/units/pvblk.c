@@ -27,11 +27,12 @@ static int pvblk_check(const char *key, const char *value, enum pvt_op op, struc
 }
 
 static int pvblk_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		      const char *only, struct pvt_plan *plan, struct pvt_err *e)
+		      const char *only, struct pvt_plan *plan, struct pvt_errs *errs)
 {
 	struct pvt_strv disks = {0};
+	size_t npvblk = 0;
 
-	(void)e;
+	(void)errs;
 	pvt_disks_select(ctx, sec, only, &disks);
 	for (size_t d = 0; d < disks.n; d++) {
 		char *dir = pvt_xasprintf("/sys/block/%s/pvblk", disks.v[d]);
@@ -40,12 +41,13 @@ static int pvblk_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		free(dir);
 		if (!is_pvblk)
 			continue;	/* only disks driven by pvblk */
+		npvblk++;
 		for (size_t i = 0; i < sec->nopt; i++) {
 			const struct pvt_option *o = &sec->opt[i];
 			struct pvt_item it = { .unit = "pvblk", .device = disks.v[d], .key = o->key,
 					       .cmp = PVT_CMP_INT };
 
-			if (!strcmp(o->key, "devices") || !strcmp(o->key, "enabled"))
+			if (pvt_generic_key(o->key))
 				continue;
 			it.value = (char *)pvt_modifier_split(o->value, &it.op);
 			it.path = pvt_xasprintf("/sys/block/%s/pvblk/%s", disks.v[d], o->key);
@@ -55,6 +57,8 @@ static int pvblk_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 			free(it.origin);
 		}
 	}
+	if (!npvblk)
+		pvt_plan_no_disk(plan, sec, only, "pvblk disk");
 	pvt_strv_free(&disks);
 	return 0;
 }

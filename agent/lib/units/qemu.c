@@ -135,7 +135,7 @@ int pvt_qemu_cfg_parse(const struct pvt_section *s, struct pvt_qemu_cfg *c, stru
 }
 
 static int qemu_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		     const char *only, struct pvt_plan *plan, struct pvt_err *e)
+		     const char *only, struct pvt_plan *plan, struct pvt_errs *e)
 {
 	(void)ctx, (void)sec, (void)only, (void)plan, (void)e;
 	return 0;	/* applied per VM by pvtuned's host mode */

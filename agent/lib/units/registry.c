@@ -18,6 +18,15 @@ const struct pvt_unit *pvt_unit_find(const char *section)
 	return NULL;
 }
 
+const struct pvt_unit *pvt_section_unit(const struct pvt_section *s)
+{
+	const char *type = pvt_section_get(s, "type");
+
+	if (type)
+		return strchr(type, '.') ? NULL : pvt_unit_find(type);
+	return pvt_unit_find(s->name);
+}
+
 const char *pvt_unit_names(void)
 {
 	return "disk pvblk irq sysctl vm cpu qemu";

@@ -30,7 +30,7 @@ static int sysctl_check(const char *key, const char *value, enum pvt_op op, stru
 	return 0;
 }
 
-static char *sysctl_path(const char *key)
+char *pvt_sysctl_path(const char *key)
 {
 	char *p = pvt_xasprintf("/proc/sys/%s", key);
 
@@ -42,18 +42,18 @@ static char *sysctl_path(const char *key)
 }
 
 static int sysctl_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		       const char *only, struct pvt_plan *plan, struct pvt_err *e)
+		       const char *only, struct pvt_plan *plan, struct pvt_errs *errs)
 {
-	(void)ctx, (void)only, (void)e;
+	(void)ctx, (void)only, (void)errs;
 	for (size_t i = 0; i < sec->nopt; i++) {
 		const struct pvt_option *o = &sec->opt[i];
 		struct pvt_item it = { .unit = "sysctl", .key = o->key };
 
-		if (strcmp(o->key, "enabled") == 0)
+		if (pvt_generic_key(o->key))
 			continue;
 		it.value = (char *)pvt_modifier_split(o->value, &it.op);
 		it.cmp = is_int(it.value) ? PVT_CMP_INT : PVT_CMP_STR;
-		it.path = sysctl_path(o->key);
+		it.path = pvt_sysctl_path(o->key);
 		it.origin = pvt_opt_origin(o);
 		pvt_plan_add(plan, &it);
 		free(it.path);
@@ -100,6 +100,13 @@ static const struct vm_key *vm_find(const char *key)
 	return NULL;
 }
 
+const char *pvt_vm_path(const char *key)
+{
+	const struct vm_key *k = vm_find(key);
+
+	return k ? k->path : NULL;
+}
+
 static int vm_check(const char *key, const char *value, enum pvt_op op, struct pvt_err *e)
 {
 	const struct vm_key *k = vm_find(key);
@@ -109,6 +116,11 @@ static int vm_check(const char *key, const char *value, enum pvt_op op, struct p
 
 	if (!k)
 		return pvt_errf(e, "unknown key '%s' in [vm] (known: %s)", key, pvt_unit_vm.keys);
+	if (!strncmp(key, "dirty_", 6) && strstr(key, "_bytes") && *value &&
+	    value[strlen(value) - 1] == '%')
+		return pvt_errf(e, "bad value '%s' for %s: tuned's 'N%%' form is not supported (write %.*sratio=%.*s)",
+				value, key, (int)(strstr(key, "bytes") - key), key,
+				(int)strlen(value) - 1, value);
 	if (!k->words)
 		return pvt_check_int(key, value, k->min, k->max, e);
 	r = pvt_check_no_modifier(key, op, e);
@@ -121,9 +133,9 @@ static int vm_check(const char *key, const char *value, enum pvt_op op, struct p
 }
 
 static int vm_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		   const char *only, struct pvt_plan *plan, struct pvt_err *e)
+		   const char *only, struct pvt_plan *plan, struct pvt_errs *errs)
 {
-	(void)ctx, (void)only, (void)e;
+	(void)ctx, (void)only, (void)errs;
 	for (size_t i = 0; i < sec->nopt; i++) {
 		const struct pvt_option *o = &sec->opt[i];
 		const struct vm_key *k = vm_find(o->key);

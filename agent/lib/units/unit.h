@@ -41,6 +41,14 @@ struct pvt_item {
 	pvt_check_fn check;
 	bool soft;	/* a failed check is a warning, not a mismatch */
 	char *origin;	/* "FILE:LINE" of the option, for messages */
+	char *section;	/* the section planned ("disk.slow"), set by the engine */
+	/*
+	 * Not applied, only said: nothing is read or written, and the item is
+	 * reported n/a (a section whose condition does not hold), or as a
+	 * warning with @warn (devices= that matches no disk).
+	 */
+	char *info;
+	bool warn;
 };
 
 struct pvt_plan {
@@ -60,14 +68,23 @@ struct pvt_unit {
 	int (*check)(const char *key, const char *value, enum pvt_op op, struct pvt_err *e);
 	/*
 	 * Add the items of @sec to @plan. For per-disk units @disk restricts
-	 * the plan to that disk (NULL: all). Fails (nothing added) if a device
-	 * cannot take a value.
+	 * the plan to that disk (NULL: all). A value a device cannot take (an
+	 * elevator it does not offer) is an error added to @errs, and that item
+	 * is left out; returns how many errors.
 	 */
 	int (*plan)(const struct pvt_ctx *ctx, const struct pvt_section *sec,
-		    const char *disk, struct pvt_plan *plan, struct pvt_err *e);
+		    const char *disk, struct pvt_plan *plan, struct pvt_errs *errs);
 };
 
 /* Helpers shared by units (common.c, plan.c). */
+/*
+ * Keys every section takes, which are not the unit's own: devices=,
+ * enabled=, and tuned's type=, uname_regex= and cpuinfo_regex= (check.c).
+ */
+bool pvt_generic_key(const char *key);
+/* Add @e's message to @errs with the option's "FILE:LINE: [section] key=value: "; returns 1. */
+int pvt_plan_error(struct pvt_errs *errs, int r, struct pvt_err *e, const struct pvt_section *s,
+		   const struct pvt_option *o);
 int pvt_check_int(const char *key, const char *value, int64_t min, int64_t max,
 		  struct pvt_err *e);
 int pvt_check_no_modifier(const char *key, enum pvt_op op, struct pvt_err *e);
@@ -76,6 +93,17 @@ char *pvt_opt_origin(const struct pvt_option *o);
 /* Block devices under /sys/block selected by devices= (default: disks with a device link). */
 void pvt_disks_select(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		      const char *only, struct pvt_strv *out);
+/*
+ * A section whose devices= selects none of the disks present (@what: "disk",
+ * "pvblk disk") gets an n/a item that says so; not for one disk (@only).
+ */
+void pvt_plan_no_disk(struct pvt_plan *plan, const struct pvt_section *sec, const char *only,
+		      const char *what);
+
+/* [sysctl] KEY's node ("vm.swappiness": /proc/sys/vm/swappiness); caller frees. */
+char *pvt_sysctl_path(const char *key);
+/* [vm] KEY's node, or NULL for a key [vm] does not have. */
+const char *pvt_vm_path(const char *key);
 
 extern const struct pvt_unit pvt_unit_disk;
 extern const struct pvt_unit pvt_unit_pvblk;

@@ -13,6 +13,7 @@ void pvt_ctx_init(struct pvt_ctx *ctx, const char *root)
 	ctx->root = pvt_xstrdup(root);
 	ctx->profile_dirs = (struct pvt_strv){0};
 	ctx->writers = 0;
+	ctx->host_mode = false;
 	pvt_strv_push(&ctx->profile_dirs, PVT_ETC_PROFILES);
 	pvt_strv_push(&ctx->profile_dirs, PVT_LIB_PROFILES);
 }

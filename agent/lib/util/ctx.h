@@ -23,6 +23,8 @@ struct pvt_ctx {
 	 * thread.
 	 */
 	unsigned writers;
+	/* pvtuned's host mode is on: it applies [qemu] to the VMs (else nothing does) */
+	bool host_mode;
 };
 
 #define PVT_WRITERS_DEFAULT 16

@@ -37,4 +37,24 @@ int pvt_errf(struct pvt_err *e, const char *fmt, ...)
 int pvt_err_prefix(struct pvt_err *e, int r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Every error of a check that goes on after the first one (a profile's
+ * files, sections, keys and devices): each message with its code, in the
+ * order found. Functions that collect into one return how many they added.
+ */
+struct pvt_errs {
+	char **msg;
+	int *code;	/* negative errno of each */
+	size_t n;
+};
+
+/* Add the message in @e with code @r (negative); returns @r. */
+int pvt_errs_add(struct pvt_errs *l, int r, const struct pvt_err *e);
+/*
+ * 0 if @l is empty; else the first error's code, and @e (if not NULL) holds
+ * every message, one per line, as many as fit (then "... and N more").
+ */
+int pvt_errs_result(const struct pvt_errs *l, struct pvt_err *e);
+void pvt_errs_free(struct pvt_errs *l);
+
 #endif

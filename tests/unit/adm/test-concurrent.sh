@@ -2,7 +2,8 @@
 # test-concurrent.sh: three pvtune-adm --no-daemon writers at once, then
 # `off`, 20 times over, on the fake tree: every original comes back exactly
 # (the store's lock and unique temporary files; without them tuned values
-# were left in place in 10 of 15 runs). ROUNDS=N changes the count.
+# were left in place in 10 of 15 runs), and the active profile, the mode and
+# what was applied agree after each round. ROUNDS=N changes the count.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../assert.sh"
 R=$(mktemp -d /tmp/pvtune-conc.XXXXXX)
@@ -37,6 +38,14 @@ for i in $(seq "$ROUNDS"); do
 	done
 	if [ "$rcs" != " 0 0 0" ]; then
 		bad "round $i: a writer failed (exit$rcs)" "$(cat "$R"/out.*)"
+		bad_rounds=$((bad_rounds + 1))
+	fi
+	# the state beside the store is written under the same lock: what was
+	# applied names the active profile (the last writer's), mode manual
+	act=$(cat "$R/etc/pvtune/active_profile" 2>/dev/null)
+	rec=$(head -n1 "$R/run/pvtune/applied" 2>/dev/null)
+	if [ -z "$act" ] || [ "$act" != "$rec" ] || [ "$(cat "$R/etc/pvtune/profile_mode")" != manual ]; then
+		bad "round $i: active_profile '$act', applied '$rec', profile_mode '$(cat "$R/etc/pvtune/profile_mode")' disagree"
 		bad_rounds=$((bad_rounds + 1))
 	fi
 	run "${A[@]}" off

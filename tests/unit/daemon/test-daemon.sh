@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test-daemon.sh: pvtuned on a private D-Bus bus (dbus-daemon with the
 # shipped policy file) against a fake tree: pvtune-adm through the daemon,
-# a non-root caller denied, ProfileChanged signal, kill -9 then restart and
-# off restores, rollback on SIGTERM.
+# its exit codes and JSON over D-Bus, a non-root caller denied,
+# ProfileChanged signal, auto mode, kill -9 then restart and off restores,
+# rollback on SIGTERM, --config and --root.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../assert.sh"
 for tool in dbus-daemon setpriv; do
@@ -43,8 +44,15 @@ start_daemon() {
 }
 
 run "$ADM" active
-expect_rc 1 "no daemon yet"
+expect_rc 4 "no daemon yet: not running"
 expect_out "pvtuned is not running" "clear message without the daemon"
+# every command that needs pvtuned: exit 4, in its own JSON shape
+for c in list active profile_mode recommend verify off auto_profile "profile pvblk-guest" \
+	"profile_info pvblk-guest"; do
+	run "$ADM" --json $c
+	expect_rc 4 "$c --json without the daemon: not running"
+	shape "${c%% *}" "$c --json without the daemon: its shape, status not-running"
+done
 
 start_daemon && ok "pvtuned starts and owns org.pvblk.pvtune1" || bad "pvtuned did not start" "$(cat "$T/pvtuned.log")"
 grep -q "ready (root $R" "$T/pvtuned.log" && ok "pvtuned logs ready" || bad "no ready line" "$(cat "$T/pvtuned.log")"
@@ -55,9 +63,12 @@ run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" list
 expect_rc 0 "non-root may list"
 expect_out "pvblk-guest-throughput" "list over D-Bus"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" profile pvblk-guest
-expect_rc 1 "non-root profile is refused"
+expect_rc 5 "non-root profile is refused: denied"
 expect_out "access denied: only root, or a user polkit authorizes (org.pvblk.pvtune1.profile), may call Profile" "AccessDenied for a non-root caller"
 expect_out "polkit: " "the denial says what polkit said (no polkit on this bus)"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" --json off
+expect_rc 5 "non-root off --json: denied"
+shape off "off --json denied: its shape, status denied" 'd["status"] == "denied" and "org.pvblk.pvtune1.off" in d["message"]'
 expect_file "$R" /sys/block/pvda/queue/scheduler "[none] mq-deadline" "denied call changed nothing"
 expect_file "$R" /etc/pvtune/active_profile "" "denied call set no profile"
 
@@ -86,18 +97,45 @@ echo 4 >"$R/sys/block/vda/queue/nr_requests"
 echo 2 >"$R/sys/block/vda/queue/rq_affinity"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" verify
 expect_rc 1 "verify (as non-root) fails after a manual change"
-expect_out "rq_affinity      expected 1            actual 2            MISMATCH" "mismatch shown"
+expect_re "rq_affinity +expected 1 +actual 2 +MISMATCH" "mismatch shown"
 echo 1 >"$R/sys/block/vda/queue/rq_affinity"
 
 run "$ADM" profile_info pvblk-guest-throughput
 expect_out "Profile chain: pvblk-guest pvblk-guest-throughput" "profile_info through the daemon"
+expect_out "  /usr/lib/pvtune/profiles/pvblk-guest-throughput/tuned.conf" "profile_info lists the files through the daemon"
+run "$ADM" profile_info
+expect_out "Profile name: pvblk-guest" "profile_info without a name: the active one's"
 run "$ADM" recommend
 expect_out "pvblk-guest" "recommend through the daemon"
 run "$ADM" profile ../x
 expect_rc 2 "bad name refused by the CLI"
 run "$ADM" profile nope
-expect_rc 1 "unknown profile refused by the daemon"
+expect_rc 3 "unknown profile refused by the daemon: not found"
 expect_out "profile 'nope' not found" "daemon's error reaches the CLI"
+mkdir -p "$R/etc/pvtune/profiles/bad"
+printf '[disk]\nelevator=cfq\n[vm]\nswappiness=900\n' >"$R/etc/pvtune/profiles/bad/tuned.conf"
+run "$ADM" profile bad
+expect_rc 6 "an invalid profile through the daemon: invalid"
+expect_out "bad/tuned.conf:2: [disk] elevator=cfq" "every error through the daemon (1)"
+expect_out "bad/tuned.conf:4: [vm] swappiness=900" "every error through the daemon (2)"
+rm -r "$R/etc/pvtune/profiles/bad"
+for c in list active profile_mode recommend verify; do
+	run "$ADM" --json $c
+	shape $c "$c --json through the daemon: its shape"
+done
+run "$ADM" --json profile_info pvblk-guest
+shape profile_info "profile_info --json through the daemon"
+
+# auto_profile over D-Bus: the recommended profile, auto mode
+run "$ADM" auto_profile
+expect_rc 0 "auto_profile through the daemon"
+run "$ADM" profile_mode
+expect_out "Profile selection mode: auto" "auto mode through the daemon"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" auto_profile
+expect_rc 5 "non-root auto_profile is refused"
+run "$ADM" profile pvblk-guest
+run "$ADM" profile_mode
+expect_out "Profile selection mode: manual" "profile: manual again"
 
 # kill -9 halfway: the originals are on disk; restart and off restores them
 kill -9 "$dpid"
@@ -134,15 +172,37 @@ expect_rc 0 "non-root profile authorized by polkit"
 expect_file "$R" /proc/sys/vm/swappiness 30 "the polkit-authorized profile applied"
 grep -q "org.pvblk.pvtune1.profile uid 65534 -> yes" "$T/polkit.log" && ok "polkit asked about the caller's uid and action" || bad "polkit not asked" "$(cat "$T/polkit.log")"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" off
-expect_rc 1 "non-root off refused: polkit does not authorize that action"
+expect_rc 5 "non-root off refused: polkit does not authorize that action (denied)"
 expect_out "polkit: not authorized for org.pvblk.pvtune1.off" "the refusal names the action"
 expect_file "$R" /proc/sys/vm/swappiness 30 "the refused off changed nothing"
-run setpriv --reuid=65533 --regid=65533 --clear-groups "$ADM" profile pvblk-guest-latency
-expect_rc 1 "another non-root user refused by polkit"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" --json auto_profile
+expect_rc 5 "non-root auto_profile refused: polkit authorizes profile only (denied)"
+shape auto_profile "auto_profile --json denied by polkit: its shape" 'd["status"] == "denied" and "polkit: not authorized for org.pvblk.pvtune1.auto-profile" in d["message"]'
+grep -q "org.pvblk.pvtune1.auto-profile uid 65534 -> no" "$T/polkit.log" && ok "AutoProfile asks polkit for its own action" || bad "polkit not asked for auto-profile" "$(cat "$T/polkit.log")"
+# (daemon, uid 1: base-passwd's; a uid without a passwd entry cannot even
+# connect to dbus-daemon)
+run setpriv --reuid=1 --regid=1 --clear-groups "$ADM" profile pvblk-guest-latency
+expect_rc 5 "another non-root user refused by polkit (denied)"
+grep -q "org.pvblk.pvtune1.profile uid 1 -> no" "$T/polkit.log" && ok "polkit refused that user" || bad "polkit not asked about uid 1" "$(cat "$T/polkit.log")"
 run "$ADM" off
 expect_rc 0 "root needs no polkit"
 grep -q "uid 0" "$T/polkit.log" && bad "polkit asked about root" "$(cat "$T/polkit.log")" || ok "polkit not asked about root"
 expect_file "$R" /proc/sys/vm/swappiness 60 "off as root"
+kill "${pids[-1]}"
+wait "${pids[-1]}" 2>/dev/null
+FAKEPOLKIT_ALLOW=65534 FAKEPOLKIT_ACTIONS=org.pvblk.pvtune1.auto-profile \
+	"$top/agent/build/tests/daemon/fakepolkit" >"$T/polkit.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$T/polkit.log" && break; sleep 0.1; done
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" auto_profile
+expect_rc 0 "non-root auto_profile authorized by polkit"
+expect_file "$R" /etc/pvtune/active_profile pvblk-guest "the polkit-authorized auto_profile applied the recommended profile"
+expect_file "$R" /etc/pvtune/profile_mode auto "and set auto mode"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" profile pvblk-guest-latency
+expect_rc 5 "that user's profile refused: polkit authorizes auto-profile only"
+run "$ADM" off
+expect_rc 0 "off as root after auto_profile"
+expect_file "$R" /proc/sys/vm/swappiness 60 "off restores what the authorized auto_profile changed"
 kill "${pids[-1]}"
 
 # host mode: a QMP socket is connected only if its file and its listener
@@ -186,6 +246,25 @@ expect_file "$R" /proc/sys/vm/swappiness 30 "start re-applies the active profile
 kill -TERM "$dpid"
 wait "$dpid"
 expect_file "$R" /proc/sys/vm/swappiness 30 "not_on_exit keeps the tuning"
+
+# auto mode: started, pvtuned applies the recommended profile
+run "$ADM" --no-daemon --root "$R" off
+echo auto >"$R/etc/pvtune/profile_mode"
+rm -f "$R/etc/pvtune/pvtuned.conf"
+start_daemon
+expect_file "$R" /etc/pvtune/active_profile pvblk-guest "auto mode: the recommended profile applied at start"
+grep -q "profile pvblk-guest applied (auto mode)" "$T/pvtuned.log" && ok "logged as auto mode" || bad "no auto mode line" "$(tail "$T/pvtuned.log")"
+kill -TERM "$dpid"
+wait "$dpid"
+rm -f "$R/etc/pvtune/profile_mode"
+
+# --config FILE: under --root, and it must exist; --root must be a directory
+run "$PVTUNED" --root "$R" --config /etc/pvtune/none.conf
+expect_rc 1 "a --config FILE that does not exist"
+expect_out "--config /etc/pvtune/none.conf: no such file: $R/etc/pvtune/none.conf (a FILE given is resolved under --root $R)" "says so, and where it looked"
+run "$PVTUNED" --root "$R/nonexistent"
+expect_rc 2 "--root of no directory"
+expect_out "not a directory" "says so"
 
 # a bad configuration stops the daemon with file and line
 printf '[daemon]\nrollback = sometimes\n' >"$R/etc/pvtune/pvtuned.conf"

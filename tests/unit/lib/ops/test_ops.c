@@ -1,7 +1,8 @@
 /*
  * test_ops.c: the operations over the rollback store: a crash then restore,
  * profile switch, off, bad profiles, hotplug, verify, recommend, the active
- * profile's file.
+ * profile's file; re-applying once, auto mode, a profile's files changed
+ * since applied, several profiles merged, and the other tuners.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -117,11 +118,10 @@ static void test_bad_profile_changes_nothing(void **state)
 	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad2", &t->rep, &t->e), -EINVAL);
 	assert_non_null(strstr(t->e.msg, "device pvda does not offer elevator 'bfq' (accepted: none mq-deadline)"));
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
-	/* a missing tunable on a pvblk disk, too */
-	fake_remove(t->root, "/sys/block/pvda/pvblk/poll_max_usecs");
-	fake_profile(t->root, "bad3", "[vm]\ndirty_ratio=45\n[pvblk]\npoll_max_usecs=9\n");
-	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad3", &t->rep, &t->e), -ENOENT);
-	assert_non_null(strstr(t->e.msg, "device pvda lacks this tunable"));
+	/* so does a sysctl this kernel does not have */
+	fake_profile(t->root, "bad3", "[vm]\ndirty_ratio=45\n[sysctl]\nvm.no_such=9\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "bad3", &t->rep, &t->e), -EINVAL);
+	assert_non_null(strstr(t->e.msg, "/proc/sys/vm/no_such does not exist"));
 	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "20");
 	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
 	/* and a bad name */
@@ -185,11 +185,15 @@ static void test_verify_op(void **state)
 	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_MISMATCH), 1);
 }
 
-static void expect_recommend(struct fake_env *t, const char *want)
+static void expect_recommend(struct fake_env *t, int want_r, const char *want)
 {
-	char *r = pvt_op_recommend(&t->ctx);
+	char *r = NULL;
 
-	assert_string_equal(r, want);
+	assert_int_equal(pvt_op_recommend(&t->ctx, &r, &t->e), want_r);
+	if (want)
+		assert_string_equal(r, want);
+	else
+		assert_null(r);
 	free(r);
 }
 
@@ -197,14 +201,26 @@ static void test_recommend(void **state)
 {
 	struct fake_env *t = *state;
 
-	expect_recommend(t, "pvblk-guest");
+	/* a guest, but no profile for it: not named */
+	expect_recommend(t, -EINVAL, NULL);
+	assert_non_null(strstr(t->e.msg, "the profile for this machine, pvblk-guest, cannot be applied: profile 'pvblk-guest' not found"));
+	fake_profile(t->root, "pvblk-guest", "[main]\nsummary=g\n[disk]\nadd_random=0\n");
+	fake_profile(t->root, "pvblk-host", "[main]\nsummary=h\n[qemu]\npoll_max_ns=0\n");
+	expect_recommend(t, 0, "pvblk-guest");
+	/* one that would be refused on these disks is not named either */
+	fake_write(t->root, "/etc/pvtune/profiles/pvblk-guest/tuned.conf", "[disk]\nelevator=bfq\n");
+	expect_recommend(t, -EINVAL, NULL);
+	assert_non_null(strstr(t->e.msg, "does not offer elevator 'bfq'"));
+	fake_remove(t->root, "/etc/pvtune/profiles/pvblk-guest");
+	/* bare metal: nothing fits */
 	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vmx x2apic");
-	expect_recommend(t, "off");
+	expect_recommend(t, -ENOENT, NULL);
+	assert_non_null(strstr(t->e.msg, "no profile fits this machine"));
 	fake_write(t->root, "/dev/kvm", "");
-	expect_recommend(t, "pvblk-host");
+	expect_recommend(t, 0, "pvblk-host");
 	/* a flag that merely contains the word does not count */
 	fake_write(t->root, "/proc/cpuinfo", "flags\t\t: fpu hypervisor_x");
-	expect_recommend(t, "pvblk-host");
+	expect_recommend(t, 0, "pvblk-host");
 }
 
 static void test_active_file(void **state)
@@ -223,6 +239,176 @@ static void test_active_file(void **state)
 	assert_null(pvt_active_get(&t->ctx));
 }
 
+
+static size_t count_status(const struct pvt_report *rep, enum pvt_status st, const char *path)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rep->n; i++)
+		n += rep->r[i].st == st && (!path || (rep->r[i].path && !strcmp(rep->r[i].path, path)));
+	return n;
+}
+
+static void test_reapply_once(void **state)
+{
+	struct fake_env *t = *state;
+
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	pvt_report_free(&t->rep);
+	/* the same again: nothing restored, nothing written */
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_RESTORED), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_CHANGED), 0);
+	assert_int_equal(t->store.n, 6);
+	pvt_report_free(&t->rep);
+	/* another value for a node one set: written once, its original kept */
+	fake_profile(t->root, "one2", "[vm]\nswappiness=20\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one2", &t->rep, &t->e), 0);
+	assert_int_equal(count_status(&t->rep, PVT_ST_RESTORED, "/proc/sys/vm/swappiness"), 0);
+	assert_int_equal(count_status(&t->rep, PVT_ST_CHANGED, "/proc/sys/vm/swappiness"), 1);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_RESTORED), 5);
+	assert_file(t->root, "/proc/sys/vm/swappiness", "20");
+	assert_string_equal(pvt_store_find(&t->store, "/proc/sys/vm/swappiness")->value, "60");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_off(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_originals(t);
+}
+
+static void test_mode(void **state)
+{
+	struct fake_env *t = *state;
+	char *name = NULL;
+
+	fake_profile(t->root, "pvblk-guest", "[vm]\nswappiness=33\n");
+	assert_false(pvt_mode_auto(&t->ctx));
+	assert_int_equal(pvt_op_auto_profile(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_true(pvt_mode_auto(&t->ctx));
+	assert_file(t->root, "/proc/sys/vm/swappiness", "33");
+	/* what pvtuned applies when it starts: the recommended profile */
+	fake_write(t->root, "/etc/pvtune/active_profile", "one");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_startup(&t->ctx, &t->store, NULL, &name, &t->rep, &t->e), 0);
+	assert_string_equal(name, "pvblk-guest");
+	free(name);
+	/* profile and off: manual; then the active one, or the fallback */
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "two", &t->rep, &t->e), 0);
+	assert_false(pvt_mode_auto(&t->ctx));
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_startup(&t->ctx, &t->store, "one", &name, &t->rep, &t->e), 0);
+	assert_string_equal(name, "two");
+	free(name);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_off(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_false(pvt_mode_auto(&t->ctx));
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_startup(&t->ctx, &t->store, NULL, &name, &t->rep, &t->e), 0);
+	assert_null(name);
+	assert_int_equal(pvt_op_startup(&t->ctx, &t->store, "one", &name, &t->rep, &t->e), 0);
+	assert_string_equal(name, "one");
+	free(name);
+}
+
+static void test_files_changed(void **state)
+{
+	struct fake_env *t = *state;
+	const struct pvt_result *w;
+
+	fake_profile(t->root, "base", "[vm]\ndirty_ratio=40\n");
+	fake_profile(t->root, "top", "[main]\ninclude=base\n[vm]\nswappiness=10\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "top", &t->rep, &t->e), 0);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_WARN), 0);
+	/* an included file edited: verify compares with it, and says so */
+	fake_profile(t->root, "base", "[vm]\ndirty_ratio=41\n");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 1);
+	w = &t->rep.r[t->rep.n - 1];
+	assert_int_equal(w->st, PVT_ST_WARN);
+	assert_string_equal(w->path, "/usr/lib/pvtune/profiles/base/tuned.conf");
+	assert_non_null(strstr(w->note, "changed since profile top was applied"));
+	assert_non_null(strstr(w->note, "re-apply with 'pvtune-adm profile top'"));
+	/* a file that no longer loads: the error, and the same hint */
+	fake_profile(t->root, "base", "[vm]\ndirty_ratio=400\n");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), -EINVAL);
+	assert_non_null(strstr(t->e.msg, "[vm] dirty_ratio=400"));
+	assert_non_null(strstr(t->e.msg, "base/tuned.conf changed since profile top was applied"));
+	/* re-applied: nothing to say */
+	fake_profile(t->root, "base", "[vm]\ndirty_ratio=41\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "top", &t->rep, &t->e), 0);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_WARN), 0);
+}
+
+static void test_several(void **state)
+{
+	struct fake_env *t = *state;
+	char *a;
+
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one  two", &t->rep, &t->e), 0);
+	assert_file(t->root, "/proc/sys/vm/swappiness", "10");
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "40");
+	a = pvt_active_get(&t->ctx);
+	assert_string_equal(a, "one two");
+	free(a);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one ../x", &t->rep, &t->e), -EINVAL);
+}
+
+static void test_other_tuners(void **state)
+{
+	struct fake_env *t = *state;
+
+	fake_profile(t->root, "irqs", "[irq]\naffinity=spread\n[vm]\nswappiness=10\n");
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "irqs", &t->rep, &t->e), 0);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_WARN), 0);
+	/* irqbalance: each [irq] item; tuned: what its profile sets too */
+	/* found where they say: a pid file, a socket, each checked in /proc */
+	fake_write(t->root, "/run/irqbalance/irqbalance901.sock", "");
+	fake_write(t->root, "/run/tuned/tuned.pid", "78");
+	fake_write(t->root, "/proc/78/comm", "bash");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_WARN), 0);
+	fake_write(t->root, "/proc/901/comm", "irqbalance");
+	fake_write(t->root, "/proc/77/comm", "tuned");
+	fake_write(t->root, "/run/tuned/tuned.pid", "77");
+	fake_write(t->root, "/etc/tuned/active_profile", "virtual-guest");
+	fake_write(t->root, "/usr/lib/tuned/virtual-guest/tuned.conf",
+		   "[main]\ninclude=throughput-performance\n[vm]\ndirty_ratio=30\n");
+	fake_write(t->root, "/usr/lib/tuned/throughput-performance/tuned.conf",
+		   "[cpu]\ngovernor=performance\n[sysctl]\nvm.swappiness=${f:exec:x}\n"
+		   "kernel.y=1\n[sysfs]\n/proc/sys/vm/swap*=5\n");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_WARN), 4);
+	for (size_t i = 0; i < t->rep.n; i++) {
+		const struct pvt_result *r = &t->rep.r[i];
+
+		if (r->st != PVT_ST_WARN)
+			continue;
+		if (!strcmp(r->unit, "irq"))
+			assert_non_null(strstr(r->note, "irqbalance (pid 901) moves interrupts"));
+		else
+			assert_non_null(strstr(r->note, "tuned (pid 77, profile virtual-guest) sets this too and will undo it: "));
+	}
+	/* the first of its options that sets it; what its functions give is tuned's */
+	assert_non_null(strstr(t->rep.r[t->rep.n - 1].note,
+				"throughput-performance/tuned.conf:4: [sysctl] vm.swappiness=${f:exec}"));
+	/* [sysfs] globs count too */
+	fake_write(t->root, "/usr/lib/tuned/throughput-performance/tuned.conf",
+		   "[sysfs]\n/proc/sys/vm/swap*=5\n");
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_verify(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_non_null(strstr(t->rep.r[t->rep.n - 1].note, "[sysfs] /proc/sys/vm/swap*=5"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -231,6 +417,8 @@ int main(void)
 		T(test_switch_restores_first), T(test_bad_profile_changes_nothing),
 		T(test_store_unwritable_changes_nothing),
 		T(test_disk_added), T(test_verify_op), T(test_recommend), T(test_active_file),
+		T(test_reapply_once), T(test_mode), T(test_files_changed), T(test_several),
+		T(test_other_tuners),
 	};
 
 	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);

@@ -1,4 +1,10 @@
-/* test_units.c: each unit's apply, verify and rollback against a fake sysfs. */
+/*
+ * test_units.c: each unit's apply, verify and rollback against a fake sysfs;
+ * planning: tuned's conditional sections, two options for one node, devices=
+ * that matches nothing, a section that does not fit the machine; a value the
+ * kernel does not keep.
+ */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,11 +14,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "fake.h"
 #include "sys/x2apic.h"
 #include "units/check.h"
+#include "util/tunable.h"
+
+/*
+ * A node that takes any write and keeps nothing (test_written_not_kept):
+ * the engine's writes go through this wrapper (-Wl,--wrap=pvt_write_tunable,
+ * see the Makefile), since pvt_write_tunable() rightly refuses a fake node
+ * that is a link to /dev/null.
+ */
+static const char *keeps_nothing;
+int __real_pvt_write_tunable(const char *root, const char *path, const char *value,
+			     struct pvt_err *e);
+int __wrap_pvt_write_tunable(const char *root, const char *path, const char *value,
+			     struct pvt_err *e);
+
+int __wrap_pvt_write_tunable(const char *root, const char *path, const char *value,
+			     struct pvt_err *e)
+{
+	if (keeps_nothing && strcmp(path, keeps_nothing) == 0)
+		return 0;
+	return __real_pvt_write_tunable(root, path, value, e);
+}
 
 static int setup(void **state)
 {
@@ -206,13 +234,16 @@ static void test_pvblk(void **state)
 	fake_write(t->root, "/sys/block/pvda/pvblk/batch_kicks", "1");
 	assert_int_equal(verify(t), 0);
 	assert_int_equal(result(t, "pvda", "poll_max_usecs")->st, PVT_ST_NA);
-	/* ... and an error naming the device at apply, before any write */
+	/* ... and n/a for that disk at apply, naming it: the rest is applied */
 	fake_write(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
-	assert_int_equal(plan(t, "[pvblk]\nirq_moderation=1\npoll_max_usecs=5\n"), 0);
-	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -ENOENT);
-	assert_non_null(strstr(t->e.msg, "[pvblk] poll_max_usecs: device pvda lacks this tunable"));
-	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
+	assert_int_equal(apply(t, "[pvblk]\nirq_moderation=1\npoll_max_usecs=5\n"), 0);
+	assert_int_equal(result(t, "pvda", "poll_max_usecs")->st, PVT_ST_NA);
+	assert_non_null(strstr(result(t, "pvda", "poll_max_usecs")->note,
+			       "device pvda lacks this tunable (/sys/block/pvda/pvblk/poll_max_usecs does not exist)"));
+	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "1");
+	assert_int_equal(verify(t), 0);
 	rollback(t);
+	assert_file(t->root, "/sys/block/pvda/pvblk/irq_moderation", "0");
 	assert_file(t->root, "/sys/block/pvda/pvblk/batch_kicks", "0");
 }
 
@@ -273,8 +304,8 @@ static void test_sysctl_vm(void **state)
 	assert_file(t->root, "/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
 	/* a sysctl this kernel lacks: refused before any write, n/a at verify */
 	assert_int_equal(plan(t, "[vm]\nswappiness=5\n[sysctl]\nkernel.nonexistent=1\n"), 0);
-	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -ENOENT);
-	assert_non_null(strstr(t->e.msg, "/proc/sys/kernel/nonexistent does not exist; nothing applied"));
+	assert_int_equal(pvt_engine_precheck(&t->ctx, &t->plan, &t->e), -EINVAL);
+	assert_non_null(strstr(t->e.msg, "[sysctl] kernel.nonexistent=1: /proc/sys/kernel/nonexistent does not exist"));
 	assert_int_equal(verify(t), 1);
 	assert_int_equal(result(t, NULL, "kernel.nonexistent")->st, PVT_ST_NA);
 	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
@@ -475,6 +506,116 @@ static void test_concurrent_writers(void **state)
 	}
 }
 
+
+/* The plan's error with every error found, as one message. */
+static int plan_error(struct fake_env *t, const char *text)
+{
+	int r = plan(t, text);
+
+	assert_true(r < 0);
+	return r;
+}
+
+static void test_conditional_sections(void **state)
+{
+	struct fake_env *t = *state;
+	const char *prof = "[vm.arm]\ntype=vm\nuname_regex=aarch64\nswappiness=1\n"
+			   "[sysctl.x2]\ntype=sysctl\ncpuinfo_regex=^flags.* x2apic\n"
+			   "net.core.somaxconn=100\n";
+
+	fake_write(t->root, "/proc/sys/kernel/arch", "x86_64");
+	assert_int_equal(apply(t, prof), 0);
+	/* not this machine: skipped, and said */
+	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
+	assert_int_equal(result(t, NULL, "uname_regex")->st, PVT_ST_NA);
+	assert_non_null(strstr(result(t, NULL, "uname_regex")->note,
+			       "skipped: uname_regex=aarch64 does not match"));
+	assert_non_null(strstr(result(t, NULL, "uname_regex")->note, "x86_64"));
+	/* cpuinfo matches: applied */
+	assert_file(t->root, "/proc/sys/net/core/somaxconn", "100");
+	rollback(t);
+	fake_write(t->root, "/proc/sys/kernel/arch", "aarch64");
+	assert_int_equal(apply(t, prof), 0);
+	assert_file(t->root, "/proc/sys/vm/swappiness", "1");
+	rollback(t);
+	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu hypervisor");
+	assert_int_equal(apply(t, prof), 0);
+	assert_file(t->root, "/proc/sys/net/core/somaxconn", "4096");
+	assert_non_null(strstr(result(t, NULL, "cpuinfo_regex")->note,
+			       "skipped: cpuinfo_regex=^flags.* x2apic matches nothing in /proc/cpuinfo"));
+}
+
+static void test_conflicts(void **state)
+{
+	struct fake_env *t = *state;
+
+	/* a [sysctl] key and a [vm] key for one node */
+	plan_error(t, "[vm]\nswappiness=30\n[sysctl]\nvm.swappiness=10\n");
+	if (!strstr(t->e.msg, "p/tuned.conf:2: [vm] swappiness=30 and ") ||
+	    !strstr(t->e.msg, "p/tuned.conf:4: [sysctl] vm.swappiness=10 both set /proc/sys/vm/swappiness: keep one"))
+		fail_msg("%s", t->e.msg);
+	assert_int_equal(t->plan.n, 0);
+	/* two sections for one disk: once, naming the disk */
+	plan_error(t, "[disk]\nreadahead=4096\n[disk.slow]\ndevices=vda\nreadahead=128\n");
+	if (!strstr(t->e.msg, "p/tuned.conf:2: [disk] readahead=4096 and ") ||
+	    !strstr(t->e.msg, "p/tuned.conf:5: [disk.slow] readahead=128 both set /sys/block/vda/queue/read_ahead_kb"))
+		fail_msg("%s", t->e.msg);
+	/* on every disk: one error listing them */
+	plan_error(t, "[disk]\nreadahead=4096\n[disk.all]\nreadahead=128\n");
+	if (!strstr(t->e.msg, "both set the same node of pvda vda vdb") || strchr(t->e.msg, '\n'))
+		fail_msg("%s", t->e.msg);
+	/* apart, they are fine */
+	assert_int_equal(plan(t, "[disk]\ndevices=vda\nreadahead=4096\n[disk.slow]\ndevices=vdb\nreadahead=128\n"), 0);
+}
+
+static void test_devices_no_match(void **state)
+{
+	struct fake_env *t = *state;
+
+	assert_int_equal(apply(t, "[disk]\ndevices=sdz*\nadd_random=0\n[pvblk]\ndevices=vd*\nbatch_kicks=1\n"), 0);
+	assert_int_equal(result(t, NULL, "devices")->st, PVT_ST_NA);
+	assert_string_equal(t->rep.r[0].note, "devices=sdz* matches no disk present");
+	assert_string_equal(t->rep.r[1].note, "devices=vd* matches no pvblk disk present");
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_CHANGED), 0);
+	/* verify says it too, and passes */
+	assert_int_equal(verify(t), 0);
+	assert_int_equal(pvt_report_count(&t->rep, PVT_ST_NA), 2);
+}
+
+static void test_machine_fit(void **state)
+{
+	struct fake_env *t = *state;
+
+	/* a guest: [qemu] applies on its host, not here */
+	assert_int_equal(apply(t, "[qemu]\npoll_max_ns=0\n"), 0);
+	assert_int_equal(t->rep.n, 1);
+	assert_int_equal(t->rep.r[0].st, PVT_ST_WARN);
+	assert_non_null(strstr(t->rep.r[0].note, "this machine is a KVM guest"));
+	/* a host without pvtuned's host mode: nothing applies it */
+	fake_write(t->root, "/dev/kvm", "");
+	fake_write(t->root, "/proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vmx");
+	assert_int_equal(apply(t, "[qemu]\npoll_max_ns=0\n[pvblk]\nbatch_kicks=1\n"), 0);
+	assert_non_null(strstr(result(t, NULL, "section")->note, "pvtuned's host mode"));
+	assert_non_null(strstr(t->rep.r[t->rep.n - 1].note, "this machine is not a KVM guest"));
+	/* with host mode: said of the guest section only */
+	t->ctx.host_mode = true;
+	assert_int_equal(apply(t, "[qemu]\npoll_max_ns=0\n"), 0);
+	assert_int_equal(t->rep.n, 0);
+}
+
+static void test_written_not_kept(void **state)
+{
+	struct fake_env *t = *state;
+
+	/* a node that takes any write and keeps what it had (0) */
+	keeps_nothing = "/sys/block/vda/queue/nomerges";
+	assert_int_equal(apply(t, "[disk]\ndevices=vda\nnomerges=2\nadd_random=0\n"), 1);
+	keeps_nothing = NULL;
+	assert_int_equal(result(t, "vda", "nomerges")->st, PVT_ST_FAILED);
+	assert_string_equal(result(t, "vda", "nomerges")->note, "written, but the kernel kept '0'");
+	assert_int_equal(result(t, "vda", "add_random")->st, PVT_ST_CHANGED);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -484,6 +625,8 @@ int main(void)
 		T(test_disk_order_and_rollback_order), T(test_pvblk), T(test_irq_spread),
 		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_instances), T(test_enabled),
 		T(test_x2apic), T(test_forget_and_per_device_rollback),
+		T(test_conditional_sections), T(test_conflicts), T(test_devices_no_match),
+		T(test_machine_fit), T(test_written_not_kept),
 		cmocka_unit_test(test_concurrent_writers),
 	};
 
