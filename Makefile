@@ -16,10 +16,10 @@ VERSION := $(shell scripts/version.sh)
 KVER ?= $(shell uname -r)
 DKMS_SRC := /usr/src/pvblk-$(VERSION)
 
-.PHONY: all deps kernels driver agent check demo bench bench-host clean \
+.PHONY: all deps kernels driver agent pvcount check demo bench bench-host clean \
 	dkms-add dkms-build dkms-install dkms-remove deb
 
-all: driver agent
+all: driver agent pvcount
 
 deps:
 	@scripts/deps.sh
@@ -40,14 +40,19 @@ agent: deps
 deb: deps
 	@scripts/make-deb.sh
 
+# The instruction-counting QEMU plugin and its guest helper (bench/pvcount/),
+# into build/pvcount/.
+pvcount:
+	@$(MAKE) -s -C bench/pvcount O=$(BUILD)/pvcount
+
 check: deps kernels
 	@tests/check.sh
 
 demo: deps kernels driver
 	@scripts/demo.py
 
-bench: deps kernels driver
-	@bench/run.sh
+bench: deps kernels driver pvcount
+	@flock -x /tmp/pvblk-measure.lock bench/run.sh
 
 # Host side: QEMU's defaults against the pvblk-host profile applied by
 # pvtuned, and a poll_max_ns sweep (bench/host_bench.py; section "host" of
@@ -70,6 +75,13 @@ bench-agent: deps kernels driver agent
 .PHONY: bench-profiles
 bench-profiles: deps kernels driver
 	@flock -x /tmp/pvblk-measure.lock env $(BENCH_PROFILES_ENV) bench/profile_bench.py
+
+# The guest I/O scheduler on a throttled backend: mq-deadline against none
+# beside a buffered write flood, pvblk and virtio_blk (bench/sched_bench.py;
+# section "sched" of BENCHMARKS.md). BENCH_SCHED_ENV: e.g. SCHEDBENCH_ROUNDS=6.
+.PHONY: bench-sched
+bench-sched: deps kernels driver
+	@flock -x /tmp/pvblk-measure.lock env $(BENCH_SCHED_ENV) bench/sched_bench.py
 
 # dkms: install the driver from this tree for the running kernel, or for
 # KVER=<version>. `make dkms-install` adds and builds as needed.

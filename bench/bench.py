@@ -36,6 +36,8 @@ from vm import VM, read_kernels  # noqa: E402
 from pvdisk import disk  # noqa: E402
 import mdsection  # noqa: E402  (bench/, the script's own directory)
 import virtq  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "pvcount"))
+import pvcount  # noqa: E402  (bench/pvcount/pvcount.py)
 
 USER_HZ = os.sysconf("SC_CLK_TCK")
 
@@ -134,6 +136,30 @@ class Config:
         # extra row: qd32/batch 16 with an I/O scheduler on both disks
         self.sched_row = env("BENCH_SCHED_ROW", "" if q else "mq-deadline")
         self.sched = env("BENCH_SCHED", "none")
+        # Guest instructions (bench/pvcount): count them in every run
+        # (BENCH_ICOUNT=0: no plugin); BENCH_ICOUNT_CAL requests in the
+        # calibration runs that measure a window's fixed cost, per disk and
+        # workload (0: none, per-request counts are then window / requests).
+        self.icount = env("BENCH_ICOUNT", "1") not in ("0", "no", "false")
+        self.icount_cal = int(env("BENCH_ICOUNT_CAL", "64"))
+        # Fixed request counts (the reference method of issue 12): for each
+        # workload of BENCH_COST_WLS, on null-co at the first queue count,
+        # rounds of runs of N1 and N2 requests (BENCH_COST_IOS) on both
+        # drivers; cost = (count at N2 - count at N1) / (N2 - N1).
+        self.cost_wls = csv(env("BENCH_COST_WLS", ""))
+        for w in self.cost_wls:
+            if w not in FIO_WORKLOADS:
+                sys.exit("bench: unknown cost workload %r" % w)
+        self.cost_ios = [int(x) for x in csv(env("BENCH_COST_IOS", "10000,70000"))]
+        if self.cost_wls and (len(self.cost_ios) != 2 or not 0 < self.cost_ios[0] < self.cost_ios[1]):
+            sys.exit("bench: BENCH_COST_IOS must be N1,N2 with 0 < N1 < N2")
+        if self.cost_wls and not self.icount:
+            sys.exit("bench: BENCH_COST_WLS needs BENCH_ICOUNT=1")
+        # abba: rounds alternate which driver goes first (pvblk, virtio_blk;
+        # then virtio_blk, pvblk; ...); ab: pvblk first in every round
+        self.order = env("BENCH_ORDER", "abba")
+        if self.order not in ("abba", "ab"):
+            sys.exit("bench: BENCH_ORDER must be abba or ab, not %r" % self.order)
         self.pin = env("BENCH_PIN", "irq")          # irq | none
         self.trace = env("BENCH_TRACE", "1") != "0"
         self.stall_secs = int(env("BENCH_STALL_SECS", "60"))
@@ -150,6 +176,7 @@ class Config:
         if self.tcg not in ("multi", "single"):
             sys.exit("bench: BENCH_TCG must be multi or single, not %r" % self.tcg)
         self.mem = env("BENCH_MEM", "1G")
+        self.cpu_model = env("BENCH_CPU_MODEL", "max")     # QEMU -cpu
         self.disk_mb = int(env("BENCH_DISK_MB", "512"))
         self.db_num = int(env("BENCH_DB_NUM", "10000"))
         self.db_reads = int(env("BENCH_DB_READS", "2000"))
@@ -176,18 +203,22 @@ HOOK = r"""#!/bin/bash
 # hook.sh pre|post RUN SLOT [KNOBS [SCHED [drop]]]
 # The snapshots use shell builtins only (no fork): the counting window is
 # from the "pre" snapshot to the "post" one, and should hold little but I/O.
+# The instruction-counting window (pvcount-mark: tags 2n and 2n+1 of run rNNN
+# = n) is inside that one: the last thing "pre" does, the first of "post".
 phase=$1 id=$2 slot=$3 knobs=${4:--} sched=${5:--} drop=${6:-}
 . /tmp/bench-env.sh
 d=${DISK[$slot]}
+tag=$((2 * 10#${id#r}))
 
 snap() {	# snap FILE
-	local up stat irq blk pv=()
+	local up stat ctxt irq blk pv=()
 	read -r up < /proc/uptime
-	read -r stat < /proc/stat
+	mapfile -t stat < /proc/stat
+	for ctxt in "${stat[@]}"; do [ "${ctxt%%%% *}" = ctxt ] && break; done
 	mapfile -t irq < /proc/interrupts
 	read -r blk < "/sys/block/$d/stat"
 	[ -e "/sys/block/$d/pvblk/stats" ] && mapfile -t pv < "/sys/block/$d/pvblk/stats"
-	printf '%%s\n' "@time $up" "@stat" "$stat" "@irq" "${irq[@]}" "@blk" "$blk" > "$1"
+	printf '%%s\n' "@time $up" "@stat" "${stat[0]}" "$ctxt" "@irq" "${irq[@]}" "@blk" "$blk" > "$1"
 	[ ${#pv[@]} -gt 0 ] && printf '%%s\n' "@pv" "${pv[@]}" >> "$1"
 	return 0
 }
@@ -220,8 +251,10 @@ pre)
 	if [ "$drop" = drop ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
 	mark "$id-a"
 	snap "/tmp/r/$id.pre"
+	[ -z "$PVMARK" ] || exec $PVMARK $tag
 	;;
 post)
+	[ -z "$PVMARK" ] || $PVMARK $((tag + 1))
 	snap "/tmp/r/$id.post"
 	mark "$id-b"
 	[ "$sched" = - ] || echo "$SCHED" > "/sys/block/$d/queue/scheduler"
@@ -282,7 +315,13 @@ for slot in %(pv_slots)s %(vd_slots)s; do
 		echo "$slot $f $(cat /sys/block/$d/queue/$f)"
 	done >> /pvtest/queue-settings
 done
-{ declare -p DISK PVDEF; echo "SCHED=$SCHED"; } > /tmp/bench-env.sh
+PVMARK=%(pvmark)s
+if [ -n "$PVMARK" ]; then
+	# the module text ranges the pvcount plugin attributes kernel instructions to
+	bash %(top)s/bench/pvcount/pvcount-ranges.sh --spin pvblk=$PVBLK_KO virtio_blk > /pvtest/pvcount-ranges
+fi
+cp /pvtest/hook.sh /tmp/hook.sh
+{ declare -p DISK PVDEF; echo "SCHED=$SCHED"; echo "PVMARK=$PVMARK"; } > /tmp/bench-env.sh
 for f in /pvtest/plan/*; do sed -f /tmp/subst.sed "$f" > /tmp/plan/${f##*/}; done
 { uname -a; nproc; cat /proc/cmdline; grep -m1 'model name' /proc/cpuinfo; } > /pvtest/guest-info
 
@@ -306,7 +345,8 @@ echo "setup done"
 # guest's view of the disk (the workload itself is stuck in the foreground).
 (
 	set +e
-	while sleep 1; do
+	rm -f /tmp/watch.fifo; mkfifo /tmp/watch.fifo
+	while ! read -r -t 5 _ <> /tmp/watch.fifo; do
 		for f in /pvtest/stall-req-*; do
 			[ -e "$f" ] || continue
 			slot=${f##*-}
@@ -345,11 +385,15 @@ def fio_global(cfg):
             "lat_percentiles=1\nstonewall=1\n" % (cfg.runtime, cfg.ramp))
 
 
-def fio_job(cfg, rid, slot, wl, knobs="-", sched="-"):
+def fio_job(cfg, rid, slot, wl, knobs="-", sched="-", ios=None):
+    """One fio job: time_based (the [global] section's), or with IOS a fixed
+    number of requests."""
     args = FIO_WORKLOADS[wl][2].replace("--", "").split()
+    if ios:     # runtime: no cut at the [global] section's time
+        args += ["time_based=0", "runtime=36000", "number_ios=%d" % ios]
     return ("\n[%s]\nfilename=@DEV_0x%x@\n@PIN_0x%x@\n%s\n"
-            "exec_prerun=bash /pvtest/hook.sh pre %s 0x%x %s %s\n"
-            "exec_postrun=bash /pvtest/hook.sh post %s 0x%x %s %s\n"
+            "exec_prerun=bash /tmp/hook.sh pre %s 0x%x %s %s\n"
+            "exec_postrun=bash /tmp/hook.sh post %s 0x%x %s %s\n"
             % (rid, slot, slot, "\n".join(args), rid, slot, knobs, sched, rid, slot, knobs, sched))
 
 
@@ -376,9 +420,9 @@ def db_args(cfg, wl, mnt="MNT"):
 def db_script(cfg, rid, slot, wl):
     mnt = "@MNT_0x%x@" % slot
     pre = "rm -rf %s/db\n" % mnt if wl == "db-fill" else ""
-    return ("%sbash /pvtest/hook.sh pre %s 0x%x - - drop\n"
+    return ("%sbash /tmp/hook.sh pre %s 0x%x - - drop\n"
             "@PINCMD_0x%x@ db_bench %s > /tmp/r/%s.out 2>&1\n"
-            "bash /pvtest/hook.sh post %s 0x%x\n"
+            "bash /tmp/hook.sh post %s 0x%x\n"
             % (pre, rid, slot, slot, db_args(cfg, wl, mnt), rid, rid, slot))
 
 
@@ -447,6 +491,8 @@ def parse_snap(text):
             v = [int(x) for x in line.split()[1:]]
             out["cpu_total"] = sum(v[:8])
             out["cpu_idle"] = v[3] + v[4]
+        elif sec == "stat" and line.startswith("ctxt "):
+            out["ctxt"] = int(line.split()[1])
         elif sec == "irq":
             f = line.split()
             if not f or not f[0].endswith(":"):
@@ -524,6 +570,54 @@ def parse_db(text):
     }
 
 
+# ---------------------------------------------------------------- instructions
+
+def driver_module(r):
+    return "pvblk" if r["driver"] == "pvblk" else "virtio_blk"
+
+
+def icount_per_request(results):
+    """Per-request guest instructions of each run (all vCPUs): kernel
+    (m["kins_req"]), of which in lock and timer spin-waits (m["spin_req"],
+    see bench/pvcount/pvcount-ranges.sh --spin) and in the run's driver
+    module (m["mod_req"]); kernel without the spin-waits (m["work_req"]);
+    user (m["uins_req"]). With calibration runs of the same disk, workload and
+    scheduler (table "cal", a few requests in the same window), their
+    counts are taken off first, so the fixed cost of a window (the hook's
+    processes, fio's job start and end) cancels: (count - count_cal) /
+    (requests - requests_cal). Without, count / requests (m["ins_cal"]
+    False)."""
+    cals = {}
+    for r in results:
+        if r["table"] == "cal" and "ins" in r.get("m", {}):
+            cals.setdefault((r["kver"], r["backend"], r["slot"], r["wl"], r["sched"]), []).append(r["m"])
+    for r in results:
+        m = r.get("m", {})
+        if "ins" not in m or not m.get("reqs"):
+            continue
+        mod = driver_module(r)
+        c = cals.get((r["kver"], r["backend"], r["slot"], r["wl"], r["sched"]))
+        if r["table"] != "cal" and c:
+            k0 = statistics.mean(x["ins"]["kernel"] for x in c)
+            u0 = statistics.mean(x["ins"]["user"] for x in c)
+            m0 = statistics.mean(x["ins"].get(mod, 0) for x in c)
+            s0 = statistics.mean(x["ins"].get("spin", 0) for x in c)
+            r0 = statistics.mean(x["reqs"] for x in c)
+            m["ins_cal"] = {"kernel": k0, "user": u0, "module": m0, "spin": s0, "reqs": r0, "n": len(c)}
+        else:
+            k0 = u0 = m0 = s0 = r0 = 0
+            m["ins_cal"] = False
+        n = m["reqs"] - r0
+        if n <= 0:
+            continue
+        m["kins_req"] = (m["ins"]["kernel"] - k0) / n
+        m["uins_req"] = (m["ins"]["user"] - u0) / n
+        m["mod_req"] = (m["ins"].get(mod, 0) - m0) / n
+        m["spin_req"] = (m["ins"].get("spin", 0) - s0) / n
+        m["work_req"] = m["kins_req"] - m["spin_req"]
+        m["kins_req_raw"] = m["ins"]["kernel"] / m["reqs"]
+
+
 # ---------------------------------------------------------------- one boot
 
 class Boot:
@@ -558,26 +652,52 @@ class Boot:
         db_wls = [w for w in cfg.workloads if w in DB_WORKLOADS] if self.backend != "null" else []
         n = [0]
 
-        def run(q, slot, drv, wl, sched="-", knobs="-", variant=None, rnd=0, table="main"):
+        def run(q, slot, drv, wl, sched="-", knobs="-", variant=None, rnd=0, table="main", ios=None):
             n[0] += 1
             return {"id": "r%03d" % n[0], "q": q, "slot": slot, "driver": drv, "wl": wl,
-                    "sched": sched, "knobs": knobs, "variant": variant, "round": rnd, "table": table}
+                    "sched": sched, "knobs": knobs, "variant": variant, "round": rnd, "table": table,
+                    "ios": ios}
+
+        def cal(q, wl, sched="-", slots=None):
+            """Calibration runs (BENCH_ICOUNT_CAL requests, table "cal") of
+            WL on each disk of the pair (or SLOTS)."""
+            if not cfg.icount or not cfg.icount_cal:
+                return []
+            return [run(q, slot, drv, wl, sched=sched, table="cal", ios=cfg.icount_cal,
+                        variant="cal-%s" % sched)
+                    for slot, drv in (slots or ((pv, "pvblk"), (vd, "virtio_blk")))]
 
         def group(kind, runs, text=None):
             self.groups.append({"id": "g%03d" % (len(self.groups) + 1), "kind": kind,
                                 "runs": runs, "text": text})
 
+        def ab(r, pv, vd):
+            """The pair's order in round R: ABBA unless BENCH_ORDER=ab."""
+            pair = ((pv, "pvblk"), (vd, "virtio_blk"))
+            return pair[::-1] if cfg.order == "abba" and r % 2 else pair
+
         for q, pv, vd in self.pairs:
             for wl in fio_wls:
-                group("fio", [run(q, slot, drv, wl, rnd=r) for r in range(cfg.pairs)
-                              for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk"))])
+                # calibration runs first and last: the window's fixed cost
+                group("fio", cal(q, wl) + [run(q, slot, drv, wl, rnd=r) for r in range(cfg.pairs)
+                                           for slot, drv in ab(r, pv, vd)] + cal(q, wl))
             if self.backend == "null" and cfg.sched_row and q == cfg.queues[0]:
-                group("fio", [run(q, slot, drv, ABLATION_WL, sched=cfg.sched_row, rnd=r, table="sched")
-                              for r in range(cfg.pairs)
-                              for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk"))])
+                s = cfg.sched_row
+                group("fio", cal(q, ABLATION_WL, s) +
+                      [run(q, slot, drv, ABLATION_WL, sched=s, rnd=r, table="sched")
+                       for r in range(cfg.pairs) for slot, drv in ab(r, pv, vd)] +
+                      cal(q, ABLATION_WL, s))
+            if self.backend == "null" and cfg.cost_wls and q == cfg.queues[0]:
+                for wl in cfg.cost_wls:
+                    runs = []
+                    for r in range(cfg.pairs):
+                        for ios in cfg.cost_ios:
+                            runs += [run(q, slot, drv, wl, rnd=r, table="cost", ios=ios, variant=str(ios))
+                                     for slot, drv in ab(r, pv, vd)]
+                    group("fio", runs)
             if self.backend == "null" and (cfg.ablation == "on" or (cfg.ablation == "1q" and q == 1)):
                 for awl in cfg.ablation_wls:
-                    runs = []
+                    runs = cal(q, awl)
                     for r in range(cfg.pairs):
                         runs.append(run(q, vd, "virtio_blk", awl, rnd=r, variant="virtio_blk",
                                         table="ablation"))
@@ -585,7 +705,7 @@ class Boot:
                             ks = ",".join("%s=%s" % kv for kv in knobs.items()) or "-"
                             runs.append(run(q, pv, "pvblk", awl, knobs=ks, rnd=r, variant=vname,
                                             table="ablation"))
-                    group("fio", runs)
+                    group("fio", runs + cal(q, awl))
         if db_wls:
             group("mkfs", [], "".join(MKFS % {"s": slot} for slot in self.slots()))
             for q, pv, vd in self.pairs:
@@ -605,7 +725,8 @@ class Boot:
                 with open(vm.path("plan/%s.fio" % g["id"]), "w") as f:
                     f.write(fio_global(self.cfg))
                     for r in g["runs"]:
-                        f.write(fio_job(self.cfg, r["id"], r["slot"], r["wl"], r["knobs"], r["sched"]))
+                        f.write(fio_job(self.cfg, r["id"], r["slot"], r["wl"], r["knobs"], r["sched"],
+                                        r.get("ios")))
                 text = ("fio --output-format=json --output=/tmp/r/%s.json /tmp/plan/%s.fio\n"
                         % (g["id"], g["id"]))
             elif g["kind"] == "db":
@@ -622,7 +743,8 @@ class Boot:
             if g["kind"] == "mkfs":
                 t += 30
             elif g["kind"] == "fio":
-                t += 3 + len(g["runs"]) * (self.cfg.runtime + self.cfg.ramp + 1.5)
+                t += 3 + sum((r["ios"] / 10000.0 if r.get("ios") else self.cfg.runtime + self.cfg.ramp) + 1.5
+                             for r in g["runs"])
             else:
                 t += 20
         return int(t)
@@ -706,14 +828,21 @@ class Boot:
         extra = self.qemu_args()
         timeout = int(self.estimate_secs() * 3) + 300
         vm = VM(kver=self.kver, name=self.name, cpus=cfg.cpus, mem=cfg.mem, timeout=timeout,
-                xtrace=False, tcg_thread=cfg.tcg, append=cfg.append)
+                xtrace=False, tcg_thread=cfg.tcg, append=cfg.append,
+                cpu=getattr(cfg, "cpu_model", "max"))
         vm.extra += extra
+        self.icount_out = None
+        if cfg.icount:
+            pvcount.build(TOP)
+            self.icount_out = vm.path("pvcount.out")
+            vm.extra += pvcount.qemu_args(TOP, self.icount_out, vm.path("pvcount-ranges"))
         self.vm = vm
         self.write_plan(vm)
         pv_slots = " ".join("0x%x" % pv for _, pv, _ in self.pairs)
         vd_slots = " ".join("0x%x" % vd for _, _, vd in self.pairs)
         vm.script = GUEST % {"ko": self.ko, "top": TOP, "sched": cfg.sched, "pin": cfg.pin,
-                             "pv_slots": pv_slots, "vd_slots": vd_slots, "cal": self.CAL_READS}
+                             "pv_slots": pv_slots, "vd_slots": vd_slots, "cal": self.CAL_READS,
+                             "pvmark": pvcount.mark(TOP) if cfg.icount else ""}
         if self.backend == "vhost":
             self.start_qsd()
             self.qsd_cmd = " ".join(shlex.quote(a) for a in self.qsd_argv)
@@ -770,6 +899,9 @@ class Boot:
             for r in g["runs"]:
                 if "m" not in r:
                     raise RuntimeError("run %s (group %s) has no result: %s" % (r["id"], g["id"], r.get("err")))
+        if cfg.icount:
+            self.guest_info["pvcount_ranges"] = [list(x) for x in self.icount_ranges]
+            icount_per_request(self.results)
         return self.results
 
     def on_mark(self, vm, name):
@@ -791,6 +923,8 @@ class Boot:
             return
         grace = self.cfg.stall_secs
         limit = (self.cfg.runtime + self.cfg.ramp + grace) if run["wl"] in FIO_WORKLOADS else 900 + grace
+        if run.get("ios"):
+            limit = run["ios"] / 1000.0 + grace
         started = self.host_cpu[rid + "-a"][1]
         if time.time() - started < limit:
             return
@@ -854,6 +988,11 @@ class Boot:
     def collect(self, g, t0, nruns):
         d = os.path.join(self.vm.run_dir, "r")
         fio = None
+        snaps = None
+        if self.icount_out:
+            p = pvcount.parse(open(self.icount_out).read())
+            snaps = p["snaps"]
+            self.icount_ranges = p["ranges"]
         if g["kind"] == "fio":
             try:
                 txt = open(os.path.join(d, g["id"] + ".json")).read()
@@ -871,6 +1010,8 @@ class Boot:
                 else:
                     m = parse_db(open(os.path.join(d, r["id"] + ".out")).read())
                 self.counters(r, m, pre, post)
+                if snaps is not None:
+                    self.icounts(r, m, snaps)
                 r["m"] = m
                 res = dict(r)
                 res["backend"] = self.backend
@@ -888,6 +1029,8 @@ class Boot:
         busy = (post["cpu_total"] - post["cpu_idle"]) - (pre["cpu_total"] - pre["cpu_idle"])
         m["cpu_us_req"] = busy * 1e6 / USER_HZ / reqs if reqs else None
         m["cpu_util"] = busy / USER_HZ / m["secs"] if m["secs"] else None
+        if "ctxt" in pre and "ctxt" in post and reqs:
+            m["ctxt_req"] = (post["ctxt"] - pre["ctxt"]) / reqs
         vio = self.vio_of(r["slot"])
         irqs = 0
         for name, cnt in post["irq"].items():
@@ -910,6 +1053,19 @@ class Boot:
             m["host_cpu_us_req"] = ticks * 1e6 / USER_HZ / reqs if reqs else None
             m["host_cpu_util"] = ticks / USER_HZ / (hb[1] - ha[1])
 
+    def icounts(self, r, m, snaps):
+        """The run's guest instructions (all vCPUs) from its two pvcount
+        snapshots: m["ins"] = {user, kernel, kernel_other, pvblk, virtio_blk}."""
+        n = int(r["id"][1:])
+        a, b = snaps.get(str(2 * n)), snaps.get(str(2 * n + 1))
+        if a is None or b is None:
+            raise RuntimeError("no pvcount snapshots %d/%d for run %s" % (2 * n, 2 * n + 1, r["id"]))
+        d = pvcount.delta(a, b)
+        if d["ranges_changed"]:
+            raise RuntimeError("pvcount ranges changed during run %s" % r["id"])
+        m["ins"] = {k: v for k, v in d.items() if k not in ("vcpu", "ranges_changed")}
+        m["ins_vcpu"] = {str(v): c for v, c in d["vcpu"].items()}
+
     def progress(self, r, nruns, t0):
         m = r.get("m")
         tag = "%s q%d %-14s %-10s %s" % (self.backend, r["q"], r["wl"], r["driver"],
@@ -920,11 +1076,15 @@ class Boot:
             return
         unit = (FIO_WORKLOADS.get(r["wl"]) or DB_WORKLOADS[r["wl"]])[1]
         kr = "%.3f" % m["kick_req"] if m.get("kick_req") is not None else "n/a"
+        ins = ""
+        if m.get("ins") and m.get("reqs"):
+            ins = " kins/req %.0f (%s %.0f)" % (m["ins"]["kernel"] / m["reqs"], driver_module(r),
+                                                m["ins"].get(driver_module(r), 0) / m["reqs"])
         print("  [%d/%d %4.0fs] %s: %.0f %s p50 %.0fus p99 %.0fus kicks/req %s irq/req %.3f "
-              "cpu %.1fus/req host %.1fus/req (%.2f cores)"
+              "cpu %.1fus/req host %.1fus/req (%.2f cores)%s"
               % (self.ndone, nruns, el, tag, m["perf"], unit, m["p50"], m["p99"], kr,
                  m["irq_req"] or 0, m["cpu_us_req"] or 0, m.get("host_cpu_us_req") or 0,
-                 m.get("host_cpu_util") or 0), flush=True)
+                 m.get("host_cpu_util") or 0, ins), flush=True)
 
 
 # ---------------------------------------------------------------- report
@@ -1005,6 +1165,13 @@ def f_range(t):
     return "%.2f–%.2f" % (lo, hi)
 
 
+def f_range3(t):
+    med_, lo, hi = t
+    if med_ is None:
+        return ""
+    return "%.3f–%.3f" % (lo, hi)
+
+
 def f_per(x):
     return "n/a" if x is None else "%.3f" % x
 
@@ -1074,6 +1241,107 @@ def main_tables(results, kver):
     return perf, cost, owns, S
 
 
+def f_ins(x):
+    return "n/a" if x is None else "{:,.0f}".format(x)
+
+
+def icount_table(results, kver):
+    """Guest instructions per request, pvblk against virtio_blk, for every
+    row of the main table."""
+    rs = [r for r in results if r["kver"] == kver]
+    S = summarize(rs, "main", lambda r: (r["backend"], r["q"], r["wl"]))
+    lines = ["| backend | queues | workload | kernel pv | kernel vb | ratio | ratio range "
+             "| spin-wait pv | spin-wait vb | kernel excl. spin ratio | ratio range "
+             "| driver module pv | driver module vb | module ratio | user pv | user vb "
+             "| context switches/req pv | vb |",
+             "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    n = 0
+    for k in sorted(S, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]])):
+        pv, vb = S[k].get("pvblk", {}), S[k].get("virtio_blk", {})
+        if metric_med(pv, "kins_req") is None:
+            continue
+        n += 1
+        lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                     "| %s | %s |" % (
+            k[0], k[1], wl_title(k[2]),
+            f_ins(metric_med(pv, "kins_req")), f_ins(metric_med(vb, "kins_req")),
+            f_iratio(pair_ratio(pv, vb, "kins_req")), f_range3(pair_ratio(pv, vb, "kins_req")),
+            f_ins(metric_med(pv, "spin_req")), f_ins(metric_med(vb, "spin_req")),
+            f_iratio(pair_ratio(pv, vb, "work_req")), f_range3(pair_ratio(pv, vb, "work_req")),
+            f_ins(metric_med(pv, "mod_req")), f_ins(metric_med(vb, "mod_req")),
+            f_iratio(pair_ratio(pv, vb, "mod_req")),
+            f_ins(metric_med(pv, "uins_req")), f_ins(metric_med(vb, "uins_req")),
+            f_per(metric_med(pv, "ctxt_req")), f_per(metric_med(vb, "ctxt_req"))))
+    return lines if n else []
+
+
+def f_iratio(t):
+    """An instruction-count ratio: 3 decimals (counts repeat to ~1 %), bold
+    above 1.00 (pvblk costs more) or at most 0.90."""
+    med_ = t[0]
+    if med_ is None:
+        return "n/a"
+    r = round(med_, 3)
+    return "**%.3f**" % r if (r > 1.0 or r <= 0.9) else "%.3f" % r
+
+
+def cost_table(results, kver):
+    """The reference method (BENCH_COST_WLS): per round and driver,
+    (count at N2 - count at N1) / (requests at N2 - requests at N1)."""
+    rs = [r for r in results if r["kver"] == kver and r["table"] == "cost" and "ins" in r.get("m", {})]
+    if not rs:
+        return []
+    by = {}
+    for r in rs:
+        by.setdefault((r["backend"], r["q"], r["wl"]), {}).setdefault(r["driver"], {}) \
+            .setdefault(r["round"], {})[r["ios"]] = r["m"]
+    lines = ["| backend | queues | workload | driver | kernel/req | range | kernel excl. spin/req "
+             "| driver module/req | spin-wait/req | user/req | kernel ratio | range | excl. spin ratio "
+             "| range | module ratio | window method at N2 | context switches/req at N2 |",
+             "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|"]
+    for key in sorted(by, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]])):
+        per = {}
+        for drv, rounds in by[key].items():
+            mod = "pvblk" if drv == "pvblk" else "virtio_blk"
+            out = {}
+            for rnd, runs in rounds.items():
+                if len(runs) != 2:
+                    continue
+                (n1, a), (n2, b) = sorted(runs.items())
+                dr = b["reqs"] - a["reqs"]
+                if dr <= 0:
+                    continue
+                d = {k: (b["ins"].get(k, 0) - a["ins"].get(k, 0)) / dr
+                     for k in ("kernel", "user", "spin", mod)}
+                out[rnd] = {"kins_req": d["kernel"], "mod_req": d[mod], "spin_req": d["spin"],
+                            "work_req": d["kernel"] - d["spin"], "uins_req": d["user"],
+                            "win_req": b["ins"]["kernel"] / b["reqs"], "ctxt_req": b.get("ctxt_req")}
+            per[drv] = out
+        pv, vb = per.get("pvblk", {}), per.get("virtio_blk", {})
+        for drv in DRIVERS:
+            runs = per.get(drv, {})
+            if not runs:
+                continue
+            ispv = drv == "pvblk"
+            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                key[0], key[1], wl_title(key[2]), drv,
+                f_ins(metric_med(runs, "kins_req")), f_irange(runs, "kins_req"),
+                f_ins(metric_med(runs, "work_req")), f_ins(metric_med(runs, "mod_req")),
+                f_ins(metric_med(runs, "spin_req")), f_ins(metric_med(runs, "uins_req")),
+                f_iratio(pair_ratio(pv, vb, "kins_req")) if ispv else "",
+                f_range3(pair_ratio(pv, vb, "kins_req")) if ispv else "",
+                f_iratio(pair_ratio(pv, vb, "work_req")) if ispv else "",
+                f_range3(pair_ratio(pv, vb, "work_req")) if ispv else "",
+                f_iratio(pair_ratio(pv, vb, "mod_req")) if ispv else "",
+                f_ins(metric_med(runs, "win_req")), f_per(metric_med(runs, "ctxt_req"))))
+    return lines
+
+
+def f_irange(runs, name):
+    xs = [m[name] for m in runs.values() if m.get(name) is not None]
+    return "{:,.0f}–{:,.0f}".format(min(xs), max(xs)) if xs else ""
+
+
 def ablation_table(results, kver, table="ablation"):
     rs = [r for r in results if r["kver"] == kver]
     S = summarize(rs, table, lambda r: (r["backend"], r["q"], r["wl"]))
@@ -1086,15 +1354,18 @@ def ablation_table(results, kver, table="ablation"):
         lines.append("")
         lines.append("| pvblk setting | %s | vs pvblk default | vs virtio_blk | p50 µs | p99 µs "
                      "| kicks/req | irqs/req | guest CPU µs/req | host CPU µs/req | host CPU vs default "
-                     "| polled % | req/batch | req/pass |")
+                     "| polled % | req/batch | req/pass | kernel instr/req | of which spin-wait "
+                     "| excl. spin vs default | excl. spin vs virtio_blk | driver module instr/req |")
         lines[-1] = lines[-1].replace("%s", "MB/s" if FIO_WORKLOADS[wl][1] == "MB/s" else "IOPS", 1)
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+                     "|---:|---:|---:|---:|---:|")
         for vname in ["virtio_blk"] + [v for v, _ in ABLATION]:
             runs = by.get(vname)
             if not runs:
                 continue
             ispv = vname != "virtio_blk"
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                         "| %s | %s | %s | %s | %s |" % (
                 vname if ispv else "*virtio_blk*",
                 f_num(metric_med(runs, "perf")),
                 f_ratio(pair_ratio(runs, base, "perf")) if ispv else "",
@@ -1105,7 +1376,11 @@ def ablation_table(results, kver, table="ablation"):
                 f_ratio(pair_ratio(runs, base, "host_cpu_us_req")),
                 f_pct(own(runs, "polled", "completions", 100.0)) if ispv else "",
                 f_num(own(runs, "requests", "batches")) if ispv else "",
-                f_num(own(runs, "completions", "cbatches")) if ispv else ""))
+                f_num(own(runs, "completions", "cbatches")) if ispv else "",
+                f_ins(metric_med(runs, "kins_req")), f_ins(metric_med(runs, "spin_req")),
+                f_iratio(pair_ratio(runs, base, "work_req")) if ispv else "",
+                f_iratio(pair_ratio(runs, vb, "work_req")) if ispv else "",
+                f_ins(metric_med(runs, "mod_req"))))
     return lines
 
 
@@ -1118,11 +1393,12 @@ def sched_table(results, kver, sched):
         lines += ["", "%s, %d queue%s, %s, scheduler %s on both disks:" % (
             bk, q, "s" if q > 1 else "", FIO_WORKLOADS[ABLATION_WL][0], sched), "",
             "| driver | IOPS | ratio | ratio range | p50 µs | p99 µs | kicks/req | irqs/req | guest CPU µs/req "
-            "| host CPU µs/req | host CPU ratio | req/batch (pvblk's) |",
-            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| host CPU µs/req | host CPU ratio | req/batch (pvblk's) | kernel instr/req | of which spin-wait "
+            "| excl. spin ratio | ratio range | driver module instr/req |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
         for name, runs in (("pvblk", pv), ("virtio_blk", vb)):
             ispv = name == "pvblk"
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 name, f_num(metric_med(runs, "perf")),
                 f_ratio(pair_ratio(pv, vb, "perf")) if ispv else "",
                 f_range(pair_ratio(pv, vb, "perf")) if ispv else "",
@@ -1130,7 +1406,11 @@ def sched_table(results, kver, sched):
                 f_per(metric_med(runs, "kick_req")), f_per(metric_med(runs, "irq_req")),
                 f_num(metric_med(runs, "cpu_us_req")), f_num(metric_med(runs, "host_cpu_us_req")),
                 f_ratio(pair_ratio(pv, vb, "host_cpu_us_req")) if ispv else "",
-                f_num(own(runs, "requests", "batches")) if ispv else ""))
+                f_num(own(runs, "requests", "batches")) if ispv else "",
+                f_ins(metric_med(runs, "kins_req")), f_ins(metric_med(runs, "spin_req")),
+                f_iratio(pair_ratio(pv, vb, "work_req")) if ispv else "",
+                f_range3(pair_ratio(pv, vb, "work_req")) if ispv else "",
+                f_ins(metric_med(runs, "mod_req"))))
     return lines
 
 
@@ -1237,10 +1517,14 @@ def write_report(cfg, results, boots, meta):
                  "`db_bench %s`, then `db_bench %s`. A fresh database each round; page cache dropped "
                  "before each step; the counting window is the db_bench process."
                  % (meta["db_bench"], db_args(cfg, "db-fill"), db_args(cfg, "db-read")))
-    L.append("- Order: for each workload, %d rounds (db_bench: %d) of pvblk then virtio_blk (A B A B …); "
+    order = getattr(cfg, "order", "ab")
+    L.append("- Order: for each workload, %d rounds (db_bench: %d) of %s; "
              "every number is the median of a row's runs, every ratio the median of the per-round "
              "pvblk/virtio_blk ratios (so it need not equal the ratio of the two medians), with their "
-             "range. Ratios ≥ 1.20 or < 0.95 are in bold." % (cfg.pairs, getattr(cfg, "db_pairs", cfg.pairs)))
+             "range. Ratios ≥ 1.20 or < 0.95 are in bold; instruction ratios > 1.000 or ≤ 0.900." % (
+                 cfg.pairs, getattr(cfg, "db_pairs", cfg.pairs),
+                 "pvblk and virtio_blk, the first of a round alternating (A B B A A B …)" if order == "abba"
+                 else "pvblk then virtio_blk (A B A B …)"))
     L.append("- Placement: %s%s" % ("with one queue, the workload runs pinned (fio `cpus_allowed`, "
                                      "`taskset` for db_bench) to the vCPU that takes the queue's interrupt, "
                                      "the same rule for both drivers; with two queues it is not pinned "
@@ -1269,6 +1553,22 @@ def write_report(cfg, results, boots, meta):
              "before the submitting `io_uring_enter()` returns, so `clat` (measured from that return; kept "
              "in the raw data) misses most of it; for db_bench, its per-operation P50/P99."
              % Boot.CAL_READS)
+    if getattr(cfg, "icount", False):
+        L.append("- **Guest instructions** (bench/pvcount): QEMU loads a TCG plugin that "
+                 "counts the instructions every vCPU executes (bench/README.md), user and kernel mode, and kernel ones by "
+                 "where the code lies: pvblk's text, virtio_blk's text (the guest writes the module "
+                 "sections' addresses, sizes from the .ko), the kernel's lock slow paths and timer-cancel "
+                 "waits (*spin-wait*: how long a vCPU spun on a lock held by a vCPU thread the host had "
+                 "descheduled, which follows the machine's load), and the rest. The guest marks the "
+                 "counting window in each run's hooks (the last thing `exec_prerun` does, the first of "
+                 "`exec_postrun`). *Per request* = (count of the run - count of a calibration run) / "
+                 "(requests of the run - requests of the calibration run), the calibration runs being the "
+                 "same workload on the same disk with %d requests (`number_ios`), run before and after the "
+                 "row's rounds (their mean): the window's fixed cost (the hooks' processes, fio's job "
+                 "start and end) cancels. All vCPUs' instructions count. Instruction counts depend little "
+                 "on the machine's load (the spin-waits and polling aside), so rank the drivers by them; "
+                 "IOPS move with the load. The plugin slows the emulation, so IOPS are lower than "
+                 "without it (`BENCH_ICOUNT=0`), for both drivers alike." % cfg.icount_cal)
     L.append("- pvblk's own counters (`/sys/block/DISK/pvblk/stats`, summed over queues) are a cross-check "
              "only: *polled %* = completions found by polling, *req/batch* = requests per kick or suppressed "
              "kick, *req/irq-or-poll pass* = completions per pass that retired some.")
@@ -1291,6 +1591,21 @@ def write_report(cfg, results, boots, meta):
         L.append("")
         L += cost
         L.append("")
+        ic = icount_table(results, kver)
+        if ic:
+            L.append("### Guest instructions per request (pvcount)")
+            L.append("")
+            L.append("Medians over the rounds, all vCPUs: *kernel* = kernel-mode instructions per request, "
+                     "*spin-wait* the part of them spent spinning on locks and timer-cancel waits, *driver "
+                     "module* the part in the driver's own text (pvblk.ko or virtio_blk.ko), *user* "
+                     "user-mode instructions (fio). Ratios are pvblk/virtio_blk per round, median and range; "
+                     "*excl. spin* ranks the drivers' work without the spin-waits. *Context switches* (the "
+                     "guest's /proc/stat `ctxt`, per request) show how often the submitter slept: each sleep "
+                     "and wake-up costs instructions, and a slower host (more load) makes the guest wait more "
+                     "often, so counts rise a few % on a loaded machine, for both drivers.")
+            L.append("")
+            L += ic
+            L.append("")
         L.append("### pvblk's own counters (cross-check)")
         L.append("")
         L.append("From /sys/block/DISK/pvblk/stats, summed over the queues, medians of the pvblk runs of the "
@@ -1306,6 +1621,18 @@ def write_report(cfg, results, boots, meta):
             L.append("pvblk with one tunable changed (the others at their defaults), against pvblk's "
                      "defaults and virtio_blk, each round running virtio_blk then each pvblk setting.")
             L += ab
+            L.append("")
+        ct = cost_table(results, kver)
+        if ct:
+            L.append("### Instructions per request by the two-count method")
+            L.append("")
+            L.append("Runs of a fixed number of requests (fio `number_ios`) N1 = %d and N2 = %d, on both "
+                     "drivers in each round (ABBA); per round and driver, (count at N2 - count at N1) / "
+                     "(requests at N2 - requests at N1), so the fixed cost of a run cancels; medians and "
+                     "ranges over %d rounds. *Window method at N2*: the N2 run's kernel count / its "
+                     "requests, with nothing taken off." % (cfg.cost_ios[0], cfg.cost_ios[1], cfg.pairs))
+            L.append("")
+            L += ct
             L.append("")
         sc = sched_table(results, kver, cfg.sched_row)
         if sc:

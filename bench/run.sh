@@ -24,13 +24,21 @@
 #   --sched-row S      BENCH_SCHED_ROW  extra qd32/batch 16 row with scheduler S
 #                                       on both disks (mq-deadline; "" = none)
 #   --out FILE         BENCH_OUT        report (BENCHMARKS.md)
+# Guest instructions (bench/pvcount, bench/README.md): BENCH_ICOUNT (1: load
+# the counting plugin, columns "instructions per request"; 0: off),
+# BENCH_ICOUNT_CAL (64: requests of the calibration runs whose counts are
+# taken off each run's; 0: none), BENCH_COST_WLS (workloads measured by the
+# two-count method on null-co at the first queue count: runs of exactly N1
+# and N2 requests, BENCH_COST_IOS=10000,70000), BENCH_ORDER (abba: the first
+# driver of a round alternates; ab: pvblk first every round).
 # Also: BENCH_SCHED (scheduler of every run, none), BENCH_PIN (irq: with one
 # queue, pin the workload to the vCPU of the queue's interrupt; none),
 # BENCH_TCG (multi: one host thread per vCPU; single loses virtqueue
 # notifications in QEMU 7.2, see README "Lost interrupts"), BENCH_APPEND
 # (guest kernel parameters; isolcpus=managed_irq,0 puts a 1-queue disk's
 # interrupt on vCPU 1 for both drivers),
-# BENCH_TRACE (1: count kicks with QEMU's trace), BENCH_CPUS (2), BENCH_MEM
+# BENCH_TRACE (1: count kicks with QEMU's trace), BENCH_CPUS (2),
+# BENCH_CPU_MODEL (QEMU -cpu, max), BENCH_MEM
 # (1G), BENCH_DISK_MB (512), BENCH_DB_NUM (10000 keys), BENCH_DB_READS (2000).
 # BENCH_STALL_SECS (60): a run whose I/O has not ended this long after its
 # runtime is a stall: the QEMU and guest views of the disk go to

@@ -2,9 +2,10 @@
 # make check: every test of the project, then one summary line.
 #   1. the driver builds with no warnings under W=1 and sparse, per kernel
 #   2. checkpatch.pl over driver/
-#   3. the agent's unit and CLI tests (cmocka)
-#   4. make deb: both Debian packages, lintian-clean
-#   5. the guest tests (tests/run.py) on every test kernel, the image-mode
+#   3. the instruction-counting QEMU plugin of the benchmarks builds
+#   4. the agent's unit and CLI tests (cmocka)
+#   5. make deb: both Debian packages, lintian-clean
+#   6. the guest tests (tests/run.py) on every test kernel, the image-mode
 #      test (a debootstrapped Debian guest, built once into build/image/)
 #      among them
 # Each runner's own "N passed, N failed" line is added into the total.
@@ -62,6 +63,7 @@ for kver in $(awk '{ print $1 }' build/kernels.list); do
 	one "driver-build-$kver" scripts/build-driver.sh "$kver"
 done
 one checkpatch scripts/checkpatch.sh
+one pvcount-build make -s pvcount
 many agent make -s -C agent check
 # the Debian packages and lintian (the image-mode guest test installs them)
 one deb scripts/make-deb.sh
