@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bus.c: pvtune-adm's D-Bus back end, a client of pvtuned. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* local.c: pvtune-adm --no-daemon: the operations done in-process. */
 #include <errno.h>
 #include <stdio.h>

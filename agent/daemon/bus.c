@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
  * /org/pvblk/pvtune1. Methods that change anything (Profile, AutoProfile,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* config.c: /etc/pvtune/pvtuned.conf. */
 #include <errno.h>
 #include <stdio.h>

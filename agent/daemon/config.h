@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* config.h: pvtuned's configuration, /etc/pvtune/pvtuned.conf. */
 #ifndef PVT_DAEMON_CONFIG_H
 #define PVT_DAEMON_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * host.c: pvtuned's host mode. QMP sockets matching the configured
  * globs (default /run/pvtune/qmp/ *.sock) are found at start and watched

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * main.c: pvtuned, the tuning daemon. Reads its configuration, sets up the
  * manager's sd-event loop with signals and the systemd watchdog, starts the

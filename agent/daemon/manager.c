@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* manager.c: pvtuned's state and the operations on it (see manager.h). */
 #define _GNU_SOURCE
 #include <stdlib.h>

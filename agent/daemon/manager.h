@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * manager.h: pvtuned's state, the only mutable state of the daemon, and the
  * operations on it. This is the one header the daemon's front ends share:

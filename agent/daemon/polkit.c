@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* polkit.c: root, or polkit's CheckAuthorization over D-Bus (see polkit.h). */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * polkit.h: may the caller of a D-Bus method do what it asks? Root may;
  * anyone else only if polkit's authority says so for the method's action

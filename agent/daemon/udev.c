@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * udev.c: the block-device monitors. A disk that is added gets the active
  * profile at once, from the kernel's uevent (its sysfs nodes are there when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_profile.c: libFuzzer harness for the profile loader (lib/profile read
  * and merge, lib/units check) and the planner (lib/engine plan, precheck)

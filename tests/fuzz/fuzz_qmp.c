@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_qmp.c: libFuzzer harness for QMP reply handling: the client's
  * parser and dispatch (lib/qemu/qmp.c) and the host-mode jobs' reply

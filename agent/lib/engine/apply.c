@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* apply.c: apply plan items (originals saved first) and verify them. */
 #define _GNU_SOURCE
 #include <errno.h>

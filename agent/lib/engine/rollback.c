@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* rollback.c: write saved originals back, and forget those of a device that went away. */
 #include <stdlib.h>
 #include <string.h>

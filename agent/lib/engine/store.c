@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* store.c: the rollback store, persisted as JSON, and its lock. */
 #define _GNU_SOURCE
 #include <errno.h>

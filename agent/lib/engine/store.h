@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * store.h: the rollback store: the original value of every file the agent
  * changed, saved (and persisted to /run/pvtune/saved.json) before the first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bus_api.h: pvtuned's D-Bus interface, the contract between the daemon
  * (daemon/bus.c serves it) and pvtune-adm (adm/bus.c calls it). Profile,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ops.c: the tuned-adm operations over the engine (see ops.h). */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ops.h: the tuned-adm operations, shared by pvtuned (over D-Bus) and
  * pvtune-adm --no-daemon. The active profile is persisted in

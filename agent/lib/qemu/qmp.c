@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* qmp.c: the non-blocking QMP client (see qmp.h). */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * qmp.h: a non-blocking QMP client on sd-event. It reads the greeting, sends
  * qmp_capabilities, then runs commands matched to their replies by id, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* json.c: members of json-c objects (see json.h). */
 #include <inttypes.h>
 #include <stdio.h>

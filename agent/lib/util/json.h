@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * json.h: members of json-c objects read the same way everywhere (the
  * rollback store, the QMP replies, the saved VM originals). A missing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* tunable.c: writing the kernel's tunables, and nothing else (see tunable.h). */
 #define _GNU_SOURCE
 #include <errno.h>

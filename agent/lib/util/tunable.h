@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * tunable.h: the kernel's tunables, the only files the engine writes: under
  * /sys/, /proc/sys/ and /proc/irq/ (below the root prefix), reached without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* util.c: strings, string vectors and files resolved under a root prefix. */
 #define _GNU_SOURCE
 #include <ctype.h>

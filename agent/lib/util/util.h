@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* util.h: strings, string vectors and files resolved under a root prefix. */
 #ifndef PVT_UTIL_H
 #define PVT_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fakepolkit.c: a stand-in for polkit's authority on the tests' private bus:
  * owns org.freedesktop.PolicyKit1 and answers CheckAuthorization, authorized

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* checks.c: the checks of a VM: cache=none (or a live reopen), the aio mode, x2APIC. */
 #define _GNU_SOURCE
 #include <stdio.h>

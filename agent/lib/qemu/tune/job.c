@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* job.c: a host-mode job's report and pending answers (see job.h). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * job.h: one job of host mode on one VM (a pvt_qemu_run() call), shared by
  * the files of this folder. A job issues QMP commands in stages; @pending

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pin.c: pinning VM threads: affinities read, saved, set and restored. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pin.h: pinning VM threads (sched_setaffinity), originals saved first. */
 #ifndef PVT_QEMU_TUNE_PIN_H
 #define PVT_QEMU_TUNE_PIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* poll.c: iothread polling (poll-max-ns, poll-grow, poll-shrink) with qom-set. */
 #define _GNU_SOURCE
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* qsd.c: qemu-storage-daemon 7.2, which has no query-iothreads: its iothreads found by thread state. */
 #define _GNU_SOURCE
 #include <stdlib.h>

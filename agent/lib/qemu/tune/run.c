@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * run.c: one job on one VM: query it (iothreads, vCPUs, objects, drives),
  * then apply or verify the [qemu] section (tune) or restore the originals,

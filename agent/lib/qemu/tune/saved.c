@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* saved.c: the originals of one VM, persisted as JSON before the first change. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_store.c: the rollback store: persisted, reloaded, refused when corrupt. */
 #define _GNU_SOURCE
 #include <errno.h>

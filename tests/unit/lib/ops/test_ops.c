@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_ops.c: the operations over the rollback store: a crash then restore,
  * profile switch, off, bad profiles, hotplug, verify, recommend, the active

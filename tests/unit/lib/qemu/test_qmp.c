@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_qmp.c: the QMP client against a fake server on a socketpair: the
  * handshake, replies matched by id (also out of order), events interleaved,

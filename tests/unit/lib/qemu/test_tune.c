@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_tune.c: one VM tuned over QMP by lib/qemu/tune/ against a fake QMP
  * server on a socketpair whose "iothread" is a real thread of this process:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_units.c: each unit's apply, verify and rollback against a fake sysfs;
  * planning: tuned's conditional sections, two options for one node, devices=
