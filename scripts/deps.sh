@@ -18,6 +18,7 @@ PKGS=(
 	libudev-dev libsystemd-dev libiniparser-dev libjson-c-dev libcmocka-dev
 	udev systemd dbus
 	libvirt-clients	# virt-xml-validate and libvirt's schemas: the libvirt-xml test
+	clang libclang-rt-14-dev llvm-14	# the agent's libFuzzer harnesses (ASan, UBSan; llvm-symbolizer)
 	fdisk		# sfdisk: partitioned test disks (test_stable_names)
 	# make deb: the two packages, lintian; debootstrap: the image-mode
 	# guest and the sid build root (scripts/sid-root.sh)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* adm.c: what adm.h declares for all of pvtune-adm: the exit codes of the back ends' errors. */
 #include <errno.h>
 

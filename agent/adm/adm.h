@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * adm.h: pvtune-adm's two back ends, the same operations either through
  * pvtuned over D-Bus or done in-process (--no-daemon), and the exit codes

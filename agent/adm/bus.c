@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bus.c: pvtune-adm's D-Bus back end, a client of pvtuned. */
 #include <errno.h>
 #include <stdlib.h>
@@ -7,14 +8,25 @@
 #include "adm.h"
 #include "ops/bus_api.h"
 
-/* pvtuned's answer to a failed call as -errno (ops.h), the message in @e. */
-static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e)
+/*
+ * pvtuned's answer to a failed call of @method as -errno (ops.h), the
+ * message in @e. AccessDenied comes from pvtuned (polkit's answer) or,
+ * before pvtuned sees the call, from the bus daemon's policy
+ * (org.pvblk.pvtune1.conf), whose own text is a rule dump.
+ */
+static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e, const char *method)
 {
 	const char *name = be->name ? be->name : "";
+	const char *msg = be->message ? be->message : "";
 
 	if (sd_bus_error_has_name(be, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
 	    sd_bus_error_has_name(be, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
 		r = pvt_fail(e, ENOTCONN, "pvtuned is not running (start it with 'systemctl start pvtuned', or use --no-daemon)");
+	else if (sd_bus_error_has_name(be, SD_BUS_ERROR_ACCESS_DENIED) &&
+		 !strncmp(msg, "Rejected send message", 21))
+		r = pvt_fail(e, EACCES,
+			     "access denied by the D-Bus policy (org.pvblk.pvtune1.conf): only root, or a member of group sudo whom polkit authorizes, may call %s",
+			     method);
 	else if (sd_bus_error_has_name(be, SD_BUS_ERROR_ACCESS_DENIED))
 		r = pvt_fail(e, EACCES, "access denied: %s",
 			     be->message ? be->message : "only root may do this");
@@ -44,7 +56,7 @@ static int call(sd_bus *bus, const char *method, sd_bus_message **reply, struct 
 		r = sd_bus_call_method(bus, PVT_BUS_NAME, PVT_BUS_PATH, PVT_BUS_IFACE, method, &be,
 				       reply, "");
 	if (r < 0)
-		return bus_fail(&be, r, e);
+		return bus_fail(&be, r, e, method);
 	return 0;
 }
 

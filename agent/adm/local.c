@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* local.c: pvtune-adm --no-daemon: the operations done in-process. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,7 +128,10 @@ void *adm_local_open(const char *root, const struct adm_backend **ops, int *r, s
 	struct local *l = pvt_xcalloc(1, sizeof(*l));
 
 	pvt_ctx_init(&l->ctx, root);
+	/* read again, under the store's lock, by each operation that changes it */
 	*r = pvt_store_load(&l->ctx, &l->store, e);
+	if (*r > 0)
+		fprintf(stderr, "pvtune-adm: warning: %s\n", e->msg);	/* moved aside */
 	if (*r < 0) {
 		if (*r == -ENOENT)	/* a state file, not a profile */
 			*r = -EIO;

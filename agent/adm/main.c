@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * main.c: pvtune-adm, the command line, tuned-adm style: global options,
  * a command with its own options (each takes --help), a back end (pvtuned

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* output.c: what pvtune-adm prints: reports, lists and profiles, as text or JSON. */
 #include <json-c/json.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * output.h: what pvtune-adm prints, as text for the terminal or as one JSON
  * object per command. Every JSON answer has "ok", "status" (the exit

@@ -1,7 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bus.c: pvtuned's D-Bus interface org.pvblk.pvtune1 at
- * /org/pvblk/pvtune1. Methods that change anything (Profile, AutoProfile, Off) accept only
- * callers whose effective uid is 0, from the sender's credentials.
+ * /org/pvblk/pvtune1. Methods that change anything (Profile, AutoProfile,
+ * Off) accept root (the effective uid the bus gives for the sender), or a
+ * caller polkit authorizes for org.pvblk.pvtune1.profile, .auto-profile or
+ * .off (polkit.c). Errors are named by what they mean (bus_api.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +15,7 @@
 
 #include "bus.h"
 #include "log.h"
+#include "polkit.h"
 #include "ops/bus_api.h"
 #include "ops/ops.h"
 #include "units/check.h"
@@ -22,17 +26,20 @@ struct bus {
 };
 
 /* An operation's -errno (ops.h) as the D-Bus error that means the same (bus_api.h). */
+static const char *op_error_name(int r)
+{
+	if (r == -ENOENT)
+		return PVT_BUS_ERROR_NOT_FOUND;
+	if (r == -EINVAL || r == -ELOOP || r == -E2BIG)
+		return PVT_BUS_ERROR_INVALID;
+	if (r == -EACCES || r == -EPERM)
+		return SD_BUS_ERROR_ACCESS_DENIED;
+	return PVT_BUS_ERROR_FAILED;
+}
+
 static int op_error(sd_bus_error *err, int r, const char *msg)
 {
-	const char *name = PVT_BUS_ERROR_FAILED;
-
-	if (r == -ENOENT)
-		name = PVT_BUS_ERROR_NOT_FOUND;
-	else if (r == -EINVAL || r == -ELOOP || r == -E2BIG)
-		name = PVT_BUS_ERROR_INVALID;
-	else if (r == -EACCES || r == -EPERM)
-		name = SD_BUS_ERROR_ACCESS_DENIED;
-	return sd_bus_error_set(err, name, msg);
+	return sd_bus_error_set(err, op_error_name(r), msg);
 }
 
 /* Microseconds of CLOCK_MONOTONIC: how long an operation took, for the log. */
@@ -42,28 +49,6 @@ static uint64_t mono_usec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static int require_root(sd_bus_message *m, sd_bus_error *err)
-{
-	sd_bus_creds *c = NULL;
-	uid_t uid = (uid_t)-1;
-	int r;
-
-	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID |
-				      SD_BUS_CREDS_AUGMENT, &c);
-	if (r < 0)
-		return sd_bus_error_set_errnof(err, r, "cannot read the caller's credentials");
-	if (sd_bus_creds_get_euid(c, &uid) < 0 && sd_bus_creds_get_uid(c, &uid) < 0)
-		uid = (uid_t)-1;
-	sd_bus_creds_unref(c);
-	if (uid != 0) {
-		pvt_log(LOG_NOTICE, "denied %s from %s (uid %d)", sd_bus_message_get_member(m),
-			sd_bus_message_get_sender(m), (int)uid);
-		return sd_bus_error_setf(err, SD_BUS_ERROR_ACCESS_DENIED,
-					 "only root may call %s", sd_bus_message_get_member(m));
-	}
-	return 0;
 }
 
 static int reply_report(sd_bus_message *m, int r, const struct pvt_report *rep,
@@ -193,20 +178,17 @@ static void after_change(struct manager *d, const char *name, int r,
 }
 
 /*
- * Profile (@name), AutoProfile (@autop) or Off (neither): the guest at
- * once, the VMs before the answer.
+ * Profile (@name), AutoProfile (@autop) or Off (neither), once allowed:
+ * the guest at once, the VMs before the answer.
  */
-static int change(sd_bus_message *m, struct manager *d, const char *name, bool autop,
-		  sd_bus_error *err)
+static int change(sd_bus_message *m, struct manager *d, const char *name, bool autop)
 {
 	struct pvt_report rep = {0};
 	struct pvt_err e = {{0}};
-	int r = require_root(m, err), q;
 	char *picked = NULL;
+	int r, q;
 	uint64_t t0, t1;
 
-	if (r < 0)
-		return r;
 	t0 = mono_usec();
 	if (autop)
 		r = manager_auto_profile(d, &picked, &rep, &e);
@@ -220,7 +202,7 @@ static int change(sd_bus_message *m, struct manager *d, const char *name, bool a
 			pvt_log(LOG_ERR, "profile %s not applied: %s", name, e.msg);
 		pvt_report_free(&rep);
 		free(picked);
-		return op_error(err, r, e.msg);
+		return sd_bus_reply_method_errorf(m, op_error_name(r), "%s", e.msg);
 	}
 	/* with VMs, the reply waits for their [qemu] or their originals */
 	q = manager_answer(d, name ? MANAGER_VM_APPLY : MANAGER_VM_RESTORE, r, &rep, answer,
@@ -231,22 +213,73 @@ static int change(sd_bus_message *m, struct manager *d, const char *name, bool a
 	return q;
 }
 
+/* The polkit action a method that changes anything needs (bus_api.h). */
+static const char *action_of(sd_bus_message *m)
+{
+	if (sd_bus_message_is_method_call(m, NULL, "Off"))
+		return PVT_POLKIT_OFF;
+	if (sd_bus_message_is_method_call(m, NULL, "AutoProfile"))
+		return PVT_POLKIT_AUTO_PROFILE;
+	return PVT_POLKIT_PROFILE;
+}
+
+/* polkit's answer (or root's at once): the change, or AccessDenied. */
+static void on_allowed(sd_bus_message *m, bool ok, const char *why, void *ud)
+{
+	const char *name = NULL;
+	int r;
+
+	if (!ok) {
+		pvt_log(LOG_NOTICE, "denied %s from %s: %s", sd_bus_message_get_member(m),
+			sd_bus_message_get_sender(m), why);
+		r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED,
+					       "only root, or a user polkit authorizes (%s), may call %s: %s",
+					       action_of(m), sd_bus_message_get_member(m), why);
+	} else if (sd_bus_message_is_method_call(m, NULL, "Off")) {
+		r = change(m, ud, NULL, false);
+	} else if (sd_bus_message_is_method_call(m, NULL, "AutoProfile")) {
+		r = change(m, ud, NULL, true);
+	} else {
+		r = sd_bus_message_rewind(m, true);
+		if (r >= 0)
+			r = sd_bus_message_read(m, "s", &name);
+		r = r < 0 ? sd_bus_reply_method_errno(m, r, NULL) : change(m, ud, name, false);
+	}
+	if (r < 0)
+		pvt_log(LOG_WARNING, "cannot answer %s: %s", sd_bus_message_get_member(m),
+			strerror(-r));
+}
+
+static int check(sd_bus_message *m, struct manager *d, const char *action, sd_bus_error *err)
+{
+	int r = polkit_check(m, action, on_allowed, d);
+
+	if (r < 0) {
+		pvt_log(LOG_NOTICE, "denied %s from %s: %s", sd_bus_message_get_member(m),
+			sd_bus_message_get_sender(m), strerror(-r));
+		return sd_bus_error_setf(err, SD_BUS_ERROR_ACCESS_DENIED,
+					 "only root, or a user polkit authorizes (%s), may call %s: the caller's uid is unknown, or polkit cannot be asked (%s)",
+					 action, sd_bus_message_get_member(m), strerror(-r));
+	}
+	return 1;	/* answered by on_allowed */
+}
+
 static int m_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
 	const char *name;
 	int r = sd_bus_message_read(m, "s", &name);
 
-	return r < 0 ? r : change(m, userdata, name, false, err);
+	return r < 0 ? r : check(m, userdata, PVT_POLKIT_PROFILE, err);
 }
 
 static int m_auto_profile(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	return change(m, userdata, NULL, true, err);
+	return check(m, userdata, PVT_POLKIT_AUTO_PROFILE, err);
 }
 
 static int m_off(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
-	return change(m, userdata, NULL, false, err);
+	return check(m, userdata, PVT_POLKIT_OFF, err);
 }
 
 static int m_verify(sd_bus_message *m, void *userdata, sd_bus_error *err)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bus.h: pvtuned's D-Bus interface (bus.c), started and stopped by main.c. */
 #ifndef PVT_DAEMON_BUS_H
 #define PVT_DAEMON_BUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* config.c: /etc/pvtune/pvtuned.conf. */
 #include <errno.h>
 #include <stdio.h>
@@ -17,9 +18,9 @@ static int check_keys(const struct pvt_linemap *m, const char *file, struct pvt_
 			return pvt_errf(e, "%s:%d: unknown section [%s] (known: daemon)", file,
 					x->line, x->section);
 		if (x->key && strcmp(x->key, "rollback") && strcmp(x->key, "udev_buffer_size") &&
-		    strcmp(x->key, "default_profile") && strcmp(x->key, "qmp_sockets") &&
+		    strcmp(x->key, "default_profile") && strcmp(x->key, "qmp_sockets") && strcmp(x->key, "qmp_users") &&
 		    strcmp(x->key, "qmp_timeout_ms") && strcmp(x->key, "writers"))
-			return pvt_errf(e, "%s:%d: unknown key '%s' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms writers)",
+			return pvt_errf(e, "%s:%d: unknown key '%s' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_users qmp_timeout_ms writers)",
 					file, x->line, x->key);
 	}
 	return 0;
@@ -59,6 +60,7 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, bool optiona
 
 	*cfg = (struct daemon_config){ .rollback_on_exit = true, .udev_buffer_size = 1 << 20,
 				       .qmp_sockets = pvt_xstrdup(PVT_DEFAULT_QMP_SOCKETS),
+				       .qmp_users = pvt_xstrdup(""),
 				       .qmp_timeout_ms = 5000, .writers = PVT_WRITERS_DEFAULT };
 	if (!pvt_exists(ctx->root, path)) {
 		if (optional)
@@ -106,6 +108,11 @@ int daemon_config_load(const struct pvt_ctx *ctx, const char *path, bool optiona
 		free(cfg->qmp_sockets);
 		cfg->qmp_sockets = pvt_xstrdup(v);
 	}
+	v = iniparser_getstring(ini.d, "daemon:qmp_users", NULL);
+	if (v) {
+		free(cfg->qmp_users);
+		cfg->qmp_users = pvt_xstrdup(v);
+	}
 	ret = int_key(&ini, file, "qmp_timeout_ms", "", 10, 600000, &n, e);
 	if (ret < 0)
 		goto out;
@@ -129,4 +136,6 @@ void daemon_config_free(struct daemon_config *cfg)
 	cfg->default_profile = NULL;
 	free(cfg->qmp_sockets);
 	cfg->qmp_sockets = NULL;
+	free(cfg->qmp_users);
+	cfg->qmp_users = NULL;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* config.h: pvtuned's configuration, /etc/pvtune/pvtuned.conf. */
 #ifndef PVT_DAEMON_CONFIG_H
 #define PVT_DAEMON_CONFIG_H
@@ -14,6 +15,7 @@ struct daemon_config {
 	int udev_buffer_size;		/* bytes */
 	char *default_profile;		/* applied when none is active; NULL: none */
 	char *qmp_sockets;		/* host mode: blank-separated globs; "": off */
+	char *qmp_users;		/* users besides root whose QMP sockets are tuned */
 	int qmp_timeout_ms;		/* QMP greeting and each command */
 	unsigned writers;		/* threads writing block devices' nodes */
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * host.c: pvtuned's host mode. QMP sockets matching the configured
  * globs (default /run/pvtune/qmp/ *.sock) are found at start and watched
@@ -11,9 +12,11 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -61,7 +64,7 @@ struct host {
 	sd_event_source *exit_timer;
 };
 
-static void vm_connect(struct vm *v);
+static bool vm_connect(struct vm *v);
 static int request(struct manager *d, enum manager_vm_op op, struct manager_wait *w);
 static void vm_kick(struct vm *v);
 
@@ -258,29 +261,83 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
 
 	(void)s, (void)usec;
 	v->retry = sd_event_source_disable_unref(v->retry);
-	vm_connect(v);
+	(void)vm_connect(v);	/* may remove it */
 	return 0;
 }
 
-static void vm_connect(struct vm *v)
+/* root, or a user named in qmp_users (a name or a uid) */
+static bool uid_allowed(struct manager *d, uid_t uid)
+{
+	struct pvt_strv users = {0};
+	bool ok = uid == 0;
+
+	pvt_strv_split(&users, d->cfg.qmp_users, " \t,");
+	for (size_t i = 0; i < users.n && !ok; i++) {
+		struct passwd *pw = getpwnam(users.v[i]);
+		int64_t n;
+
+		ok = pw ? pw->pw_uid == uid : pvt_parse_i64(users.v[i], &n) && n == (int64_t)uid;
+	}
+	pvt_strv_free(&users);
+	return ok;
+}
+
+/* The socket file, then its listener, must be root's or a qmp_users user's. */
+static bool vm_allowed(struct vm *v, const struct pvt_qmp *q)
+{
+	struct stat st;
+
+	if (!q) {
+		if (lstat(v->sock, &st) < 0)
+			return true;	/* connect says why */
+		if (!S_ISSOCK(st.st_mode)) {
+			pvt_log(LOG_WARNING, "vm %s: %s is not a socket: skipped", v->name, v->sock);
+			return false;
+		}
+		if (!uid_allowed(v->d, st.st_uid)) {
+			pvt_log(LOG_WARNING, "vm %s: socket %s is owned by uid %u, neither root nor in qmp_users: skipped",
+				v->name, v->sock, (unsigned)st.st_uid);
+			return false;
+		}
+		return true;
+	}
+	if (!uid_allowed(v->d, pvt_qmp_peer_uid(q))) {
+		pvt_log(LOG_WARNING, "vm %s: the process on %s (pid %d) runs as uid %u, neither root nor in qmp_users: skipped",
+			v->name, v->sock, (int)pvt_qmp_peer_pid(q), (unsigned)pvt_qmp_peer_uid(q));
+		return false;
+	}
+	return true;
+}
+
+/* Connect, or retry later; false if the VM was removed (not allowed, or given up). */
+static bool vm_connect(struct vm *v)
 {
 	struct pvt_err e;
 	int r;
 
+	if (!vm_allowed(v, NULL)) {
+		vm_remove(v, false);
+		return false;
+	}
 	if (pvt_qmp_connect(v->d->event, v->sock, v->d->cfg.qmp_timeout_ms * 1000ULL, &ops, v,
-			    &v->q, &e) == 0)
-		return;
+			    &v->q, &e) == 0) {
+		if (vm_allowed(v, v->q))
+			return true;
+		vm_remove(v, false);
+		return false;
+	}
 	v->q = NULL;
 	if (++v->tries >= RETRIES) {
 		pvt_log(LOG_WARNING, "vm %s: %s; giving up until the socket changes", v->name, e.msg);
 		vm_remove(v, false);
-		return;
+		return false;
 	}
 	if (v->tries == 1)
 		pvt_log(LOG_DEBUG, "vm %s: %s; retrying", v->name, e.msg);
 	r = pvt_timer_add(v->d->event, &v->retry, RETRY_USEC, on_retry, v);
 	if (r < 0)	/* kept unconnected: a change of its socket adds it again */
 		pvt_log(LOG_WARNING, "vm %s: %s; cannot retry: %s", v->name, e.msg, strerror(-r));
+	return true;
 }
 
 static struct vm *vm_find(struct manager *d, const char *sock)
@@ -318,7 +375,8 @@ static void vm_add(struct manager *d, const char *sock, bool fresh)
 	v->next = H(d)->vms;
 	H(d)->vms = v;
 	pvt_log(LOG_INFO, "vm %s: QMP socket %s", v->name, sock);
-	vm_connect(v);
+	if (!vm_connect(v))
+		return;
 	/* a different process than the one the originals were saved from */
 	if (v->q && v->saved.pid && v->saved.pid != pvt_qmp_peer_pid(v->q))
 		pvt_qemu_saved_free(&v->saved);

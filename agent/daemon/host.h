@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* host.h: host mode, VMs tuned over QMP (host.c), started and stopped by main.c. */
 #ifndef PVT_DAEMON_HOST_H
 #define PVT_DAEMON_HOST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* log.c: log to the journal or to stderr; reports as journal lines. */
 #define _GNU_SOURCE
 #include <stdarg.h>

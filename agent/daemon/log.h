@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * log.h: pvtuned's log: the journal (sd-journal) when stderr is connected to
  * it ($JOURNAL_STREAM), else stderr with the priority spelled out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * main.c: pvtuned, the tuning daemon. Reads its configuration, sets up the
  * manager's sd-event loop with signals and the systemd watchdog, starts the
@@ -86,6 +87,8 @@ static int setup(struct manager *m, bool udev)
 		pvt_log(LOG_ERR, "%s", e.msg);
 		return r;
 	}
+	if (r > 0)	/* a corrupt store, moved aside: start without it */
+		pvt_log(LOG_WARNING, "%s", e.msg);
 	if (m->store.n)
 		pvt_log(LOG_NOTICE, "%zu saved originals from an earlier run", m->store.n);
 	r = sd_event_default(&m->event);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* manager.c: pvtuned's state and the operations on it (see manager.h). */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -12,11 +13,14 @@ struct pvt_store *manager_store(struct manager *m)
 {
 	struct pvt_store fresh;
 	struct pvt_err e;
+	int r = pvt_store_load(&m->ctx, &fresh, &e);
 
-	if (pvt_store_load(&m->ctx, &fresh, &e) < 0) {
+	if (r < 0) {
 		pvt_log(LOG_WARNING, "keeping the store in memory: %s", e.msg);
 		return &m->store;
 	}
+	if (r > 0)
+		pvt_log(LOG_WARNING, "%s", e.msg);
 	pvt_store_free(&m->store);
 	m->store = fresh;
 	return &m->store;
@@ -29,7 +33,7 @@ void manager_apply_active(struct manager *m)
 	char *name = NULL;
 	int r;
 
-	r = pvt_op_startup(&m->ctx, manager_store(m), m->cfg.default_profile, &name, &rep, &e);
+	r = pvt_op_startup(&m->ctx, &m->store, m->cfg.default_profile, &name, &rep, &e);
 	if (r < 0) {
 		pvt_log(LOG_ERR, "profile %s not applied: %s", name ? name : "(auto)", e.msg);
 	} else if (!name) {
@@ -50,13 +54,13 @@ void manager_apply_active(struct manager *m)
 int manager_profile(struct manager *m, const char *name, struct pvt_report *rep,
 		    struct pvt_err *e)
 {
-	return pvt_op_profile(&m->ctx, manager_store(m), name, rep, e);
+	return pvt_op_profile(&m->ctx, &m->store, name, rep, e);
 }
 
 int manager_auto_profile(struct manager *m, char **name, struct pvt_report *rep,
 			 struct pvt_err *e)
 {
-	int r = pvt_op_auto_profile(&m->ctx, manager_store(m), rep, e);
+	int r = pvt_op_auto_profile(&m->ctx, &m->store, rep, e);
 
 	*name = r >= 0 ? pvt_active_get(&m->ctx) : NULL;
 	return r;
@@ -64,7 +68,7 @@ int manager_auto_profile(struct manager *m, char **name, struct pvt_report *rep,
 
 int manager_off(struct manager *m, struct pvt_report *rep, struct pvt_err *e)
 {
-	return pvt_op_off(&m->ctx, manager_store(m), rep, e);
+	return pvt_op_off(&m->ctx, &m->store, rep, e);
 }
 
 int manager_verify(struct manager *m, struct pvt_report *rep, struct pvt_err *e)
@@ -73,19 +77,19 @@ int manager_verify(struct manager *m, struct pvt_report *rep, struct pvt_err *e)
 }
 
 int manager_disk_added(struct manager *m, const char *disk, struct pvt_report *rep,
-		       struct pvt_err *e)
+		       struct pvt_op_times *t, struct pvt_err *e)
 {
-	return pvt_op_disk_added(&m->ctx, manager_store(m), disk, rep, e);
+	return pvt_op_disk_added(&m->ctx, &m->store, disk, rep, t, e);
 }
 
 int manager_disk_removed(struct manager *m, const char *disk, struct pvt_err *e)
 {
-	return pvt_engine_forget_device(&m->ctx, manager_store(m), disk, e);
+	return pvt_op_disk_removed(&m->ctx, &m->store, disk, e);
 }
 
 size_t manager_restore_all(struct manager *m, struct pvt_report *rep)
 {
-	return pvt_engine_rollback(&m->ctx, manager_store(m), NULL, NULL, rep);
+	return pvt_op_restore_all(&m->ctx, &m->store, rep);
 }
 
 /* ---- callers waiting for the VMs ---- */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * manager.h: pvtuned's state, the only mutable state of the daemon, and the
  * operations on it. This is the one header the daemon's front ends share:
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "engine/report.h"
 #include "engine/store.h"
+#include "ops/ops.h"
 #include "util/ctx.h"
 
 struct bus;
@@ -62,9 +64,10 @@ struct manager {
 };
 
 /*
- * The rollback store, re-read from /run/pvtune/saved.json before each
- * operation: the file is always current (it is written before every change),
- * and `pvtune-adm --no-daemon` may have changed it meanwhile.
+ * The rollback store, re-read from /run/pvtune/saved.json (for Verify; the
+ * operations that change the system re-read it themselves, under the
+ * store's lock): the file is always current (it is written before every
+ * change), and `pvtune-adm --no-daemon` may have changed it meanwhile.
  */
 struct pvt_store *manager_store(struct manager *m);
 
@@ -81,8 +84,9 @@ int manager_auto_profile(struct manager *m, char **name, struct pvt_report *rep,
 			 struct pvt_err *e);
 int manager_off(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
 int manager_verify(struct manager *m, struct pvt_report *rep, struct pvt_err *e);
+/* A disk appeared: the active profile applied to it; @t (may be NULL): where the time went. */
 int manager_disk_added(struct manager *m, const char *disk, struct pvt_report *rep,
-		       struct pvt_err *e);
+		       struct pvt_op_times *t, struct pvt_err *e);
 /* Forget a disk's saved originals (the store persisted). */
 PVT_MUST_CHECK int manager_disk_removed(struct manager *m, const char *disk, struct pvt_err *e);
 /* Restore every original (on exit); returns the number of failures. */

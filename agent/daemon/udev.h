@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* udev.h: the block-device monitor (udev.c), started and stopped by main.c. */
 #ifndef PVT_DAEMON_UDEV_H
 #define PVT_DAEMON_UDEV_H

@@ -10,6 +10,7 @@ install -m 0755 "$a/pvtuned" "$a/pvtune-adm" /usr/sbin/
 install -m 0644 "$a/pvtuned.service" /etc/systemd/system/
 mkdir -p /etc/dbus-1/system.d /usr/lib/pvtune/profiles /etc/pvtune/profiles
 install -m 0644 "$a/org.pvblk.pvtune1.conf" /etc/dbus-1/system.d/
+install -D -m 0644 "$a/org.pvblk.pvtune1.policy" /usr/share/polkit-1/actions/org.pvblk.pvtune1.policy
 cp -r "$top"/tuned-profiles/* /usr/lib/pvtune/profiles/
 install -m 0644 "$top/udev/60-pvtune.rules" /etc/udev/rules.d/
 busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig

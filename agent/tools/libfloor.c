@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libfloor.c: the memory floor of a daemon built on pvtuned's libraries.
  *

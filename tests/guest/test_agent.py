@@ -118,6 +118,12 @@ rc verify1 pvtune-adm verify
 echo 64 > /sys/block/$VD/queue/read_ahead_kb
 rc verify2 pvtune-adm verify
 echo 1024 > /sys/block/$VD/queue/read_ahead_kb
+# what pvtuned, sandboxed, wrote beside the store: the mode and what was applied
+cat /etc/pvtune/profile_mode > /pvtest/mode-manual
+cat /run/pvtune/applied > /pvtest/applied
+# the profile's file edited since: verify still passes, and says so
+echo '# edited' >> /etc/pvtune/profiles/guesttest/tuned.conf
+rc verify-edited pvtune-adm verify
 
 ### a non-root caller is denied
 rc denied setpriv --reuid=65534 --regid=65534 --clear-groups pvtune-adm off
@@ -163,6 +169,53 @@ grep -H . /proc/irq/*/smp_affinity_list > /pvtest/irq-affinity || true
 grep -E 'virtio[0-9]+-req' /proc/interrupts > /pvtest/interrupts || true
 rc off2 pvtune-adm off
 snapshot $VD $PV > /pvtest/after-off2
+
+### auto_profile through the sandboxed pvtuned: the recommended profile, auto mode
+rc auto pvtune-adm auto_profile
+pvtune-adm profile_mode > /pvtest/mode-auto
+pvtune-adm active >> /pvtest/mode-auto
+rc off3 pvtune-adm off
+pvtune-adm profile_mode > /pvtest/mode-off
+snapshot $VD $PV > /pvtest/after-off3
+
+### the sandbox: what systemd runs pvtuned with, and its rating
+systemctl show -p NoNewPrivileges -p ProtectSystem -p ProtectHome -p PrivateTmp \
+	-p PrivateDevices -p CapabilityBoundingSet -p RestrictAddressFamilies -p MemoryMax \
+	-p SystemCallFilter pvtuned > /pvtest/sandbox
+systemd-analyze security --no-pager pvtuned.service > /pvtest/security 2>&1 || true
+
+### host mode in the sandbox: a fake QEMU (tests/guest/fakeqmp.py) gets its
+### threads pinned and restored; a peer naming another user's process is
+### refused and that process left alone
+mkdir -p /etc/pvtune/profiles/hosttest /run/pvtune/qmp
+printf '[main]\nsummary=host mode test\n[qemu]\nvcpu_cpus=0\niothread_cpus=1\npoll_max_ns=4000\n' \
+	> /etc/pvtune/profiles/hosttest/tuned.conf
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 600 &
+OTHER=$!
+python3 $PVTEST_TOP/tests/guest/fakeqmp.py /run/pvtune/qmp/vm1.sock /pvtest/qmp-vm1 &
+Q1=$!
+python3 $PVTEST_TOP/tests/guest/fakeqmp.py /run/pvtune/qmp/liar.sock /pvtest/qmp-liar --lie $OTHER &
+Q2=$!
+for i in $(seq 300); do
+	[ -s /pvtest/qmp-vm1 ] && [ -s /pvtest/qmp-liar ] && [ -S /run/pvtune/qmp/vm1.sock ] && \
+		[ -S /run/pvtune/qmp/liar.sock ] && break
+	sleep 0.1
+done
+aff() { # PID TID
+	grep Cpus_allowed_list /proc/$1/task/$2/status | cut -f2
+}
+affs() {
+	local p=$(awk '$1 == "pid" { print $2 }' /pvtest/qmp-vm1)
+	echo "vcpu $(aff $p $(awk '$1 == "vcpu" { print $2 }' /pvtest/qmp-vm1))"
+	echo "iothread $(aff $p $(awk '$1 == "iothread" { print $2 }' /pvtest/qmp-vm1))"
+	echo "other $(aff $OTHER $OTHER)"
+}
+affs > /pvtest/host-before
+rc hostapply pvtune-adm profile hosttest
+affs > /pvtest/host-tuned
+rc hostoff pvtune-adm off
+affs > /pvtest/host-after
+kill $Q1 $Q2 $OTHER || true
 journalctl -u pvtuned --no-pager > /pvtest/journal-pvtuned
 systemctl stop pvtuned
 """
@@ -245,6 +298,15 @@ def test_agent_service(ctx):
     assert len(mism) == 1 and vd in mism[0] and "readahead" in mism[0] \
         and "actual 64" in mism[0], mism
 
+    # the state beside the store, written by the sandboxed pvtuned
+    assert res.file("mode-manual").strip() == "manual", res.file("mode-manual")
+    applied = res.file("applied").splitlines()
+    assert applied[0] == "guesttest" and any(
+        line.endswith(" /etc/pvtune/profiles/guesttest/tuned.conf") for line in applied), applied
+    assert res.file("verify-edited.rc").strip() == "0", res.file("verify-edited")
+    assert "changed since profile guesttest was applied" in res.file("verify-edited"), \
+        res.file("verify-edited")
+
     # a non-root caller changes nothing (exit 5: denied)
     assert res.file("denied.rc").strip() == "5", res.file("denied")
     assert "access denied" in res.file("denied"), res.file("denied")
@@ -285,3 +347,38 @@ def test_agent_service(ctx):
         ", ".join("%s %s" % (i["device"], i["status"]) for i in irqs), x2[0]["actual"]))
     assert res.file("off2.rc").strip() == "0", res.file("off2")
     assert parse(res.file("after-off2")) == orig, res.file("after-off2")
+
+    # auto_profile in the sandbox: a guest's recommended profile, auto mode
+    # persisted; off is manual again and restores everything
+    assert res.file("auto.rc").strip() in ("0", "1"), res.file("auto")
+    assert "Profile selection mode: auto" in res.file("mode-auto"), res.file("mode-auto")
+    assert "Current active profile: pvblk-guest" in res.file("mode-auto"), res.file("mode-auto")
+    assert res.file("off3.rc").strip() == "0", res.file("off3")
+    assert "Profile selection mode: manual" in res.file("mode-off"), res.file("mode-off")
+    assert parse(res.file("after-off3")) == orig, res.file("after-off3")
+
+    # all of the above ran in the unit's sandbox
+    sb = res.file("sandbox")
+    for want in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes",
+                 "PrivateTmp=yes", "PrivateDevices=yes"):
+        assert want in sb, (want, sb)
+    fams = [line for line in sb.splitlines() if line.startswith("RestrictAddressFamilies=")]
+    assert fams and set(fams[0].split("=", 1)[1].split()) == {"AF_UNIX", "AF_NETLINK"}, fams
+    caps = [line for line in sb.splitlines() if line.startswith("CapabilityBoundingSet=")]
+    assert caps and set(caps[0].split("=", 1)[1].split()) == {"cap_sys_nice", "cap_syslog"}, caps
+    exposure = [line for line in res.file("security").splitlines() if "Overall exposure" in line]
+    assert exposure, res.file("security")[-2000:]
+    level = float(exposure[0].split("pvtuned.service:")[1].split()[0])
+    print("    systemd-analyze security: %s" % exposure[0].split(":", 1)[1].strip())
+    assert level <= 4.0, exposure
+
+    # host mode in the sandbox: the honest VM pinned then restored, the liar refused
+    before, tuned_h, after_h = (parse(res.file(f)) for f in ("host-before", "host-tuned", "host-after"))
+    assert tuned_h["vcpu"] == "0" and tuned_h["iothread"] == "1", (tuned_h, journal[-3000:])
+    assert after_h["vcpu"] == before["vcpu"] and after_h["iothread"] == before["iothread"], \
+        (before, after_h)
+    assert tuned_h["other"] == before["other"] == after_h["other"], (before, tuned_h)
+    assert "is not a thread of the QMP peer" in journal, journal[-3000:]
+    assert res.file("hostapply.rc").strip() == "1", res.file("hostapply")
+    assert "liar" in res.file("hostapply") and "protocol error" in res.file("hostapply"), \
+        res.file("hostapply")

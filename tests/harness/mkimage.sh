@@ -29,7 +29,9 @@ SUITE=bookworm
 UUID=5e1f0c3a-9b7d-4e0a-8c1b-2f6d7a9e0b11
 SIZE=4G
 
-mapfile -t kvers < "$build/kernels.list"
+# build/kernels.list: "KVER ROLE SUITE" (scripts/kernels.conf); the image
+# boots bookworm's generic kernels, the ones of role full.
+mapfile -t kvers < <(awk '$2 == "full" && $3 == "bookworm" { print $1 }' "$build/kernels.list")
 KVER=$(printf '%s\n' "${kvers[@]}" | grep '^6\.1\.' | head -n1)
 KVER_NEXT=$(printf '%s\n' "${kvers[@]}" | grep '^6\.12\.' | head -n1)
 [ -n "$KVER" ] && [ -n "$KVER_NEXT" ] || {

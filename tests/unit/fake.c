@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fake.c: a fake system tree in a temporary directory. */
 #define _GNU_SOURCE
 #include <ftw.h>

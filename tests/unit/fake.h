@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fake.h: a fake system tree in a temporary directory, for the unit tests. */
 #ifndef PVT_FAKE_H
 #define PVT_FAKE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fakeqmp.c: a QMP client whose peer is the test (see fakeqmp.h). */
 #define _GNU_SOURCE
 #include <setjmp.h>

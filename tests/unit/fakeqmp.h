@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fakeqmp.h: a QMP client (lib/qemu/qmp.c) on its own sd-event loop, whose
  * peer is the test: the other end of a socketpair, where the test plays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* apply.c: apply plan items (originals saved first) and verify them. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include "engine/engine.h"
 #include "engine/item.h"
 #include "engine/pool.h"
+#include "util/tunable.h"
 #include "util/util.h"
 
 /*
@@ -96,7 +98,7 @@ static void apply_one(void *arg, size_t i)
 		o->note = w == -ENOENT ? lacks(it) : pvt_xstrdup(e.msg);
 	} else if (pvt_item_satisfied(it, o->actual, &kept)) {
 		o->st = kept ? PVT_ST_KEPT : PVT_ST_OK;
-	} else if ((w = pvt_write_file(j->ctx->root, it->path, it->value, &e)) == 0) {
+	} else if ((w = pvt_write_tunable(j->ctx->root, it->path, it->value, &e)) == 0) {
 		char *now = NULL;
 
 		/* read back: a value the kernel did not keep does not hold */
@@ -120,11 +122,13 @@ static void apply_one(void *arg, size_t i)
 static bool apply_report(struct pvt_store *s, const struct pvt_item *it,
 			 const struct pvt_outcome *o, struct pvt_report *rep, size_t *failed)
 {
-	if (o->st == PVT_ST_FAILED && (o->err == -EIO || o->err == -EPERM) &&
+	if (o->st == PVT_ST_FAILED && (o->err == -EIO || o->err == -EPERM || o->err == -EACCES) &&
 	    strcmp(it->unit, "irq") == 0) {
 		/* managed interrupts: the kernel owns their affinity (EIO, or
 		 * EPERM from write_irq_affinity() on newer kernels, e.g. 6.12
-		 * for a single-queue virtio disk's vector) */
+		 * for a single-queue virtio disk's vector; EACCES where the
+		 * kernel made the file read-only and pvtuned, sandboxed, has no
+		 * CAP_DAC_OVERRIDE to open it anyway) */
 		if (!pvt_strv_contains(&s->fixed, it->path))
 			pvt_strv_push(&s->fixed, it->path);
 		pvt_item_report(rep, it, o->actual, PVT_ST_NA,

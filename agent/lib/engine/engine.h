@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * engine.h: apply, verify and roll back plan items, the same way for every
  * unit. Apply saves each original in the store (persisted) before writing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* item.c: one plan item against its node: read, compare, report. */
 #define _GNU_SOURCE
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* item.h: one plan item against its node: read, compare, report (the engine's own). */
 #ifndef PVT_ENGINE_ITEM_H
 #define PVT_ENGINE_ITEM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * plan.c: a profile planned for the devices present, and checked before
  * anything is written: a section whose tuned condition does not hold is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pool.c: the engine's writer threads (see pool.h). */
 #define _GNU_SOURCE
 #include <pthread.h>

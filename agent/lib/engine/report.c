@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* report.c: per-item results. */
 #include <stdlib.h>
 #include <string.h>

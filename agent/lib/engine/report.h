@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* report.h: per-item results of apply, verify and rollback. */
 #ifndef PVT_REPORT_H
 #define PVT_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* rollback.c: write saved originals back, and forget those of a device that went away. */
 #include <stdlib.h>
 #include <string.h>
@@ -5,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/item.h"
 #include "engine/pool.h"
+#include "util/tunable.h"
 #include "util/util.h"
 
 /* What a rollback restores: by unit and device (NULL: any), never what @keep holds. */
@@ -59,7 +61,7 @@ static void rollback_one(void *arg, size_t i)
 		return;
 	if (!pvt_exists(j->ctx->root, x->path)) {
 		o->st = PVT_ST_NA;
-	} else if (pvt_write_file(j->ctx->root, x->path, x->value, &e) < 0) {
+	} else if (pvt_write_tunable(j->ctx->root, x->path, x->value, &e) < 0) {
 		o->st = PVT_ST_FAILED;
 		o->note = pvt_xstrdup(e.msg);
 	} else {

@@ -1,9 +1,17 @@
-/* store.c: the rollback store, persisted as JSON. */
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* store.c: the rollback store, persisted as JSON, and its lock. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "engine/store.h"
 #include "util/json.h"
+#include "util/tunable.h"
 #include "util/util.h"
 
 void pvt_store_add(struct pvt_store *s, const char *path, const char *value, const char *unit,
@@ -16,23 +24,16 @@ void pvt_store_add(struct pvt_store *s, const char *path, const char *value, con
 	};
 }
 
-int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_err *e)
+/* Parse @text into @s: 0, or -EINVAL with why in @e. */
+static int parse(const char *text, struct pvt_store *s, struct pvt_err *e)
 {
-	struct json_object *root, *entries, *fixed;
-	char *text = NULL;
-	int ret;
+	struct json_object *root = json_tokener_parse(text), *entries, *fixed;
+	int ret = 0;
 
-	memset(s, 0, sizeof(*s));
-	if (!pvt_exists(ctx->root, PVT_STORE_FILE))
-		return 0;
-	ret = pvt_read_file(ctx->root, PVT_STORE_FILE, &text, e);
-	if (ret < 0)
-		return ret;
-	root = json_tokener_parse(text);
-	free(text);
-	if (!root || !json_object_object_get_ex(root, "saved", &entries) ||
+	if (!root || !json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "saved", &entries) ||
 	    !json_object_is_type(entries, json_type_array)) {
-		ret = pvt_errf(e, "%s: not a pvtune rollback store", PVT_STORE_FILE);
+		ret = pvt_errf(e, "not a pvtune rollback store");
 		goto out;
 	}
 	for (size_t i = 0; i < json_object_array_length(entries); i++) {
@@ -40,23 +41,96 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 		const char *path = pvt_json_string(x, "path");
 		const char *value = pvt_json_string(x, "value");
 		const char *unit = pvt_json_string(x, "unit");
+		struct json_object *dev = NULL;
 
-		if (!path || !value || !unit) {
-			ret = pvt_errf(e, "%s: entry %zu lacks path, value or unit", PVT_STORE_FILE, i);
-			pvt_store_free(s);
+		if (!path || !value || !unit ||
+		    (json_object_object_get_ex(x, "device", &dev) &&
+		     !json_object_is_type(dev, json_type_string))) {
+			ret = pvt_errf(e, "entry %zu lacks path, value or unit", i);
+			goto out;
+		}
+		if (!pvt_tunable_path_ok(path)) {
+			ret = pvt_errf(e, "entry %zu: '%.200s' is no kernel tunable", i, path);
 			goto out;
 		}
 		pvt_store_add(s, path, value, unit, pvt_json_string(x, "device"));
 	}
 	if (json_object_object_get_ex(root, "fixed", &fixed) &&
 	    json_object_is_type(fixed, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(fixed); i++)
-			pvt_strv_push(&s->fixed,
-				      json_object_get_string(json_object_array_get_idx(fixed, i)));
-	ret = 0;
+		for (size_t i = 0; i < json_object_array_length(fixed); i++) {
+			struct json_object *f = json_object_array_get_idx(fixed, i);
+
+			if (json_object_is_type(f, json_type_string))
+				pvt_strv_push(&s->fixed, json_object_get_string(f));
+		}
 out:
 	json_object_put(root);
+	if (ret < 0)
+		pvt_store_free(s);
 	return ret;
+}
+
+int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_err *e)
+{
+	struct pvt_err why;
+	char *text = NULL, *from, *to;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (!pvt_exists(ctx->root, PVT_STORE_FILE))
+		return 0;
+	ret = pvt_read_file(ctx->root, PVT_STORE_FILE, &text, &why);
+	if (ret == -EFBIG)
+		ret = pvt_errf(&why, "over 1 MiB");
+	else if (ret < 0)
+		return pvt_fail(e, -ret, "%s", why.msg);
+	else
+		ret = parse(text, s, &why);
+	free(text);
+	if (ret == 0)
+		return 0;
+	/* moved aside: the daemon starts, and the evidence is kept */
+	from = pvt_rooted(ctx->root, PVT_STORE_FILE);
+	to = pvt_xasprintf("%s.corrupt", from);
+	if (rename(from, to) < 0)
+		ret = pvt_fail(e, errno, "%s: %s, and cannot be moved aside: %s", PVT_STORE_FILE,
+			       why.msg, strerror(errno));
+	else
+		ret = (pvt_fail(e, EINVAL, "%s: %s: moved aside to %s.corrupt; the originals it held are lost",
+				PVT_STORE_FILE, why.msg, PVT_STORE_FILE), 1);
+	free(from);
+	free(to);
+	return ret;
+}
+
+int pvt_store_lock(const struct pvt_ctx *ctx, struct pvt_err *e)
+{
+	char *p;
+	int fd, r;
+
+	r = pvt_mkdir_p(ctx->root, PVT_STATE_DIR, e);
+	if (r < 0)
+		return r;
+	p = pvt_rooted(ctx->root, PVT_STORE_LOCK);
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	free(p);
+	if (fd < 0)
+		return pvt_fail(e, errno, "cannot open the store's lock %s: %s", PVT_STORE_LOCK,
+				strerror(errno));
+	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		r = pvt_fail(e, errno, "cannot lock %s: %s", PVT_STORE_LOCK, strerror(errno));
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void pvt_store_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* the flock goes with its last fd */
 }
 
 int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s, struct pvt_err *e)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * store.h: the rollback store: the original value of every file the agent
  * changed, saved (and persisted to /run/pvtune/saved.json) before the first
@@ -12,6 +13,7 @@
 #include "util/err.h"
 
 #define PVT_STORE_FILE PVT_STATE_DIR "/saved.json"
+#define PVT_STORE_LOCK PVT_STATE_DIR "/saved.lock"
 
 struct pvt_saved {
 	char *path;	/* logical path */
@@ -26,8 +28,22 @@ struct pvt_store {
 	struct pvt_strv fixed;	/* paths the kernel refused (managed IRQs) */
 };
 
-/* Read the persisted store; a missing file gives an empty store. */
+/*
+ * Read the persisted store; a missing file gives an empty store. A corrupt
+ * one (not JSON, not the store's shape, a path that is no kernel tunable:
+ * see util/tunable.h) is moved aside to saved.json.corrupt and gives an
+ * empty store: returns 1 with the warning, naming both files, in @e.
+ * -errno only if the file cannot be read at all.
+ */
 int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_err *e);
+/*
+ * The store's lock: an exclusive flock on /run/pvtune/saved.lock, held by
+ * pvtuned and pvtune-adm --no-daemon around every read-modify-write of the
+ * store (load, change the system, persist). Returns the lock's fd (waits for
+ * it), or -errno; pvt_store_unlock() releases it.
+ */
+int pvt_store_lock(const struct pvt_ctx *ctx, struct pvt_err *e);
+void pvt_store_unlock(int fd);
 PVT_MUST_CHECK int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s,
 				     struct pvt_err *e);
 const struct pvt_saved *pvt_store_find(const struct pvt_store *s, const char *path);

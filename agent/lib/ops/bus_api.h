@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bus_api.h: pvtuned's D-Bus interface, the contract between the daemon
  * (daemon/bus.c serves it) and pvtune-adm (adm/bus.c calls it). Profile,
@@ -12,6 +13,10 @@
 #define PVT_BUS_NAME "org.pvblk.pvtune1"
 #define PVT_BUS_PATH "/org/pvblk/pvtune1"
 #define PVT_BUS_IFACE "org.pvblk.pvtune1"
+/* polkit's actions (org.pvblk.pvtune1.policy) for non-root callers */
+#define PVT_POLKIT_PROFILE "org.pvblk.pvtune1.profile"
+#define PVT_POLKIT_AUTO_PROFILE "org.pvblk.pvtune1.auto-profile"
+#define PVT_POLKIT_OFF "org.pvblk.pvtune1.off"
 
 /* no such profile, no active profile, none recommended (-ENOENT) */
 #define PVT_BUS_ERROR_NOT_FOUND PVT_BUS_IFACE ".Error.NotFound"

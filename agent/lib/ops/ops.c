@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ops.c: the tuned-adm operations over the engine (see ops.h). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -5,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ops/ops.h"
 #include "ops/tuners.h"
@@ -50,6 +52,40 @@ int pvt_active_set(const struct pvt_ctx *ctx, const char *name, struct pvt_err *
 	return r;
 }
 
+/* A state file that cannot be written: never "not found" (that is for profiles). */
+static int state_error(int r)
+{
+	return r == -ENOENT ? -EIO : r;
+}
+
+/*
+ * Hold the store's lock and read the store afresh into @s: pvtuned and
+ * pvtune-adm --no-daemon (several at once) may each have changed it. A
+ * corrupt store moved aside is a warning item in @rep. Returns the lock's
+ * fd, or -errno (never -ENOENT: a state file, not a profile).
+ */
+static int begin(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
+		 struct pvt_err *e)
+{
+	struct pvt_store fresh;
+	struct pvt_err w;
+	int fd = pvt_store_lock(ctx, e), r;
+
+	if (fd < 0)
+		return state_error(fd);
+	r = pvt_store_load(ctx, &fresh, &w);
+	if (r < 0) {
+		pvt_store_unlock(fd);
+		return pvt_fail(e, -state_error(r), "%s", w.msg);
+	}
+	if (r > 0 && rep)
+		pvt_report_add(rep, "store", NULL, NULL, PVT_STORE_FILE, NULL, NULL, PVT_ST_WARN,
+			       w.msg);
+	pvt_store_free(s);
+	*s = fresh;
+	return fd;
+}
+
 bool pvt_mode_auto(const struct pvt_ctx *ctx)
 {
 	char *mode = NULL;
@@ -68,12 +104,6 @@ static int mode_set(const struct pvt_ctx *ctx, bool autom, struct pvt_err *e)
 
 	free(now);
 	return same ? 0 : pvt_write_atomic(ctx->root, PVT_MODE_FILE, autom ? "auto\n" : "manual\n", e);
-}
-
-/* A state file that cannot be written: never "not found" (that is for profiles). */
-static int state_error(int r)
-{
-	return r == -ENOENT ? -EIO : r;
 }
 
 /* ---- what was applied: each file of the profile with a hash of its text ---- */
@@ -194,7 +224,7 @@ static int apply(const struct pvt_ctx *ctx, struct pvt_store *s, const char *nam
 	struct pvt_plan plan = {0};
 	struct pvt_profile p;
 	size_t failed;
-	int r;
+	int r, lock;
 
 	r = pvt_names_check(names, e);
 	if (r < 0)
@@ -203,7 +233,7 @@ static int apply(const struct pvt_ctx *ctx, struct pvt_store *s, const char *nam
 	if (r < 0)
 		return r;
 	r = pvt_engine_precheck(ctx, &plan, e);
-	if (r < 0) {
+	if (r < 0 || (r = lock = begin(ctx, s, rep, e)) < 0) {
 		pvt_plan_free(&plan);
 		pvt_profile_free(&p);
 		return r;
@@ -218,6 +248,7 @@ static int apply(const struct pvt_ctx *ctx, struct pvt_store *s, const char *nam
 		r = mode_set(ctx, autom, e);
 	if (r == 0)
 		applied_record(ctx, &p, rep);
+	pvt_store_unlock(lock);
 	pvt_profile_free(&p);
 	if (r < 0)
 		return state_error(r);
@@ -246,18 +277,53 @@ int pvt_op_auto_profile(const struct pvt_ctx *ctx, struct pvt_store *s, struct p
 int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
 	       struct pvt_err *e)
 {
-	size_t failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
-	int r = pvt_active_set(ctx, NULL, e);
+	int lock = begin(ctx, s, rep, e), r;
+	size_t failed;
 	char *rooted;
 
+	if (lock < 0)
+		return lock;
+	failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
+	r = pvt_active_set(ctx, NULL, e);
 	if (r == 0)
 		r = mode_set(ctx, false, e);
+	if (r == 0) {
+		rooted = pvt_rooted(ctx->root, PVT_APPLIED_FILE);
+		remove(rooted);
+		free(rooted);
+	}
+	pvt_store_unlock(lock);
 	if (r < 0)
 		return state_error(r);
-	rooted = pvt_rooted(ctx->root, PVT_APPLIED_FILE);
-	remove(rooted);
-	free(rooted);
 	return failed ? 1 : 0;
+}
+
+size_t pvt_op_restore_all(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep)
+{
+	struct pvt_err e;
+	int lock = begin(ctx, s, rep, &e);
+	size_t failed;
+
+	if (lock < 0) {
+		pvt_report_add(rep, "store", NULL, NULL, PVT_STORE_FILE, NULL, NULL, PVT_ST_FAILED,
+			       e.msg);
+		return 1;
+	}
+	failed = pvt_engine_rollback(ctx, s, NULL, NULL, rep);
+	pvt_store_unlock(lock);
+	return failed;
+}
+
+int pvt_op_disk_removed(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
+			struct pvt_err *e)
+{
+	int lock = begin(ctx, s, NULL, e), r;
+
+	if (lock < 0)
+		return lock;
+	r = pvt_engine_forget_device(ctx, s, disk, e);
+	pvt_store_unlock(lock);
+	return r;
 }
 
 int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
@@ -307,20 +373,40 @@ int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 	return bad ? 1 : 0;
 }
 
-int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
-		      struct pvt_report *rep, struct pvt_err *e)
+static uint64_t mono_usec(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
+		      struct pvt_report *rep, struct pvt_op_times *t, struct pvt_err *e)
+{
+	uint64_t t0 = mono_usec(), t1, t2;
 	char *name = pvt_active_get(ctx);
 	struct pvt_plan plan = {0};
-	int r;
+	struct pvt_op_times dummy;
+	int r, lock;
 
+	if (!t)
+		t = &dummy;
+	*t = (struct pvt_op_times){0};
 	if (!name)
 		return 0;
 	r = load_and_plan(ctx, name, disk, &plan, NULL, e);
 	if (r >= 0)
 		r = pvt_engine_precheck(ctx, &plan, e);
-	if (r >= 0)
+	t1 = mono_usec();
+	t->plan = t1 - t0;
+	if (r >= 0 && (r = lock = begin(ctx, s, rep, e)) >= 0) {
+		t2 = mono_usec();
+		t->lock = t2 - t1;
 		r = pvt_engine_apply(ctx, s, &plan, rep) ? 1 : 0;
+		pvt_store_unlock(lock);
+		t->apply = mono_usec() - t2;
+	}
 	pvt_plan_free(&plan);
 	free(name);
 	return r;

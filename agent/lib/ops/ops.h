@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ops.h: the tuned-adm operations, shared by pvtuned (over D-Bus) and
  * pvtune-adm --no-daemon. The active profile is persisted in
@@ -13,6 +14,8 @@
  */
 #ifndef PVT_OPS_H
 #define PVT_OPS_H
+
+#include <stdint.h>
 
 #include "engine/engine.h"
 #include "util/ctx.h"
@@ -36,6 +39,13 @@ bool pvt_mode_auto(const struct pvt_ctx *ctx);
 int pvt_names_check(const char *names, struct pvt_err *e);
 
 /*
+ * Each operation that changes the system holds the store's lock (see
+ * engine/store.h) from reading the store afresh into @s to persisting it
+ * and the state files (active profile, mode, what was applied), so pvtuned
+ * and any number of pvtune-adm --no-daemon can run at once; @s is the
+ * caller's copy, replaced. A corrupt store moved aside is a warning item
+ * (unit "store") in @rep.
+ *
  * Switch to @names (one profile, or several merged as tuned-adm's `profile
  * a b`): load and plan it (any error: nothing changes), restore what the
  * previous profile changed and this one does not set, apply, persist the
@@ -50,6 +60,11 @@ int pvt_op_auto_profile(const struct pvt_ctx *ctx, struct pvt_store *s, struct p
 /* Restore every original and forget the active profile (manual mode). 0, 1 or -errno. */
 int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
 	       struct pvt_err *e);
+/* Restore every original, keeping the active profile (pvtuned's exit); failures. */
+size_t pvt_op_restore_all(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep);
+/* Forget the originals of a disk that went away (the store persisted). */
+int pvt_op_disk_removed(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
+			struct pvt_err *e);
 /*
  * Verify the active profile: 0 all hold, 1 mismatches, -errno on error.
  * Warnings in @rep say when its files changed since it was applied, and
@@ -57,9 +72,15 @@ int pvt_op_off(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report
  */
 int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 		  struct pvt_report *rep, struct pvt_err *e);
-/* Apply the active profile (if any) to one disk that appeared. */
+/* Where pvt_op_disk_added's time went: microseconds (CLOCK_MONOTONIC). */
+struct pvt_op_times {
+	uint64_t plan;		/* the active profile read, loaded, planned and prechecked */
+	uint64_t lock;		/* the store's lock taken and the store read */
+	uint64_t apply;		/* the originals saved, the nodes read and written */
+};
+/* Apply the active profile (if any) to one disk that appeared; @t may be NULL. */
 int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
-		      struct pvt_report *rep, struct pvt_err *e);
+		      struct pvt_report *rep, struct pvt_op_times *t, struct pvt_err *e);
 /*
  * The profile for this machine, which loads and fits its devices:
  * "pvblk-guest" when /proc/cpuinfo has the hypervisor flag, else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * tuners.c: what a running tuned or irqbalance will undo (see tuners.h).
  * tuned's sections are read for what they set: [sysctl] keys, [vm] keys

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * tuners.h: the other tuners on this machine (sys/procs.h finds them).
  * irqbalance moves interrupts; tuned applies its own profile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ini.c: an INI file read by iniparser, with linemap's lines (see ini.h). */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ini.h: an INI file as this agent reads one: iniparser parses it (the
  * design's INI parser), linemap.c remembers the line of every section and

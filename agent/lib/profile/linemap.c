@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* linemap.c: INI syntax pre-pass recording the line of each section and key. */
 #define _GNU_SOURCE
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * linemap.h: a light pre-pass over an INI file that checks its syntax the way
  * iniparser reads it and remembers the line of every section and key, since

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * load.c: a profile's files read with iniparser: the include chain as tuned
  * resolves it (see load.h), merge with tuned's replace= and drop=, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * load.h: reading a profile's tuned.conf files (iniparser) as tuned does:
  * its include chain, each file read once, merged so that what is read later

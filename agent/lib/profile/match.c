@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* match.c: tuned-style device lists: globs, "!" negation. */
 #include <fnmatch.h>
 #include <string.h>

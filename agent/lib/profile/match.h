@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* match.h: tuned-style device lists: globs, "!" negation. */
 #ifndef PVT_MATCH_H
 #define PVT_MATCH_H

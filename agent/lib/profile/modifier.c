@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* modifier.c: tuned's ">" and "<" value modifiers. */
 #include <ctype.h>
 

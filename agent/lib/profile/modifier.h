@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* modifier.h: tuned's ">" and "<" value modifiers. */
 #ifndef PVT_MODIFIER_H
 #define PVT_MODIFIER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* profile.c: a profile's sections and options: names, files, access, building. */
 #define _GNU_SOURCE
 #include <stdio.h>

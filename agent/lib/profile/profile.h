@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * profile.h: a profile as tuned.conf files describe it: sections of
  * options, each option with the file and line it came from (for error

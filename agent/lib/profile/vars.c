@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * vars.c: ${name} expansion from a profile's [variables] section, and
  * ${f:NAME:ARG:...} through the caller's functions. Each variable is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * vars.h: ${name} expansion from a profile's [variables] section, and
  * tuned's built-in functions, ${f:NAME:ARG:...}, through a table the caller

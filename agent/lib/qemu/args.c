@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* args.c: recommended QEMU arguments and libvirt XML from a [qemu] section. */
 #define _GNU_SOURCE
 #include <stdarg.h>

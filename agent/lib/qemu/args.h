@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * args.h: what a [qemu] section recommends for starting a VM: a QEMU
  * command-line fragment (`pvtune-adm qemu-args`) and its libvirt domain XML

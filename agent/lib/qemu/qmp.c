@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* qmp.c: the non-blocking QMP client (see qmp.h). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -6,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -42,7 +46,12 @@ struct pvt_qmp {
 	struct cmd *cmds;	/* pending, oldest first */
 	uint64_t next_id;
 	bool greeted, ready, closed, freed;
+	char *why;		/* why it closed, told from @fail_src */
+	sd_event_source *fail_src;	/* a defer source, enabled once closed */
 	pid_t peer;
+	uid_t peer_uid;
+	int pidfd;		/* the peer, so that a recycled pid is seen; -1: none */
+	unsigned long long start;	/* the peer's start time, where no pidfd */
 	int version;
 };
 
@@ -71,8 +80,12 @@ static void qmp_unref(struct pvt_qmp *q)
 	}
 	sd_event_source_disable_unref(q->io);
 	sd_event_source_disable_unref(q->greet_timer);
+	sd_event_source_disable_unref(q->fail_src);
 	if (q->fd >= 0)
 		close(q->fd);
+	if (q->pidfd >= 0)
+		close(q->pidfd);
+	free(q->why);
 	if (q->tok)
 		json_tokener_free(q->tok);
 	sd_event_unref(q->ev);
@@ -81,12 +94,39 @@ static void qmp_unref(struct pvt_qmp *q)
 	free(q);
 }
 
-/* Close with a reason: every pending command, then the owner, are told. */
+/*
+ * The owner is told of a failure from here, a defer source of the event loop,
+ * never from within the call that found it: a job that sends a command and
+ * sees the connection fail must not have its VM freed under its feet. Every
+ * pending command gets the reason (its one callback), then the owner.
+ */
+static int on_fail(sd_event_source *s, void *userdata)
+{
+	struct pvt_qmp *q = userdata;
+
+	(void)s;
+	sd_event_source_set_enabled(q->fail_src, SD_EVENT_OFF);
+	qmp_ref(q);
+	while (q->cmds && !q->freed) {
+		struct cmd *c = q->cmds;
+
+		q->cmds = c->next;
+		if (c->fn)
+			c->fn(q, NULL, q->why, NULL, c->userdata);
+		cmd_free(c);
+	}
+	if (!q->freed && q->ops.state)
+		q->ops.state(q, q->why, q->userdata);
+	qmp_unref(q);
+	return 0;
+}
+
+/* Close with a reason; the callbacks follow from the event loop (on_fail). */
 static void qmp_fail(struct pvt_qmp *q, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void qmp_fail(struct pvt_qmp *q, const char *fmt, ...)
 {
-	char why[768], msg[1024];
+	char why[768];
 	va_list ap;
 
 	if (q->closed)
@@ -94,26 +134,29 @@ static void qmp_fail(struct pvt_qmp *q, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(msg, sizeof(msg), "QMP %s: %s", q->name, why);
+	q->why = pvt_xasprintf("QMP %s: %s", q->name, why);
 	q->closed = true;
 	q->ready = false;
 	q->io = sd_event_source_disable_unref(q->io);
 	q->greet_timer = sd_event_source_disable_unref(q->greet_timer);
+	for (struct cmd *c = q->cmds; c; c = c->next)
+		c->timer = sd_event_source_disable_unref(c->timer);
 	if (q->fd >= 0)
 		close(q->fd);
 	q->fd = -1;
-	qmp_ref(q);
-	while (q->cmds && !q->freed) {
-		struct cmd *c = q->cmds;
+	/* set up when the connection was opened, so this cannot fail */
+	sd_event_source_set_enabled(q->fail_src, SD_EVENT_ONESHOT);
+}
 
-		q->cmds = c->next;
-		if (c->fn)
-			c->fn(q, NULL, msg, NULL, c->userdata);
-		cmd_free(c);
-	}
-	if (!q->freed && q->ops.state)
-		q->ops.state(q, msg, q->userdata);
-	qmp_unref(q);
+void pvt_qmp_protocol_error(struct pvt_qmp *q, const char *fmt, ...)
+{
+	char why[640];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	qmp_fail(q, "protocol error: %s", why);
 }
 
 static void flush_out(struct pvt_qmp *q)
@@ -182,8 +225,10 @@ static void on_caps(struct pvt_qmp *q, json_object *ret, const char *err, const 
 		    void *userdata)
 {
 	(void)ret, (void)cls, (void)userdata;
-	if (err)
-		return;		/* qmp_fail has told the owner */
+	if (err) {
+		qmp_fail(q, "%s", err);	/* nothing if it is the connection's failure */
+		return;
+	}
 	q->greet_timer = sd_event_source_disable_unref(q->greet_timer);
 	q->ready = true;
 	if (q->ops.state)
@@ -227,26 +272,49 @@ static int add_cmd(struct pvt_qmp *q, const char *cmd, json_object *args, pvt_qm
 	return 0;
 }
 
+/* A member that may be absent, or else must have type @t (json-c's NULL is null). */
+static bool member(json_object *o, const char *key, enum json_type t, json_object **v)
+{
+	*v = NULL;
+	if (!json_object_object_get_ex(o, key, v))
+		return true;
+	return json_object_get_type(*v) == t;
+}
+
+static const char *plain(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+}
+
 static void greeting(struct pvt_qmp *q, json_object *msg)
 {
-	json_object *v, *x;
+	json_object *v, *x = NULL, *ma, *mi, *mc;
 
-	if (!json_object_object_get_ex(msg, "QMP", &v)) {
-		qmp_fail(q, "not a QMP greeting: %.200s",
-			 json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
+	if (!json_object_object_get_ex(msg, "QMP", &v) || !json_object_is_type(v, json_type_object)) {
+		qmp_fail(q, "not a QMP greeting: %.200s", plain(msg));
+		return;
+	}
+	if (!member(v, "version", json_type_object, &x) ||
+	    (x && !member(x, "qemu", json_type_object, &x))) {
+		pvt_qmp_protocol_error(q, "greeting: QMP.version.qemu is not an object: %.200s",
+				       plain(msg));
 		return;
 	}
 	q->greeted = true;
-	if (json_object_object_get_ex(v, "version", &x) && json_object_object_get_ex(x, "qemu", &x)) {
-		json_object *ma, *mi, *mc;
+	if (x && member(x, "major", json_type_int, &ma) && member(x, "minor", json_type_int, &mi) &&
+	    member(x, "micro", json_type_int, &mc) && ma && mi && mc) {
+		int64_t M = json_object_get_int64(ma), m = json_object_get_int64(mi),
+			u = json_object_get_int64(mc);
 
-		if (json_object_object_get_ex(x, "major", &ma) &&
-		    json_object_object_get_ex(x, "minor", &mi) &&
-		    json_object_object_get_ex(x, "micro", &mc))
-			q->version = json_object_get_int(ma) * 10000 + json_object_get_int(mi) * 100 +
-				     json_object_get_int(mc);
+		if (M >= 0 && M < 1000 && m >= 0 && m < 100 && u >= 0 && u < 100)
+			q->version = (int)(M * 10000 + m * 100 + u);
+	} else if (x) {
+		pvt_qmp_protocol_error(q, "greeting: the version is not three integers: %.200s",
+				       plain(msg));
+		return;
 	}
-	add_cmd(q, "qmp_capabilities", NULL, on_caps, NULL, true);
+	/* the first command: it cannot fail (no timer; the greeting's covers it) */
+	(void)add_cmd(q, "qmp_capabilities", NULL, on_caps, NULL, true);
 	queue_out(q, q->cmds->line);
 	free(q->cmds->line);
 	q->cmds->line = NULL;
@@ -255,50 +323,54 @@ static void greeting(struct pvt_qmp *q, json_object *msg)
 
 static void reply(struct pvt_qmp *q, json_object *msg)
 {
-	json_object *idv, *ret = NULL, *err = NULL;
+	json_object *idv, *ret = NULL, *err = NULL, *cls = NULL, *desc = NULL;
 	struct cmd **pp, *c;
-	uint64_t id;
+	int64_t id;
 	bool has_ret = json_object_object_get_ex(msg, "return", &ret);
 	bool has_err = json_object_object_get_ex(msg, "error", &err);
-	const char *js = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
 
-	if (!json_object_object_get_ex(msg, "id", &idv) || !json_object_is_type(idv, json_type_int)) {
-		qmp_fail(q, "reply without our id: %.200s", js);
+	if (!json_object_object_get_ex(msg, "id", &idv) || !json_object_is_type(idv, json_type_int) ||
+	    (id = json_object_get_int64(idv)) <= 0) {
+		qmp_fail(q, "reply without our id: %.200s", plain(msg));
 		return;
 	}
-	id = json_object_get_uint64(idv);
-	for (pp = &q->cmds; *pp && (*pp)->id != id; pp = &(*pp)->next)
+	for (pp = &q->cmds; *pp && (*pp)->id != (uint64_t)id; pp = &(*pp)->next)
 		;
 	if (!*pp || (*pp)->line) {
-		qmp_fail(q, "reply to no pending command (id %llu): %.200s",
-			 (unsigned long long)id, js);
+		qmp_fail(q, "reply to no pending command (id %lld): %.200s", (long long)id,
+			 plain(msg));
 		return;
 	}
 	c = *pp;
+	if (has_err && (!json_object_is_type(err, json_type_object) ||
+			!member(err, "class", json_type_string, &cls) ||
+			!member(err, "desc", json_type_string, &desc))) {
+		/* the command is answered by the failure, from the event loop */
+		pvt_qmp_protocol_error(q, "%s: malformed error (class and desc must be strings): %.200s",
+				       c->name, plain(msg));
+		return;
+	}
+	if (!has_err && has_ret && !ret) {
+		/* QMP answers a command without a value with {}: a null is no answer */
+		pvt_qmp_protocol_error(q, "%s: null return: %.200s", c->name, plain(msg));
+		return;
+	}
+	if (!has_err && !has_ret) {
+		qmp_fail(q, "%s: malformed reply (neither return nor error): %.200s", c->name,
+			 plain(msg));
+		return;
+	}
 	*pp = c->next;
 	if (has_err) {
-		json_object *cls = NULL, *desc = NULL;
-		char *m;
+		const char *k = cls ? json_object_get_string(cls) : "GenericError";
+		char *m = pvt_xasprintf("%s: %s: %s", c->name, k,
+					desc ? json_object_get_string(desc) : "(no description)");
 
-		json_object_object_get_ex(err, "class", &cls);
-		json_object_object_get_ex(err, "desc", &desc);
-		m = pvt_xasprintf("%s: %s: %s", c->name, cls ? json_object_get_string(cls) : "Error",
-				  desc ? json_object_get_string(desc) : "(no description)");
 		if (c->fn)
-			c->fn(q, NULL, m, cls ? json_object_get_string(cls) : "GenericError",
-			      c->userdata);
+			c->fn(q, NULL, m, k, c->userdata);
 		free(m);
-	} else if (has_ret) {
-		if (c->fn)
-			c->fn(q, ret, NULL, NULL, c->userdata);
-	} else {
-		char *m = pvt_xasprintf("%s: malformed reply (neither return nor error): %.200s",
-					c->name, js);
-
-		cmd_free(c);
-		qmp_fail(q, "%s", m);
-		free(m);
-		return;
+	} else if (c->fn) {
+		c->fn(q, ret, NULL, NULL, c->userdata);
 	}
 	cmd_free(c);
 }
@@ -308,8 +380,7 @@ static void dispatch(struct pvt_qmp *q, json_object *msg)
 	json_object *ev, *data = NULL;
 
 	if (!json_object_is_type(msg, json_type_object)) {
-		qmp_fail(q, "malformed message (not a JSON object): %.200s",
-			 json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
+		qmp_fail(q, "malformed message (not a JSON object): %.200s", plain(msg));
 		return;
 	}
 	if (!q->greeted) {
@@ -317,7 +388,12 @@ static void dispatch(struct pvt_qmp *q, json_object *msg)
 		return;
 	}
 	if (json_object_object_get_ex(msg, "event", &ev)) {
-		json_object_object_get_ex(msg, "data", &data);
+		if (!json_object_is_type(ev, json_type_string) ||
+		    !member(msg, "data", json_type_object, &data)) {
+			pvt_qmp_protocol_error(q, "malformed event (event a string, data an object): %.200s",
+					       plain(msg));
+			return;
+		}
 		if (q->ops.event)
 			q->ops.event(q, json_object_get_string(ev), data, q->userdata);
 		return;
@@ -400,38 +476,90 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks; 0 if unknown. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* the name may hold anything */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+		return 0;
+	return t;
+}
+
+/* Who is at the other end: its pid (none: refused), uid, and a pidfd on it. */
+static int peer_creds(struct pvt_qmp *q, struct pvt_err *e)
+{
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+
+	if (getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0)
+		return pvt_fail(e, errno, "QMP %s: cannot tell the peer (SO_PEERCRED): %s", q->name,
+				strerror(errno));
+	if (cr.pid <= 0)
+		return pvt_fail(e, EPERM, "QMP %s: the peer has no pid (another pid namespace?): refused",
+				q->name);
+	q->peer = cr.pid;
+	q->peer_uid = cr.uid;
+#ifdef SYS_pidfd_open
+	q->pidfd = (int)syscall(SYS_pidfd_open, cr.pid, 0);
+#endif
+	if (q->pidfd < 0 && errno != ENOSYS)
+		return pvt_fail(e, errno, "QMP %s: the peer (pid %d) is gone: %s", q->name,
+				(int)cr.pid, strerror(errno));
+	if (q->pidfd < 0)
+		q->start = start_time(cr.pid);
+	return 0;
+}
+
 int pvt_qmp_open_fd(sd_event *ev, int fd, const char *name, uint64_t timeout_usec,
 		    const struct pvt_qmp_ops *ops, void *userdata, struct pvt_qmp **out,
 		    struct pvt_err *e)
 {
 	struct pvt_qmp *q = pvt_xcalloc(1, sizeof(*q));
-	struct ucred cr;
-	socklen_t crlen = sizeof(cr);
 	int r;
 
 	q->ref = 1;
 	q->fd = fd;
+	q->pidfd = -1;
 	q->name = pvt_xstrdup(name);
 	q->ev = sd_event_ref(ev);
 	q->timeout = timeout_usec;
 	q->ops = *ops;
 	q->userdata = userdata;
-	q->tok = json_tokener_new_ex(64);
+	q->tok = json_tokener_new_ex(PVT_QMP_MAX_DEPTH);
 	json_tokener_set_flags(q->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0)
-		q->peer = cr.pid;
+	r = peer_creds(q, e);
+	if (r < 0)
+		goto fail;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	r = sd_event_add_io(ev, &q->io, fd, EPOLLIN | EPOLLRDHUP, on_io, q);
 	if (r >= 0)
 		r = pvt_timer_add(ev, &q->greet_timer, timeout_usec, on_greet_timeout, q);
+	if (r >= 0)
+		r = sd_event_add_defer(ev, &q->fail_src, on_fail, q);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(q->fail_src, SD_EVENT_OFF);
 	if (r < 0) {
-		pvt_fail(e, -r, "QMP %s: cannot watch the socket: %s", name, strerror(-r));
-		q->freed = true;
-		qmp_unref(q);
-		return r;
+		r = pvt_fail(e, -r, "QMP %s: cannot watch the socket: %s", name, strerror(-r));
+		goto fail;
 	}
 	*out = q;
 	return 0;
+fail:
+	q->freed = true;
+	qmp_unref(q);
+	return r;
 }
 
 int pvt_qmp_connect(sd_event *ev, const char *path, uint64_t timeout_usec,
@@ -489,6 +617,35 @@ pid_t pvt_qmp_peer_pid(const struct pvt_qmp *q)
 	return q->peer;
 }
 
+uid_t pvt_qmp_peer_uid(const struct pvt_qmp *q)
+{
+	return q->peer_uid;
+}
+
+bool pvt_qmp_peer_alive(const struct pvt_qmp *q)
+{
+	/* signal 0: no signal sent; EPERM (another uid, no CAP_KILL) is alive too */
+	if (q->pidfd >= 0)
+		return syscall(SYS_pidfd_send_signal, q->pidfd, 0, NULL, 0) == 0 || errno == EPERM;
+	return q->start && start_time(q->peer) == q->start;
+}
+
+bool pvt_qmp_peer_thread(const struct pvt_qmp *q, pid_t tid)
+{
+	char p[64];
+	struct stat st;
+
+	if (tid <= 0)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/task/%d", (int)q->peer, (int)tid);
+	/*
+	 * Looked up first, then the peer found still alive: so the pid looked
+	 * up was the peer's, not a recycled one (a pid is not reused while its
+	 * process lives, and the pidfd follows that process).
+	 */
+	return stat(p, &st) == 0 && pvt_qmp_peer_alive(q);
+}
+
 const char *pvt_qmp_name(const struct pvt_qmp *q)
 {
 	return q->name;
@@ -506,5 +663,6 @@ void pvt_qmp_free(struct pvt_qmp *q)
 	q->freed = true;
 	q->closed = true;
 	q->io = sd_event_source_disable_unref(q->io);
+	q->fail_src = sd_event_source_disable_unref(q->fail_src);
 	qmp_unref(q);
 }

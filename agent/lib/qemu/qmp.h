@@ -1,9 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * qmp.h: a non-blocking QMP client on sd-event. It reads the greeting, sends
  * qmp_capabilities, then runs commands matched to their replies by id, with
  * events interleaved and a timeout per command. Garbage, truncated messages,
  * timeouts and dead sockets close the connection with a message saying what
- * went wrong; every pending command is then answered with that message.
+ * went wrong; every pending command is then answered with that message, and
+ * then the owner's state callback: from a defer source of the event loop,
+ * never from inside the call that saw the failure (so the owner may free
+ * what a running job still walks only once the job has ended).
+ *
+ * The peer must have a pid (SO_PEERCRED): a peer without one (another pid
+ * namespace) is refused. A pidfd on it (or its start time, on kernels
+ * before 5.3) tells whether a thread id belongs to that very process.
+ * Every JSON value of the protocol's own (greeting, id, error, event) is
+ * type-checked; a wrong type is a protocol error that closes the connection.
  */
 #ifndef PVT_QMP_H
 #define PVT_QMP_H
@@ -16,7 +26,8 @@
 
 #include "util/err.h"
 
-#define PVT_QMP_MAX_MSG (4 << 20)	/* a message larger than this is garbage */
+#define PVT_QMP_MAX_MSG (1 << 20)	/* a message larger than this is garbage */
+#define PVT_QMP_MAX_DEPTH 32		/* JSON nesting deeper than this is garbage */
 
 struct pvt_qmp;
 
@@ -60,12 +71,27 @@ PVT_MUST_CHECK int pvt_qmp_command(struct pvt_qmp *q, const char *cmd, json_obje
 		    pvt_qmp_reply_fn fn, void *userdata);
 bool pvt_qmp_ready(const struct pvt_qmp *q);
 bool pvt_qmp_closed(const struct pvt_qmp *q);
-/* The peer's pid (SO_PEERCRED), or 0. */
+/* The peer's pid and uid (SO_PEERCRED); the pid is > 0. */
 pid_t pvt_qmp_peer_pid(const struct pvt_qmp *q);
+uid_t pvt_qmp_peer_uid(const struct pvt_qmp *q);
+/* The peer process still runs (through its pidfd: not a process that took its pid). */
+bool pvt_qmp_peer_alive(const struct pvt_qmp *q);
+/* @tid is a thread of the peer process, now: /proc/PID/task/TID, then the pidfd. */
+bool pvt_qmp_peer_thread(const struct pvt_qmp *q, pid_t tid);
+/*
+ * The owner found the peer's reply malformed (a wrong type, a null, a thread
+ * that is not the peer's): close with "protocol error: ..." (told as any
+ * failure, from the event loop).
+ */
+void pvt_qmp_protocol_error(struct pvt_qmp *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 const char *pvt_qmp_name(const struct pvt_qmp *q);
 /* The greeting's "QMP.version.qemu" as major*10000+minor*100+micro, or 0. */
 int pvt_qmp_version(const struct pvt_qmp *q);
-/* Close and free; pending commands are dropped without their callbacks. */
+/*
+ * Close and free; pending commands are dropped without their callbacks (the
+ * one exception to "exactly one callback": the owner is going away).
+ */
 void pvt_qmp_free(struct pvt_qmp *q);
 
 #endif

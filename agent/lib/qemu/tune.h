@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * tune.h: host mode for one VM (QEMU or qemu-storage-daemon) over its
  * QMP connection: apply a [qemu] section (pin iothread and vCPU threads with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* version.c: QEMU's and libvirt's versions, parsed or asked of the local commands. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* version.h: versions as major*10000+minor*100+micro, parsed or asked of the local commands. */
 #ifndef PVT_QEMU_VERSION_H
 #define PVT_QEMU_VERSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cpuinfo.c: CPU flags from /proc/cpuinfo. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cpuinfo.h: CPU flags from /proc/cpuinfo. */
 #ifndef PVT_CPUINFO_H
 #define PVT_CPUINFO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* irqs.c: interrupts from /proc/interrupts with their action names. */
 #define _GNU_SOURCE
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* irqs.h: interrupts from /proc/interrupts with their action names. */
 #ifndef PVT_IRQS_H
 #define PVT_IRQS_H

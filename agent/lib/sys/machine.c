@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* machine.c: a KVM guest or host (see machine.h). */
 #include "sys/cpuinfo.h"
 #include "sys/machine.h"

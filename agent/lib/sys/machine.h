@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* machine.h: what this machine is to KVM: a guest, a host, both (nested), or neither. */
 #ifndef PVT_MACHINE_H
 #define PVT_MACHINE_H

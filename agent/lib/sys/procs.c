@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* procs.c: tuned and irqbalance, by their pid file and socket (see procs.h). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * procs.h: the other tuners that run here, found where they say so (no walk
  * over /proc, which costs milliseconds): tuned by its pid file, irqbalance

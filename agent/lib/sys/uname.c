@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* uname.c: the system's uname (see uname.h). */
 #include <stdlib.h>
 #include <string.h>

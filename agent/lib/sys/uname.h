@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* uname.h: the system's uname, as tuned's uname_regex= matches it. */
 #ifndef PVT_UNAME_H
 #define PVT_UNAME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* x2apic.c: x2APIC mode from cpuinfo flags, the command line and the kernel log. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * x2apic.h: does this guest run its local APIC in x2APIC mode?
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * check.c: a profile checked against the units: [main] and [variables] are
  * the profile's own, every other section must name a unit, and each of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * check.h: a profile read (profile/load.h) and checked against the units,
  * which is what "loading a profile" means everywhere else: an error names

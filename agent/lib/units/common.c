@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* common.c: helpers shared by the units: value checks, the disks a section selects. */
 #include <inttypes.h>
 #include <stdlib.h>

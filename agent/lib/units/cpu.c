@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cpu.c: [cpu]: x2apic=require|prefer|ignore, a check; nothing is written. */
 #include <stdlib.h>
 #include <string.h>

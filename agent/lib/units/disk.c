@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* disk.c: [disk]: block queue settings under /sys/block/<disk>/queue. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* env.c: a profile against the machine (see env.h). */
 #define _GNU_SOURCE
 #include <regex.h>

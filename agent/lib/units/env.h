@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * env.h: a profile against the machine it is applied on: [qemu] is a KVM
  * host's (pvtuned's host mode applies it to the VMs), [pvblk] and [cpu] a

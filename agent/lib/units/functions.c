@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * functions.c: tuned's ${f:...} functions (tuned/profiles/functions/): the
  * same arguments and results, from the system under the root. virt_check

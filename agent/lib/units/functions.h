@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * functions.h: tuned's built-in profile functions, ${f:NAME:ARG...}, for
  * profile/vars.c. Those that make sense without running a program are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * irq.c: [irq]: affinity of interrupts matched by action name.
  *   match=virtio*-req.*   globs on the names in /proc/interrupts

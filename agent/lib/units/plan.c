@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* plan.c: plan items, what the units plan and the engine applies. */
 #include <stdlib.h>
 

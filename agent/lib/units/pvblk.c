@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pvblk.c: [pvblk]: the driver's tunables, /sys/block/<disk>/pvblk/<name>. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * qemu.c: [qemu]: host-side tuning of running VMs, done by pvtuned's
  * host mode over QMP (lib/qemu/tune/), not by the file engine: the unit checks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * qemu.h: the [qemu] section of a profile, parsed: what host mode applies
  * to each VM over QMP (iothread and vCPU placement, polling) and what it

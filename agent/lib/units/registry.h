@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* registry.h: the units, found by section name. */
 #ifndef PVT_UNITS_REGISTRY_H
 #define PVT_UNITS_REGISTRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sysctl.c: [sysctl] (any key, "a.b.c" or "a/b/c", under /proc/sys) and
  * [vm] (named memory-management settings).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * unit.h: a tuning unit ([disk], [pvblk], [irq], [sysctl], [vm], [cpu], [qemu]).
  * A unit checks its section's keys and values when a profile loads, and turns

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cpulist.c: Linux cpulist strings as CPU sets. */
 #include <ctype.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cpulist.h: Linux cpulist strings ("0-3,8,10-11") as CPU sets. */
 #ifndef PVT_CPULIST_H
 #define PVT_CPULIST_H

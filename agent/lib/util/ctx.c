@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctx.c: the root prefix and profile directories. */
 #define _GNU_SOURCE
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ctx.h: where things live. Every path the agent touches (sysfs, procfs,
  * profiles, state) is a logical absolute path resolved under @root, so tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* err.c: formatting of error messages (see err.h for the convention). */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* timer.h: a one-shot timer on sd-event whose set-up cannot be ignored. */
 #ifndef PVT_TIMER_H
 #define PVT_TIMER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* util.c: strings, string vectors and files resolved under a root prefix. */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -230,34 +231,6 @@ fail:
 	return ret;
 }
 
-int pvt_write_file(const char *root, const char *path, const char *value,
-		   struct pvt_err *e)
-{
-	char *p = pvt_rooted(root, path);
-	size_t len = strlen(value);
-	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t w;
-
-	int err;
-
-	free(p);
-	if (fd < 0) {
-		err = errno;
-		return pvt_fail(e, err, "cannot open %s for writing: %s", path, strerror(err));
-	}
-	w = write(fd, value, len);
-	if (w < 0 || (size_t)w != len) {
-		err = w < 0 ? errno : EIO;
-		close(fd);
-		return pvt_fail(e, err, "cannot write '%s' to %s: %s", value, path, strerror(err));
-	}
-	if (close(fd) < 0) {
-		err = errno;
-		return pvt_fail(e, err, "cannot write '%s' to %s: %s", value, path, strerror(err));
-	}
-	return 0;
-}
-
 int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e)
 {
 	char *p = pvt_rooted(root, path);
@@ -301,15 +274,17 @@ int pvt_write_atomic(const char *root, const char *path, const char *data,
 	}
 	free(dir);
 	p = pvt_rooted(root, path);
-	tmp = pvt_xasprintf("%s.tmp", p);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a name of its own, in the same directory (rename stays atomic) */
+	tmp = pvt_xasprintf("%s.XXXXXX", p);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		ret = pvt_fail(e, errno, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	errno = 0;
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
-		ret = pvt_fail(e, errno, "cannot write %s: %s", tmp, strerror(errno));
+	if (fchmod(fd, 0644) < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+		ret = pvt_fail(e, errno ? errno : EIO, "cannot write %s: %s", tmp,
+			       strerror(errno ? errno : EIO));
 		close(fd);
 		unlink(tmp);
 		goto out;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* util.h: strings, string vectors and files resolved under a root prefix. */
 #ifndef PVT_UTIL_H
 #define PVT_UTIL_H
@@ -40,10 +41,11 @@ bool pvt_exists(const char *root, const char *path);
 bool pvt_is_dir(const char *root, const char *path);
 /* Read a whole file (at most 1 MiB) with trailing white space removed. */
 int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err *e);
-/* Write @value to an existing file (no create). */
-int pvt_write_file(const char *root, const char *path, const char *value,
-		   struct pvt_err *e);
-/* Create or replace a regular file atomically (tmp + rename), parents made. */
+/*
+ * Create or replace a regular file atomically, parents made: a temporary
+ * file of a unique name (mkstemp) in the same directory, written, fsync'd,
+ * renamed over @path. Concurrent writers never share a temporary file.
+ */
 PVT_MUST_CHECK int pvt_write_atomic(const char *root, const char *path, const char *data,
 		     struct pvt_err *e);
 int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e);

@@ -13,6 +13,11 @@ for tool in dbus-daemon setpriv; do
 		exit 1
 	fi
 done
+# nobody, in no group: the bus policy lets it read only; nobody in group
+# sudo (an administrator): the bus lets it call, pvtuned asks polkit
+SUDO_GID=$(getent group sudo | cut -d: -f3)
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+ADMIN=(setpriv --reuid=65534 --regid=65534 --groups="${SUDO_GID:-27}")
 T=$(mktemp -d /tmp/pvtune-daemon.XXXXXX)
 chmod 755 "$T"
 R=$T/root
@@ -62,9 +67,20 @@ expect_file "$R" /run/pvtune/pvtuned.pid "$dpid" "pid file for the udev rules"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" list
 expect_rc 0 "non-root may list"
 expect_out "pvblk-guest-throughput" "list over D-Bus"
-run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" profile pvblk-guest
-expect_rc 5 "non-root profile is refused: denied"
-expect_out "access denied: only root may call Profile" "AccessDenied for a non-root caller"
+# the bus policy: a non-root caller outside group sudo never reaches pvtuned
+for m in "profile pvblk-guest" off auto_profile; do
+	run "${NOBODY[@]}" "$ADM" $m
+	expect_rc 5 "non-root $m outside group sudo: denied"
+	expect_out "access denied by the D-Bus policy (org.pvblk.pvtune1.conf)" "$m: denied by the bus policy, said so"
+done
+# a member of group sudo passes the bus; pvtuned asks polkit (none here)
+run "${ADMIN[@]}" "$ADM" profile pvblk-guest
+expect_rc 5 "group sudo, no polkit: profile refused by pvtuned"
+expect_out "access denied: only root, or a user polkit authorizes (org.pvblk.pvtune1.profile), may call Profile" "AccessDenied from pvtuned for a non-root administrator"
+expect_out "polkit: " "the denial says what polkit said (no polkit on this bus)"
+run "${ADMIN[@]}" "$ADM" --json off
+expect_rc 5 "group sudo, no polkit: off --json denied"
+shape off "off --json denied: its shape, status denied" 'd["status"] == "denied" and "org.pvblk.pvtune1.off" in d["message"]'
 expect_file "$R" /sys/block/pvda/queue/scheduler "[none] mq-deadline" "denied call changed nothing"
 expect_file "$R" /etc/pvtune/active_profile "" "denied call set no profile"
 
@@ -127,8 +143,8 @@ run "$ADM" auto_profile
 expect_rc 0 "auto_profile through the daemon"
 run "$ADM" profile_mode
 expect_out "Profile selection mode: auto" "auto mode through the daemon"
-run setpriv --reuid=65534 --regid=65534 --clear-groups "$ADM" auto_profile
-expect_rc 5 "non-root auto_profile is refused"
+run "${ADMIN[@]}" "$ADM" auto_profile
+expect_rc 5 "non-root auto_profile is refused (group sudo, no polkit)"
 run "$ADM" profile pvblk-guest
 run "$ADM" profile_mode
 expect_out "Profile selection mode: manual" "profile: manual again"
@@ -157,6 +173,72 @@ run "$ADM" off
 expect_rc 0 "off through the daemon"
 expect_file "$R" /proc/sys/vm/swappiness 60 "daemon restores what --no-daemon changed"
 expect_file "$R" /sys/block/vda/queue/scheduler mq-deadline "daemon restores the scheduler --no-daemon set"
+
+# polkit: a non-root caller it authorizes may switch; each action on its own
+FAKEPOLKIT_ALLOW=65534 FAKEPOLKIT_ACTIONS=org.pvblk.pvtune1.profile \
+	"$top/agent/build/tests/daemon/fakepolkit" >"$T/polkit.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$T/polkit.log" && break; sleep 0.1; done
+run "${ADMIN[@]}" "$ADM" profile pvblk-guest
+expect_rc 0 "non-root profile authorized by polkit"
+expect_file "$R" /proc/sys/vm/swappiness 30 "the polkit-authorized profile applied"
+grep -q "org.pvblk.pvtune1.profile uid 65534 -> yes" "$T/polkit.log" && ok "polkit asked about the caller's uid and action" || bad "polkit not asked" "$(cat "$T/polkit.log")"
+run "${ADMIN[@]}" "$ADM" off
+expect_rc 5 "non-root off refused: polkit does not authorize that action (denied)"
+expect_out "polkit: not authorized for org.pvblk.pvtune1.off" "the refusal names the action"
+expect_file "$R" /proc/sys/vm/swappiness 30 "the refused off changed nothing"
+run "${ADMIN[@]}" "$ADM" --json auto_profile
+expect_rc 5 "non-root auto_profile refused: polkit authorizes profile only (denied)"
+shape auto_profile "auto_profile --json denied by polkit: its shape" 'd["status"] == "denied" and "polkit: not authorized for org.pvblk.pvtune1.auto-profile" in d["message"]'
+grep -q "org.pvblk.pvtune1.auto-profile uid 65534 -> no" "$T/polkit.log" && ok "AutoProfile asks polkit for its own action" || bad "polkit not asked for auto-profile" "$(cat "$T/polkit.log")"
+# (daemon, uid 1: base-passwd's; a uid without a passwd entry cannot even
+# connect to dbus-daemon)
+run setpriv --reuid=1 --regid=1 --groups="${SUDO_GID:-27}" "$ADM" profile pvblk-guest-latency
+expect_rc 5 "another non-root user refused by polkit (denied)"
+grep -q "org.pvblk.pvtune1.profile uid 1 -> no" "$T/polkit.log" && ok "polkit refused that user" || bad "polkit not asked about uid 1" "$(cat "$T/polkit.log")"
+run "$ADM" off
+expect_rc 0 "root needs no polkit"
+grep -q "uid 0" "$T/polkit.log" && bad "polkit asked about root" "$(cat "$T/polkit.log")" || ok "polkit not asked about root"
+expect_file "$R" /proc/sys/vm/swappiness 60 "off as root"
+kill "${pids[-1]}"
+wait "${pids[-1]}" 2>/dev/null
+FAKEPOLKIT_ALLOW=65534 FAKEPOLKIT_ACTIONS=org.pvblk.pvtune1.auto-profile \
+	"$top/agent/build/tests/daemon/fakepolkit" >"$T/polkit.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q ready "$T/polkit.log" && break; sleep 0.1; done
+run "${ADMIN[@]}" "$ADM" auto_profile
+expect_rc 0 "non-root auto_profile authorized by polkit"
+expect_file "$R" /etc/pvtune/active_profile pvblk-guest "the polkit-authorized auto_profile applied the recommended profile"
+expect_file "$R" /etc/pvtune/profile_mode auto "and set auto mode"
+run "${ADMIN[@]}" "$ADM" profile pvblk-guest-latency
+expect_rc 5 "that user's profile refused: polkit authorizes auto-profile only"
+run "$ADM" off
+expect_rc 0 "off as root after auto_profile"
+expect_file "$R" /proc/sys/vm/swappiness 60 "off restores what the authorized auto_profile changed"
+kill "${pids[-1]}"
+
+# host mode: a QMP socket is connected only if its file and its listener
+# are root's or a qmp_users user's (tests/guest/fakeqmp.py plays QEMU)
+waitlog() { for _ in $(seq 100); do grep -q -- "$1" "$T/pvtuned.log" && return 0; sleep 0.1; done; return 1; }
+mkdir -p "$R/run/pvtune/qmp"
+chmod 1777 "$R/run/pvtune/qmp"
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$top/tests/guest/fakeqmp.py" \
+	"$R/run/pvtune/qmp/nobody.sock" "$R/run/pvtune/qmp/fakeqmp.out" >"$T/fakeqmp.log" 2>&1 &
+fq=$!
+pids+=($fq)
+waitlog "vm nobody: socket $R/run/pvtune/qmp/nobody.sock is owned by uid 65534, neither root nor in qmp_users: skipped" &&
+	ok "a socket another user owns is skipped" || bad "another user's socket not skipped" "$(tail "$T/pvtuned.log")"
+chown root "$R/run/pvtune/qmp/nobody.sock"
+waitlog "vm nobody: the process on $R/run/pvtune/qmp/nobody.sock (pid [0-9]*) runs as uid 65534, neither root nor in qmp_users: skipped" &&
+	ok "a root-owned socket whose listener is another user's is skipped" || bad "another user's listener not skipped" "$(tail "$T/pvtuned.log")"
+grep -q "vm nobody: QMP connected" "$T/pvtuned.log" && bad "connected to another user's QEMU" || ok "no QMP session with it"
+kill -TERM "$dpid"
+wait "$dpid"
+printf '[daemon]\nqmp_users = nobody\n' >"$R/etc/pvtune/pvtuned.conf"
+start_daemon
+waitlog "vm nobody: QMP connected (pid" && ok "qmp_users = nobody: its QEMU is connected" || bad "qmp_users not honoured" "$(tail "$T/pvtuned.log")"
+kill "$fq"
+rm -f "$R/etc/pvtune/pvtuned.conf" "$R/run/pvtune/qmp/nobody.sock"
 
 # rollback on exit (the default): SIGTERM restores, the profile stays active
 run "$ADM" profile pvblk-guest
@@ -212,6 +294,17 @@ expect_out "pvtuned.conf:3: bad value '0' for writers (1 to 64)" "writers error 
 printf '[daemon]\nqmp_socket = x\n' >"$R/etc/pvtune/pvtuned.conf"
 run "$PVTUNED" --root "$R"
 expect_rc 1 "unknown key refused"
-expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_timeout_ms writers)" "unknown key listed with the known ones"
+expect_out "unknown key 'qmp_socket' (known: rollback udev_buffer_size default_profile qmp_sockets qmp_users qmp_timeout_ms writers)" "unknown key listed with the known ones"
+
+# a corrupt store is moved aside with a warning, and pvtuned starts
+rm -f "$R/etc/pvtune/pvtuned.conf"
+echo '{"saved": [{"path": "/etc/shadow", "value": "x", "unit": "disk"}]}' >"$R/run/pvtune/saved.json"
+: >"$T/pvtuned.log"
+start_daemon && ok "pvtuned starts over a corrupt store" || bad "no start over a corrupt store" "$(cat "$T/pvtuned.log")"
+grep -q "saved.json: entry 0: '/etc/shadow' is no kernel tunable: moved aside to /run/pvtune/saved.json.corrupt" "$T/pvtuned.log" &&
+	ok "the corrupt store is named in a warning" || bad "no warning for the corrupt store" "$(cat "$T/pvtuned.log")"
+[ -s "$R/run/pvtune/saved.json.corrupt" ] && ok "the corrupt store kept aside" || bad "no saved.json.corrupt"
+kill -TERM "$dpid"
+wait "$dpid"
 
 summary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* checks.c: the checks of a VM: cache=none (or a live reopen), the aio mode, x2APIC. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -71,7 +72,7 @@ static char *reopen_direct(struct job *j, json_object *ins, const char *key)
 	json_object_put(cache);
 	a = json_object_new_object();
 	json_object_object_add(a, "options", opts);
-	if (job_command(j, "blockdev-reopen", a, key, job_item_reply, NULL) < 0)
+	if (job_command(j, "blockdev-reopen", a, NULL, key, job_item_reply, NULL) < 0)
 		return pvt_xstrdup("QMP connection closed");
 	return NULL;
 }
@@ -211,6 +212,8 @@ static void on_x2apic(struct job_req *r, json_object *ret, const char *err, cons
 			"start QEMU with -cpu ...,+x2apic (KVM; TCG offers no x2APIC)");
 }
 
+static const struct pvt_json_type bool_t = { .type = json_type_boolean };
+
 void tune_check_x2apic(struct job *j, json_object *cpu, int idx)
 {
 	const char *path = pvt_json_text(cpu, "qom-path");
@@ -220,6 +223,6 @@ void tune_check_x2apic(struct job *j, json_object *cpu, int idx)
 		return;
 	what = pvt_xasprintf("vcpu %d x2apic", idx);
 	/* if it cannot be sent, the connection has closed: the job reports that */
-	job_command(j, "qom-get", job_qom_args(path, "x2apic"), what, on_x2apic, NULL);
+	job_command(j, "qom-get", job_qom_args(path, "x2apic"), &bool_t, what, on_x2apic, NULL);
 	free(what);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* checks.h: what host mode verifies on a VM. */
 #ifndef PVT_QEMU_TUNE_CHECKS_H
 #define PVT_QEMU_TUNE_CHECKS_H

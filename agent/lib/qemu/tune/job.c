@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* job.c: a host-mode job's report and pending answers (see job.h). */
 #include <stdlib.h>
 #include <string.h>
@@ -25,24 +26,37 @@ static void on_reply(struct pvt_qmp *q, json_object *ret, const char *err, const
 	struct job_req *r = ud;
 	struct job *j = r->j;
 
-	(void)q;
+	struct pvt_err e;
+	char *why = NULL;
+
+	if (ret && r->want && pvt_json_check(ret, r->want, "return", &e) < 0) {
+		pvt_qmp_protocol_error(q, "%s: %s", r->cmd, e.msg);
+		why = pvt_xasprintf("QMP %s: protocol error: %s: %s", pvt_qmp_name(q), r->cmd, e.msg);
+		ret = NULL;
+		err = why;
+		cls = "ProtocolError";
+	}
 	r->fn(r, ret, err, cls);
+	free(why);
+	free(r->cmd);
 	free(r->what);
 	free(r);
 	job_finish_one(j);
 }
 
-int job_command(struct job *j, const char *cmd, json_object *args, const char *what,
-		job_reply_fn fn, void *arg)
+int job_command(struct job *j, const char *cmd, json_object *args,
+		const struct pvt_json_type *want, const char *what, job_reply_fn fn, void *arg)
 {
 	struct job_req *r = pvt_xcalloc(1, sizeof(*r));
 	int ret;
 
-	*r = (struct job_req){ .j = j, .what = pvt_xstrdup(what), .arg = arg, .fn = fn };
+	*r = (struct job_req){ .j = j, .cmd = pvt_xstrdup(cmd), .what = pvt_xstrdup(what),
+			       .arg = arg, .want = want, .fn = fn };
 	j->pending++;
 	ret = pvt_qmp_command(j->q, cmd, args, on_reply, r);
 	if (ret < 0) {
 		j->pending--;
+		free(r->cmd);
 		free(r->what);
 		free(r);
 	}
@@ -75,4 +89,19 @@ json_object *job_qom_args(const char *path, const char *prop)
 	json_object_object_add(a, "path", json_object_new_string(path));
 	json_object_object_add(a, "property", json_object_new_string(prop));
 	return a;
+}
+
+bool job_peer_thread(struct job *j, pid_t tid, const char *what)
+{
+	char *note;
+
+	if (pvt_qmp_peer_thread(j->q, tid))
+		return true;
+	note = pvt_xasprintf("QMP %s: protocol error: thread-id %d of %s is not a thread of the QMP peer (pid %d)",
+			     pvt_qmp_name(j->q), (int)tid, what, (int)pvt_qmp_peer_pid(j->q));
+	job_add(j, what, NULL, NULL, PVT_ST_FAILED, note);
+	pvt_qmp_protocol_error(j->q, "thread-id %d of %s is not a thread of the QMP peer (pid %d)",
+			       (int)tid, what, (int)pvt_qmp_peer_pid(j->q));
+	free(note);
+	return false;
 }

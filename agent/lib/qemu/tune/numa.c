@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* numa.c: the CPUs for iothread_cpus=auto: no vCPU, the vCPUs' NUMA node(s). */
 #define _GNU_SOURCE
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* numa.h: the host CPUs for iothread_cpus=auto. */
 #ifndef PVT_QEMU_TUNE_NUMA_H
 #define PVT_QEMU_TUNE_NUMA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pin.c: pinning VM threads: affinities read, saved, set and restored. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,15 +38,6 @@ int tune_set_affinity(pid_t tid, const char *list)
 	return sched_setaffinity(tid, sizeof(set), &set) < 0 ? -errno : 0;
 }
 
-/* A thread of this VM's process (not a recycled TID of another). */
-bool tune_own_thread(pid_t pid, pid_t tid)
-{
-	char p[64];
-
-	snprintf(p, sizeof(p), "/proc/%d/task/%d", (int)pid, (int)tid);
-	return pid <= 0 || access(p, F_OK) == 0;
-}
-
 static void remember_aff(struct job *j, pid_t tid, const char *what, const char *cur)
 {
 	struct pvt_qemu_saved *s = j->saved;
@@ -65,7 +57,11 @@ void tune_pin(struct job *j, pid_t tid, const char *what, const char *want)
 	struct pvt_err e;
 	int r;
 
-	if (!cur) {
+	if (!pvt_qmp_peer_thread(j->q, tid)) {
+		/* checked before the job changed anything: it has gone since */
+		note = pvt_xasprintf("thread %d is no longer a thread of the QMP peer", (int)tid);
+		job_add(j, key, want, NULL, PVT_ST_FAILED, note);
+	} else if (!cur) {
 		note = pvt_xasprintf("thread %d: %s", (int)tid, strerror(errno));
 		job_add(j, key, want, NULL, PVT_ST_FAILED, note);
 	} else if (j->mode == PVT_QEMU_VERIFY) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pin.h: pinning VM threads (sched_setaffinity), originals saved first. */
 #ifndef PVT_QEMU_TUNE_PIN_H
 #define PVT_QEMU_TUNE_PIN_H
@@ -10,9 +11,10 @@
 char *tune_get_affinity(pid_t tid);
 /* Set the thread's affinity to cpulist @list; 0 or -errno. */
 int tune_set_affinity(pid_t tid, const char *list);
-/* A thread of process @pid (not a recycled TID of another); any thread if @pid <= 0. */
-bool tune_own_thread(pid_t pid, pid_t tid);
-/* Verify, or apply (original saved and persisted first), @what's affinity @want. */
+/*
+ * Verify, or apply (original saved and persisted first), @what's affinity
+ * @want; @tid must still be a thread of the QMP peer (else the item fails).
+ */
 void tune_pin(struct job *j, pid_t tid, const char *what, const char *want);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* poll.c: iothread polling (poll-max-ns, poll-grow, poll-shrink) with qom-set. */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -16,7 +17,7 @@ void tune_qom_set(struct job *j, const char *id, const char *prop, int64_t v, co
 	free(path);
 	json_object_object_add(a, "value", json_object_new_int64(v));
 	/* if it cannot be sent, the connection has closed: the job reports that */
-	job_command(j, "qom-set", a, key, job_item_reply, NULL);
+	job_command(j, "qom-set", a, NULL, key, job_item_reply, NULL);
 }
 
 void tune_poll(struct job *j, json_object *it)

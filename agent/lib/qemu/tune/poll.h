@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* poll.h: iothread polling set with qom-set. */
 #ifndef PVT_QEMU_TUNE_POLL_H
 #define PVT_QEMU_TUNE_POLL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* qsd.c: qemu-storage-daemon 7.2, which has no query-iothreads: its iothreads found by thread state. */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -54,6 +55,8 @@ static void on_prop(struct job_req *r, json_object *ret, const char *err, const 
 		json_object_object_add(r->arg, r->what, json_object_get(ret));
 }
 
+static const struct pvt_json_type poll_t = { .type = json_type_int, .min = 0, .max = INT64_MAX };
+
 void tune_qsd_fallback(struct job *j)
 {
 	static const char *const props[] = { "poll-max-ns", "poll-grow", "poll-shrink" };
@@ -91,7 +94,7 @@ void tune_qsd_fallback(struct job *j)
 			char *path = pvt_xasprintf("/objects/%s", pvt_json_text(o, "id"));
 
 			/* if it cannot be sent, the connection has closed: the job reports that */
-			job_command(j, "qom-get", job_qom_args(path, props[k]), props[k], on_prop, o);
+			job_command(j, "qom-get", job_qom_args(path, props[k]), &poll_t, props[k], on_prop, o);
 			free(path);
 		}
 	}

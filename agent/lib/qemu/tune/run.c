@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * run.c: one job on one VM: query it (iothreads, vCPUs, objects, drives),
  * then apply or verify the [qemu] section (tune) or restore the originals,
@@ -5,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -19,17 +21,72 @@
 
 static void stage_next(struct job *j);
 
+/* The replies' shapes (QEMU's QAPI schema, the members used here). */
+#define TID_RANGE .min = 1, .max = INT32_MAX
+#define NONNEG .min = 0, .max = INT64_MAX
+static const struct pvt_json_member iothread_m[] = {
+	{ "id", true, { .type = json_type_string } },
+	{ "thread-id", true, { .type = json_type_int, TID_RANGE } },
+	{ "poll-max-ns", false, { .type = json_type_int, NONNEG } },
+	{ "poll-grow", false, { .type = json_type_int, NONNEG } },
+	{ "poll-shrink", false, { .type = json_type_int, NONNEG } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type iothread_t = { .type = json_type_object, .members = iothread_m };
+static const struct pvt_json_type iothreads_t = { .type = json_type_array, .items = &iothread_t };
+
+static const struct pvt_json_member cpu_m[] = {
+	{ "cpu-index", true, { .type = json_type_int, .min = 0, .max = INT32_MAX } },
+	{ "thread-id", true, { .type = json_type_int, TID_RANGE } },
+	{ "qom-path", false, { .type = json_type_string } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type cpu_t = { .type = json_type_object, .members = cpu_m };
+static const struct pvt_json_type cpus_t = { .type = json_type_array, .items = &cpu_t };
+
+static const struct pvt_json_member prop_m[] = {
+	{ "name", true, { .type = json_type_string } },
+	{ "type", true, { .type = json_type_string } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type prop_t = { .type = json_type_object, .members = prop_m };
+static const struct pvt_json_type props_t = { .type = json_type_array, .items = &prop_t };
+
+static const struct pvt_json_member cache_m[] = {
+	{ "writeback", true, { .type = json_type_boolean } },
+	{ "direct", true, { .type = json_type_boolean } },
+	{ "no-flush", true, { .type = json_type_boolean } },
+	{ .name = NULL },
+};
+/* a BlockDeviceInfo: query-block's "inserted", and each named block node */
+static const struct pvt_json_member node_m[] = {
+	{ "node-name", false, { .type = json_type_string } },
+	{ "drv", false, { .type = json_type_string } },
+	{ "file", false, { .type = json_type_string } },
+	{ "cache", false, { .type = json_type_object, .members = cache_m } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type node_t = { .type = json_type_object, .members = node_m };
+static const struct pvt_json_type nodes_t = { .type = json_type_array, .items = &node_t };
+static const struct pvt_json_member block_m[] = {
+	{ "device", true, { .type = json_type_string } },
+	{ "qdev", false, { .type = json_type_string } },
+	{ "inserted", false, { .type = json_type_object, .members = node_m } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type blockdev_t = { .type = json_type_object, .members = block_m };
+static const struct pvt_json_type block_t = { .type = json_type_array, .items = &blockdev_t };
+
 static void restore(struct job *j)
 {
 	struct pvt_qemu_saved *s = j->saved;
-	pid_t pid = pvt_qmp_peer_pid(j->q);
 
 	for (size_t i = 0; i < s->naff; i++) {
 		struct pvt_qemu_aff *a = &s->aff[i];
 		char *key = pvt_xasprintf("%s affinity", a->what), *note = NULL;
 		int r;
 
-		if (!tune_own_thread(pid, a->tid)) {
+		if (!pvt_qmp_peer_thread(j->q, a->tid)) {
 			job_add(j, key, a->cpus, NULL, PVT_ST_NA, "thread gone");
 		} else if ((r = tune_set_affinity(a->tid, a->cpus)) < 0) {
 			note = pvt_xasprintf("sched_setaffinity(%d): %s", (int)a->tid, strerror(-r));
@@ -60,6 +117,31 @@ static void restore(struct job *j)
 	}
 }
 
+/* Every thread the peer named is its own: else nothing is touched. */
+static bool own_threads(struct job *j)
+{
+	json_object *lists[] = { j->cpus, j->iothreads };
+	const char *kinds[] = { "vcpu", "iothread" };
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] && i < json_object_array_length(lists[l]); i++) {
+			json_object *x = json_object_array_get_idx(lists[l], i);
+			const char *id = pvt_json_string(x, "id");
+			char *what;
+			bool ok;
+
+			if (!json_object_object_get_ex(x, "thread-id", NULL))
+				continue;	/* qemu-storage-daemon's, not found by state */
+			what = id ? pvt_xasprintf("%s %s", kinds[l], id)
+				  : pvt_xasprintf("%s %lld", kinds[l], (long long)pvt_json_i64(x, "cpu-index", -1));
+			ok = job_peer_thread(j, (pid_t)pvt_json_i64(x, "thread-id", -1), what);
+			free(what);
+			if (!ok)
+				return false;
+		}
+	return true;
+}
+
 static void tune(struct job *j)
 {
 	struct pvt_cpuset vset = {0};
@@ -68,9 +150,9 @@ static void tune(struct job *j)
 	char *vlist = j->cfg.vcpu_set ? pvt_cpulist_format(&j->cfg.vcpu_cpus) : NULL;
 	char *iolist = NULL, *note = NULL;
 
-	if (j->bad) {
+	if (j->bad || !own_threads(j)) {
 		free(vlist);
-		return;	/* a query failed (reported): change nothing */
+		return;	/* a query failed, or the peer lied (reported): change nothing */
 	}
 	/* vCPUs first: iothread_cpus=auto depends on where they run */
 	for (size_t i = 0; i < ncpu; i++) {
@@ -175,6 +257,8 @@ static void on_query(struct job_req *r, json_object *ret, const char *err, const
 	json_object **slot = r->arg;
 
 	if (ret) {
+		/* query-block's drives replace the nodes' stand-in, whichever came first */
+		json_object_put(*slot);
 		*slot = json_object_get(ret);
 	} else if (cls && strcmp(cls, "CommandNotFound") == 0) {
 		/* qemu-storage-daemon has no vCPUs and no query-block */
@@ -193,10 +277,10 @@ static void on_nodes(struct job_req *r, json_object *ret, const char *err, const
 	on_query(r, ret, err, cls);
 }
 
-static void query(struct job *j, const char *cmd, json_object *args, json_object **slot,
-		  job_reply_fn fn)
+static void query(struct job *j, const char *cmd, json_object *args,
+		  const struct pvt_json_type *want, json_object **slot, job_reply_fn fn)
 {
-	if (job_command(j, cmd, args, cmd, fn, slot) < 0)
+	if (job_command(j, cmd, args, want, cmd, fn, slot) < 0)
 		job_add(j, cmd, NULL, NULL, PVT_ST_FAILED, "QMP connection closed");
 }
 
@@ -220,16 +304,16 @@ void pvt_qemu_run(struct pvt_qmp *q, const char *root, const char *vm, enum pvt_
 	j->pending = 1;
 	saved->pid = pvt_qmp_peer_pid(q);
 	if (mode != PVT_QEMU_RESTORE) {
-		query(j, "query-iothreads", NULL, &j->iothreads, on_query);
-		query(j, "query-cpus-fast", NULL, &j->cpus, on_query);
-		query(j, "qom-list", json_tokener_parse("{\"path\":\"/objects\"}"), &j->objects,
-		      on_query);
+		query(j, "query-iothreads", NULL, &iothreads_t, &j->iothreads, on_query);
+		query(j, "query-cpus-fast", NULL, &cpus_t, &j->cpus, on_query);
+		query(j, "qom-list", json_tokener_parse("{\"path\":\"/objects\"}"), &props_t,
+		      &j->objects, on_query);
 		if (cfg->cache) {
 			json_object *a = json_object_new_object();
 
-			query(j, "query-block", NULL, &j->block, on_query);
+			query(j, "query-block", NULL, &block_t, &j->block, on_query);
 			json_object_object_add(a, "flat", json_object_new_boolean(true));
-			query(j, "query-named-block-nodes", a, &j->nodes, on_nodes);
+			query(j, "query-named-block-nodes", a, &nodes_t, &j->nodes, on_nodes);
 		}
 	}
 	job_finish_one(j);

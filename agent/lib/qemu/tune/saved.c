@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* saved.c: the originals of one VM, persisted as JSON before the first change. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +55,29 @@ int pvt_qemu_saved_persist(const char *root, const char *path, const struct pvt_
 	return r;
 }
 
+static const struct pvt_json_member aff_m[] = {
+	{ "tid", true, { .type = json_type_int, .min = 1, .max = INT32_MAX } },
+	{ "what", true, { .type = json_type_string } },
+	{ "cpus", true, { .type = json_type_string } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type aff_t = { .type = json_type_object, .members = aff_m };
+static const struct pvt_json_member poll_m[] = {
+	{ "id", true, { .type = json_type_string } },
+	{ "poll-max-ns", false, { .type = json_type_int } },
+	{ "poll-grow", false, { .type = json_type_int } },
+	{ "poll-shrink", false, { .type = json_type_int } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type poll_t = { .type = json_type_object, .members = poll_m };
+static const struct pvt_json_member saved_m[] = {
+	{ "pid", true, { .type = json_type_int } },
+	{ "affinity", false, { .type = json_type_array, .items = &aff_t } },
+	{ "poll", false, { .type = json_type_array, .items = &poll_t } },
+	{ .name = NULL },
+};
+static const struct pvt_json_type saved_t = { .type = json_type_object, .members = saved_m };
+
 int pvt_qemu_saved_load(const char *root, const char *path, struct pvt_qemu_saved *s,
 			struct pvt_err *e)
 {
@@ -67,18 +93,21 @@ int pvt_qemu_saved_load(const char *root, const char *path, struct pvt_qemu_save
 		return r;
 	o = json_tokener_parse(text);
 	free(text);
-	if (!o || !json_object_is_type(o, json_type_object)) {
+	if (!o || pvt_json_check(o, &saved_t, "saved", e) < 0) {
+		if (o)
+			pvt_err_prefix(e, -EINVAL, "%s: ", path);
+		else
+			pvt_errf(e, "%s: not a JSON object", path);
 		json_object_put(o);
-		return pvt_errf(e, "%s: not a JSON object", path);
+		return -EINVAL;
 	}
 	s->pid = (pid_t)pvt_json_i64(o, "pid", -1);
 	if (json_object_object_get_ex(o, "affinity", &a))
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			json_object *x = json_object_array_get_idx(a, i), *w, *c;
 
-			if (!json_object_object_get_ex(x, "what", &w) ||
-			    !json_object_object_get_ex(x, "cpus", &c))
-				continue;
+			json_object_object_get_ex(x, "what", &w);
+			json_object_object_get_ex(x, "cpus", &c);
 			s->aff = pvt_xrealloc(s->aff, (s->naff + 1) * sizeof(*s->aff));
 			s->aff[s->naff++] = (struct pvt_qemu_aff){ (pid_t)pvt_json_i64(x, "tid", -1),
 				pvt_xstrdup(json_object_get_string(w)),
@@ -88,8 +117,7 @@ int pvt_qemu_saved_load(const char *root, const char *path, struct pvt_qemu_save
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			json_object *x = json_object_array_get_idx(a, i), *id;
 
-			if (!json_object_object_get_ex(x, "id", &id))
-				continue;
+			json_object_object_get_ex(x, "id", &id);
 			s->poll = pvt_xrealloc(s->poll, (s->npoll + 1) * sizeof(*s->poll));
 			s->poll[s->npoll++] = (struct pvt_qemu_poll){
 				pvt_xstrdup(json_object_get_string(id)), pvt_json_i64(x, "poll-max-ns", -1),

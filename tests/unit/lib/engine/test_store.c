@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_store.c: the rollback store: persisted, reloaded, refused when corrupt. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +10,12 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "engine/store.h"
 #include "fake.h"
+#include "util/tunable.h"
 #include "util/util.h"
 
 static int setup(void **state)
@@ -51,24 +57,137 @@ static void test_persist_reload(void **state)
 	pvt_store_free(&again);
 }
 
+/* A corrupt store is moved aside with a warning naming both files; loading goes on, empty. */
 static void test_corrupt_store(void **state)
 {
+	static const char *const bad[][2] = {
+		{ "{ not json", "not a pvtune rollback store" },
+		{ "[1, 2]", "not a pvtune rollback store" },
+		{ "{\"saved\": {}}", "not a pvtune rollback store" },
+		{ "{\"saved\":[{\"path\":\"/x\"}]}", "entry 0 lacks path, value or unit" },
+		{ "{\"saved\":[null]}", "entry 0 lacks path, value or unit" },
+		{ "{\"saved\":[{\"path\":\"/sys/a\",\"value\":\"1\",\"unit\":\"disk\",\"device\":3}]}",
+		  "entry 0 lacks path, value or unit" },
+		{ "{\"saved\":[{\"path\":\"/etc/shadow\",\"value\":\"x\",\"unit\":\"disk\"}]}",
+		  "entry 0: '/etc/shadow' is no kernel tunable" },
+		{ "{\"saved\":[{\"path\":\"/sys/../etc/passwd\",\"value\":\"x\",\"unit\":\"disk\"}]}",
+		  "entry 0: '/sys/../etc/passwd' is no kernel tunable" },
+	};
 	struct fake_env *t = *state;
-	struct pvt_store s;
 
-	fake_write(t->root, "/run/pvtune/saved.json", "{ not json");
-	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -EINVAL);
-	assert_non_null(strstr(t->e.msg, "/run/pvtune/saved.json: not a pvtune rollback store"));
-	fake_write(t->root, "/run/pvtune/saved.json", "{\"saved\":[{\"path\":\"/x\"}]}");
-	assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), -EINVAL);
-	assert_non_null(strstr(t->e.msg, "entry 0 lacks path, value or unit"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pvt_store s;
+		char *aside;
+
+		fake_write(t->root, "/run/pvtune/saved.json", bad[i][0]);
+		assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), 1);
+		if (!strstr(t->e.msg, bad[i][1]) ||
+		    !strstr(t->e.msg, "/run/pvtune/saved.json: ") ||
+		    !strstr(t->e.msg, "moved aside to /run/pvtune/saved.json.corrupt"))
+			fail_msg("case %zu: %s", i, t->e.msg);
+		assert_int_equal(s.n, 0);
+		assert_null(fake_read(t->root, "/run/pvtune/saved.json"));
+		aside = fake_read(t->root, "/run/pvtune/saved.json.corrupt");
+		assert_non_null(aside);
+		assert_string_equal(aside, bad[i][0]);
+		free(aside);
+		/* and the next load finds no store */
+		assert_int_equal(pvt_store_load(&t->ctx, &s, &t->e), 0);
+	}
+}
+
+/* Tunables only: under /sys, /proc/sys, /proc/irq, and no link leads out. */
+static void test_tunable_paths(void **state)
+{
+	struct fake_env *t = *state;
+	char *link, *target;
+
+	assert_true(pvt_tunable_path_ok("/sys/block/vda/queue/scheduler"));
+	assert_true(pvt_tunable_path_ok("/proc/sys/vm/swappiness"));
+	assert_true(pvt_tunable_path_ok("/proc/irq/24/smp_affinity_list"));
+	assert_false(pvt_tunable_path_ok("/etc/passwd"));
+	assert_false(pvt_tunable_path_ok("/sys"));
+	assert_false(pvt_tunable_path_ok("/sys/"));
+	assert_false(pvt_tunable_path_ok("/proc/self/attr/current"));
+	assert_false(pvt_tunable_path_ok("/sys/block/../../etc/passwd"));
+	assert_false(pvt_tunable_path_ok("/sys/block/./x"));
+	assert_false(pvt_tunable_path_ok("/sys//block"));
+	assert_false(pvt_tunable_path_ok("/sys/block/vda/"));
+	assert_false(pvt_tunable_path_ok("sys/block/vda"));
+
+	assert_int_equal(pvt_write_tunable(t->root, "/etc/passwd", "x", &t->e), -EPERM);
+	assert_non_null(strstr(t->e.msg, "/etc/passwd: not a kernel tunable"));
+
+	/* a link within the tree is followed (sysfs' /sys/block/NAME) */
+	fake_write(t->root, "/sys/devices/vda/queue/nr_requests", "128");
+	fake_mkdir(t->root, "/sys/block");
+	link = pvt_rooted(t->root, "/sys/block/vda");
+	assert_int_equal(symlink("../devices/vda", link), 0);
+	free(link);
+	assert_int_equal(pvt_write_tunable(t->root, "/sys/block/vda/queue/nr_requests", "64", &t->e), 0);
+	assert_file(t->root, "/sys/devices/vda/queue/nr_requests", "64");
+
+	/* one leading out of it is not, nor is a link as the file itself */
+	fake_write(t->root, "/etc/victim", "original");
+	link = pvt_rooted(t->root, "/sys/block/evil");
+	target = pvt_rooted(t->root, "/etc");
+	assert_int_equal(symlink(target, link), 0);
+	free(link);
+	assert_true(pvt_write_tunable(t->root, "/sys/block/evil/victim", "pwned", &t->e) < 0);
+	link = pvt_rooted(t->root, "/sys/block/rel");
+	assert_int_equal(symlink("../../etc", link), 0);
+	free(link);
+	assert_true(pvt_write_tunable(t->root, "/sys/block/rel/victim", "pwned", &t->e) < 0);
+	link = pvt_rooted(t->root, "/proc/sys/vm/evil");
+	free(target);
+	target = pvt_rooted(t->root, "/etc/victim");
+	assert_int_equal(symlink(target, link), 0);
+	free(link);
+	free(target);
+	assert_true(pvt_write_tunable(t->root, "/proc/sys/vm/evil", "pwned", &t->e) < 0);
+	assert_file(t->root, "/etc/victim", "original");
+}
+
+/* The lock is exclusive: a second holder waits (seen with LOCK_NB from another fd). */
+static void test_lock(void **state)
+{
+	struct fake_env *t = *state;
+	int fd = pvt_store_lock(&t->ctx, &t->e), fd2;
+	char *p;
+
+	assert_true(fd >= 0);
+	p = pvt_rooted(t->root, PVT_STORE_LOCK);
+	fd2 = open(p, O_RDWR);
+	free(p);
+	assert_true(fd2 >= 0);
+	assert_int_equal(flock(fd2, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	pvt_store_unlock(fd);
+	assert_int_equal(flock(fd2, LOCK_EX | LOCK_NB), 0);
+	close(fd2);
+}
+
+/* Temporary files are unique: none is left behind, and none is named .tmp. */
+static void test_atomic_unique(void **state)
+{
+	struct fake_env *t = *state;
+	struct pvt_strv names = {0};
+
+	fake_mkdir(t->root, "/run/pvtune");
+	fake_write(t->root, "/run/pvtune/saved.json.tmp", "someone else's");
+	assert_int_equal(pvt_store_persist(&t->ctx, &t->store, &t->e), 0);
+	assert_file(t->root, "/run/pvtune/saved.json.tmp", "someone else's");
+	assert_int_equal(pvt_list_dir(t->root, "/run/pvtune", &names, NULL), 0);
+	assert_int_equal(names.n, 2);	/* saved.json and the stranger's file */
+	pvt_strv_free(&names);
 }
 
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_persist_reload), T(test_corrupt_store),
+		T(test_persist_reload), T(test_corrupt_store), T(test_tunable_paths), T(test_lock),
+		T(test_atomic_unique),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_linemap.c: linemap (the line of every section and key) against
  * iniparser (the parser), fed the same files: they find the same sections

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_match.c: the syntax of profile values: device globs and negation, modifiers. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_profile.c: tuned.conf parsing, includes (tuned's resolution: the
  * next copy down for a profile's own name, each file read once, a depth

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_args.c: `pvtune-adm qemu-args` and `libvirt-xml` text, by QEMU and libvirt version. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_qmp.c: the QMP client against a fake server on a socketpair: the
  * handshake, replies matched by id (also out of order), events interleaved,
@@ -298,6 +299,142 @@ static void test_hangup_before_greeting(void **state)
 	assert_string_equal(t->qmp.closed, "QMP fake: connection closed by the peer before its greeting");
 }
 
+/* A reply with neither return nor error still ends its command: one callback, then closed. */
+static void test_no_return_no_error(void **state)
+{
+	struct t *t = *state;
+	char buf[128];
+	int id;
+
+	handshake(t);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-status", NULL, on_reply, t), 0);
+	id = srv_expect(t, "query-status");
+	snprintf(buf, sizeof(buf), "{\"id\": %d, \"retrun\": {}}\n", id);
+	fake_qmp_send(&t->qmp, buf);
+	run_until_closed(t);
+	assert_int_equal(t->nreplies, 1);
+	assert_non_null(strstr(t->reply[0], "err:QMP fake: query-status: malformed reply (neither return nor error)"));
+	assert_non_null(strstr(t->qmp.closed, "neither return nor error"));
+}
+
+/* Wrong types or nulls where the protocol has a string or an object: a protocol error, never a crash. */
+static void test_wrong_types(void **state)
+{
+	static const char *const bad[] = {
+		"{\"id\": %d, \"error\": null}\n",
+		"{\"id\": %d, \"error\": {\"class\": null, \"desc\": \"x\"}}\n",
+		"{\"id\": %d, \"error\": {\"class\": \"GenericError\", \"desc\": [1]}}\n",
+		"{\"id\": %d, \"error\": \"GenericError\"}\n",
+		"{\"event\": null}\n",
+		"{\"event\": \"STOP\", \"data\": 7}\n",
+		"{\"id\": -%d, \"return\": {}}\n",
+		"{\"id\": %d, \"return\": null}\n",
+	};
+	struct t *t = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char buf[256];
+		int id;
+
+		if (i) {
+			teardown(state);
+			setup(state);
+			t = *state;
+		}
+		handshake(t);
+		assert_int_equal(pvt_qmp_command(t->qmp.q, "query-status", NULL, on_reply, t), 0);
+		id = srv_expect(t, "query-status");
+		snprintf(buf, sizeof(buf), bad[i], id);
+		fake_qmp_send(&t->qmp, buf);
+		run_until_closed(t);
+		/* the command still got exactly one answer: the failure */
+		assert_int_equal(t->nreplies, 1);
+		assert_non_null(strstr(t->reply[0], "err:QMP fake: "));
+		if (!strstr(t->qmp.closed, "protocol error") && !strstr(t->qmp.closed, "without our id"))
+			fail_msg("case %zu: %s", i, t->qmp.closed);
+	}
+}
+
+/* Greetings with wrong types: refused with a reason. */
+static void test_greeting_types(void **state)
+{
+	static const char *const bad[] = {
+		"{\"QMP\": null}\n",
+		"{\"QMP\": {\"version\": null}}\n",
+		"{\"QMP\": {\"version\": {\"qemu\": {\"major\": \"7\", \"minor\": 2, \"micro\": 0}}}}\n",
+		"{\"QMP\": {\"version\": {\"qemu\": [7, 2, 0]}}}\n",
+	};
+	struct t *t = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (i) {
+			teardown(state);
+			setup(state);
+			t = *state;
+		}
+		fake_qmp_send(&t->qmp, bad[i]);
+		run_until_closed(t);
+		assert_int_equal(t->qmp.ready, 0);
+	}
+}
+
+/* The owner's protocol error closes the connection; the callbacks come from the loop, not from the call. */
+static void test_protocol_error_deferred(void **state)
+{
+	struct t *t = *state;
+
+	handshake(t);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-status", NULL, on_reply, t), 0);
+	pvt_qmp_protocol_error(t->qmp.q, "thread-id %d is not a thread of the QMP peer", 1);
+	assert_true(pvt_qmp_closed(t->qmp.q));
+	assert_int_equal(t->nreplies, 0);	/* not yet: from the event loop */
+	assert_null(t->qmp.closed);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-status", NULL, on_reply, t), -ENOTCONN);
+	run_until_closed(t);
+	assert_int_equal(t->nreplies, 1);
+	assert_string_equal(t->qmp.closed, "QMP fake: protocol error: thread-id 1 is not a thread of the QMP peer");
+}
+
+/* A message over the cap (1 MiB) closes the connection before it is parsed. */
+static void test_huge(void **state)
+{
+	struct t *t = *state;
+	size_t n = PVT_QMP_MAX_MSG + 4096;
+	char *big = malloc(n + 1);
+
+	handshake(t);
+	assert_int_equal(pvt_qmp_command(t->qmp.q, "query-status", NULL, on_reply, t), 0);
+	(void)srv_expect(t, "query-status");
+	memcpy(big, "{\"return\": \"", 12);
+	memset(big + 12, 'a', n - 12);
+	big[n] = 0;
+	for (size_t off = 0; off < n && !t->qmp.closed;) {
+		ssize_t w = write(t->qmp.srv, big + off, n - off > 65536 ? 65536 : n - off);
+
+		if (w > 0)
+			off += (size_t)w;
+		sd_event_run(t->qmp.ev, 1000);
+	}
+	run_until_closed(t);
+	assert_non_null(strstr(t->qmp.closed, "message over 1048576 bytes"));
+	assert_int_equal(t->nreplies, 1);
+	free(big);
+}
+
+/* The peer's credentials: this process (a socketpair), alive, its own threads only. */
+static void test_peer(void **state)
+{
+	struct t *t = *state;
+
+	assert_int_equal(pvt_qmp_peer_pid(t->qmp.q), getpid());
+	assert_int_equal(pvt_qmp_peer_uid(t->qmp.q), getuid());
+	assert_true(pvt_qmp_peer_alive(t->qmp.q));
+	assert_true(pvt_qmp_peer_thread(t->qmp.q, getpid()));
+	assert_false(pvt_qmp_peer_thread(t->qmp.q, 1));	/* init: not ours */
+	assert_false(pvt_qmp_peer_thread(t->qmp.q, 0));
+	assert_false(pvt_qmp_peer_thread(t->qmp.q, -1));
+}
+
 static void test_connect_missing(void **state)
 {
 	const struct pvt_qmp_ops ops = { .event = on_event };
@@ -316,7 +453,8 @@ int main(void)
 		T(test_commands_events), T(test_qmp_error), T(test_garbage), T(test_nul_bytes), T(test_not_object),
 		T(test_truncated), T(test_eof_pending), T(test_timeout), T(test_no_greeting),
 		T(test_bad_greeting), T(test_unknown_id), T(test_no_id), T(test_hangup_before_greeting),
-		T(test_connect_missing),
+		T(test_connect_missing), T(test_no_return_no_error), T(test_wrong_types),
+		T(test_greeting_types), T(test_protocol_error_deferred), T(test_huge), T(test_peer),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * test_tune.c: one VM tuned over QMP by lib/qemu/tune/ against a fake QMP
  * server on a socketpair whose "iothread" is a real thread of this process:
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake.h"
@@ -43,6 +45,11 @@ struct t {
 	size_t inlen;
 	int done;
 	bool die_on;		/* hang up at the first qom-set */
+	const char *lie_cmd;	/* answer this command with lie_ret */
+	const char *lie_ret;	/* a return value; %d: the other process's pid */
+	pid_t other;		/* a process that is not the VM's (the test's child) */
+	bool reverse;		/* answer each batch of commands last first */
+	char *held;		/* replies held back for reverse */
 	struct pvt_report rep;
 	size_t bad;
 	int64_t poll_max, poll_grow;
@@ -93,6 +100,11 @@ static int teardown(void **state)
 	fake_free(t->root);
 	free(t->inbuf);
 	free(t->qomset);
+	free(t->held);
+	if (t->other > 0) {
+		kill(t->other, SIGKILL);
+		waitpid(t->other, NULL, 0);
+	}
 	free(t);
 	return 0;
 }
@@ -104,7 +116,9 @@ static void srv_reply(struct t *t, json_object *cmd)
 	int id = json_object_get_int(json_object_object_get(cmd, "id"));
 	char *ret = NULL, *line;
 
-	if (!strcmp(name, "qmp_capabilities") || !strcmp(name, "blockdev-reopen")) {
+	if (t->lie_cmd && !strcmp(name, t->lie_cmd)) {
+		assert_int_not_equal(asprintf(&ret, t->lie_ret, (int)t->other), -1);
+	} else if (!strcmp(name, "qmp_capabilities") || !strcmp(name, "blockdev-reopen")) {
 		ret = strdup("{}");
 	} else if (!strcmp(name, "query-iothreads")) {
 		assert_int_not_equal(asprintf(&ret, "[{\"id\":\"io0\",\"thread-id\":%d,\"poll-max-ns\":%lld,"
@@ -144,7 +158,15 @@ static void srv_reply(struct t *t, json_object *cmd)
 		fail_msg("unexpected command %s", name);
 	}
 	assert_int_not_equal(asprintf(&line, "{\"return\": %s, \"id\": %d}\r\n", ret, id), -1);
-	fake_qmp_send(&t->qmp, line);
+	if (t->reverse && strcmp(name, "qmp_capabilities")) {
+		char *h;
+
+		assert_int_not_equal(asprintf(&h, "%s%s", line, t->held ? t->held : ""), -1);
+		free(t->held);
+		t->held = h;
+	} else {
+		fake_qmp_send(&t->qmp, line);
+	}
 	free(line);
 	free(ret);
 }
@@ -178,6 +200,11 @@ static void serve(struct t *t, const int *until)
 			json_object_put(o);
 			t->inlen -= (size_t)(nl + 1 - t->inbuf);
 			memmove(t->inbuf, nl + 1, t->inlen + 1);
+		}
+		if (t->held && t->qmp.srv >= 0 && !t->qmp.closed) {
+			fake_qmp_send(&t->qmp, t->held);	/* this batch, last first */
+			free(t->held);
+			t->held = NULL;
 		}
 	}
 	assert_true(*until);
@@ -340,12 +367,201 @@ static void test_dies_mid_job(void **state)
 	pvt_qemu_saved_free(&saved);
 }
 
+/* A process that is not the VM: its threads are another's (another user's, say). */
+static void other_process(struct t *t)
+{
+	t->other = fork();
+	assert_true(t->other >= 0);
+	if (t->other == 0) {
+		pause();
+		_exit(0);
+	}
+}
+
+static struct pvt_qemu_cfg pin_cfg(void)
+{
+	struct pvt_qemu_cfg c;
+
+	pvt_qemu_cfg_init(&c);
+	c.io_set = c.vcpu_set = true;
+	pvt_cpulist_parse("1", &c.io_cpus, NULL);
+	pvt_cpulist_parse("0", &c.vcpu_cpus, NULL);
+	c.poll_max_ns = 4000;
+	c.cache = PVT_LVL_REQUIRE;
+	c.x2apic = PVT_LVL_PREFER;
+	return c;
+}
+
+/* A peer naming another process's thread as its iothread or vCPU: refused, nothing pinned. */
+static void test_other_threads(void **state)
+{
+	static const char *const lies[][2] = {
+		{ "query-iothreads", "[{\"id\":\"io0\",\"thread-id\":%d}]" },
+		{ "query-cpus-fast", "[{\"cpu-index\":0,\"thread-id\":%d}]" },
+	};
+	struct t *t = *state;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip();
+	for (size_t i = 0; i < 2; i++) {
+		struct pvt_qemu_cfg c = pin_cfg();
+		struct pvt_qemu_saved saved = {0};
+		char *before, *after, *io_before, *io_after;
+
+		if (i) {
+			teardown(state);
+			setup(state);
+			t = *state;
+		}
+		other_process(t);
+		before = affinity(t->other);
+		io_before = affinity(t->io.tid);
+		t->lie_cmd = lies[i][0];
+		t->lie_ret = lies[i][1];
+		handshake(t);
+		run(t, PVT_QEMU_APPLY, &c, &saved);
+		after = affinity(t->other);
+		io_after = affinity(t->io.tid);
+		assert_string_equal(after, before);	/* the other process untouched */
+		assert_string_equal(io_after, io_before);	/* and nothing else changed */
+		assert_int_equal(saved.naff, 0);
+		assert_true(t->bad >= 1);
+		assert_non_null(strstr(item(t, i ? "vcpu 0" : "iothread io0")->note,
+				       "is not a thread of the QMP peer"));
+		serve(t, (const int *)&t->qmp.closed);
+		assert_non_null(strstr(t->qmp.closed, "protocol error: thread-id"));
+		free(before);
+		free(after);
+		free(io_before);
+		free(io_after);
+		pvt_qemu_saved_free(&saved);
+	}
+}
+
+/* Originals naming a thread that is not the peer's (a stale or forged file): not restored. */
+static void test_restore_other_thread(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qemu_cfg c = pin_cfg();
+	struct pvt_qemu_saved saved = {0};
+	char *before, *after;
+
+	other_process(t);
+	before = affinity(t->other);
+	handshake(t);
+	saved.aff = calloc(1, sizeof(*saved.aff));
+	saved.aff[0] = (struct pvt_qemu_aff){ t->other, strdup("iothread io0"), strdup("0") };
+	saved.naff = 1;
+	run(t, PVT_QEMU_RESTORE, &c, &saved);
+	after = affinity(t->other);
+	assert_string_equal(after, before);
+	assert_int_equal(item(t, "iothread io0 affinity")->st, PVT_ST_NA);
+	free(before);
+	free(after);
+	pvt_qemu_saved_free(&saved);
+}
+
+/* Wrong types and nulls in every reply the jobs read: a protocol error that ends the job and drops the VM. */
+static void test_wrong_types(void **state)
+{
+	static const char *const lies[][2] = {
+		{ "query-iothreads", "true" },
+		{ "query-iothreads", "{\"id\":\"io0\"}" },
+		{ "query-iothreads", "[{\"id\":\"io0\",\"thread-id\":null}]" },
+		{ "query-iothreads", "[{\"id\":null,\"thread-id\":1}]" },
+		{ "query-iothreads", "[{\"id\":\"io0\",\"thread-id\":99999999999}]" },
+		{ "query-iothreads", "[{\"id\":\"io0\",\"thread-id\":1.5}]" },
+		{ "query-iothreads", "[null]" },
+		{ "query-cpus-fast", "[{\"cpu-index\":0,\"thread-id\":\"12\"}]" },
+		{ "query-cpus-fast", "[{\"cpu-index\":null,\"thread-id\":1}]" },
+		{ "query-cpus-fast", "[{\"cpu-index\":0,\"thread-id\":1,\"qom-path\":7}]" },
+		{ "query-block", "[{\"device\":null}]" },
+		{ "query-block", "[{\"device\":\"d0\",\"inserted\":{\"cache\":{\"direct\":null,\"writeback\":true,\"no-flush\":false}}}]" },
+		{ "query-block", "[{\"device\":\"d0\",\"inserted\":[]}]" },
+		{ "query-named-block-nodes", "[{\"node-name\":{},\"cache\":{}}]" },
+		{ "qom-list", "[{\"name\":\"io0\",\"type\":null}]" },
+		{ "qom-list", "\"child<iothread>\"" },
+		{ "qom-get", "\"on\"" },
+		{ "qom-get", "null" },
+	};
+	struct t *t = *state;
+
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		struct pvt_qemu_cfg c = pin_cfg();
+		struct pvt_qemu_saved saved = {0};
+
+		if (i) {
+			teardown(state);
+			setup(state);
+			t = *state;
+		}
+		c.io_set = c.vcpu_set = false;	/* any CPU count */
+		t->lie_cmd = lies[i][0];
+		t->lie_ret = lies[i][1];
+		handshake(t);
+		run(t, PVT_QEMU_APPLY, &c, &saved);
+		assert_true(t->done);
+		assert_true(t->bad >= 1);
+		serve(t, (const int *)&t->qmp.closed);
+		if (!strstr(t->qmp.closed, "protocol error"))
+			fail_msg("case %zu (%s %s): %s", i, lies[i][0], lies[i][1], t->qmp.closed);
+		pvt_qemu_saved_free(&saved);
+	}
+}
+
+/* Replies in reverse order of the commands: matched by id, the same result. */
+static void test_out_of_order(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qemu_cfg c = pin_cfg();
+	struct pvt_qemu_saved saved = {0};
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip();
+	handshake(t);
+	t->reverse = true;
+	run(t, PVT_QEMU_APPLY, &c, &saved);
+	assert_int_equal(item(t, "iothread io0 affinity")->st, PVT_ST_CHANGED);
+	assert_int_equal(item(t, "vcpu 0 affinity")->st, PVT_ST_CHANGED);
+	assert_string_equal(t->qomset, "poll-max-ns=4000 ");
+	assert_null(t->qmp.closed);
+	run(t, PVT_QEMU_RESTORE, &c, &saved);
+	assert_int_equal(t->bad, 0);
+	pvt_qemu_saved_free(&saved);
+}
+
+/* QEMU gone while a restore sends its commands: the job ends, nothing walks freed data. */
+static void test_dies_mid_restore(void **state)
+{
+	struct t *t = *state;
+	struct pvt_qemu_cfg c;
+	struct pvt_qemu_saved saved = {0};
+
+	handshake(t);
+	pvt_qemu_cfg_init(&c);
+	c.poll_max_ns = 4000;
+	c.poll_grow = 2;
+	c.poll_shrink = 3;
+	run(t, PVT_QEMU_APPLY, &c, &saved);
+	assert_int_equal(saved.npoll, 1);
+	t->die_on = true;
+	run(t, PVT_QEMU_RESTORE, &c, &saved);
+	assert_true(t->bad >= 1);
+	serve(t, (const int *)&t->qmp.closed);
+	pvt_qemu_saved_free(&saved);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_numa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dies_mid_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_other_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dies_mid_restore, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

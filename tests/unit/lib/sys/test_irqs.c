@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_irqs.c: the queue number of an interrupt's action name. */
 #include <setjmp.h>
 #include <stdarg.h>

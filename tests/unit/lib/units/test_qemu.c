@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_qemu.c: the [qemu] unit: keys and values checked at load, the section parsed. */
 #include <errno.h>
 #include <setjmp.h>

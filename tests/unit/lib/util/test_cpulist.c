@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_cpulist.c: cpulists parsed, formatted and compared. */
 #include <errno.h>
 #include <setjmp.h>

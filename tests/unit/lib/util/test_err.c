@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_err.c: the error convention's list of errors, and how it comes out as one message. */
 #include <errno.h>
 #include <setjmp.h>
