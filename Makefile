@@ -1,7 +1,10 @@
 # pvblk: one entry point.
 #
-#   make demo     build, boot a guest, pvblk and virtio_blk side by side
-#   make check    every test (driver builds, checkpatch, agent, guests)
+#   make demo     the whole system in one guest in about 3 minutes: pvblk
+#                 and virtio_blk side by side, pvtuned in the guest and on
+#                 the host (scripts/demo.py)
+#   make check    every test (driver builds, checkpatch, agent, guests, the
+#                 demo as a smoke test)
 #
 # Both run `make deps` first, which installs what they need with apt-get.
 SHELL := /bin/bash
@@ -16,7 +19,7 @@ VERSION := $(shell scripts/version.sh)
 KVER ?= $(shell uname -r)
 DKMS_SRC := /usr/src/pvblk-$(VERSION)
 
-.PHONY: all deps kernels driver agent pvcount check demo bench bench-host clean \
+.PHONY: all deps kernels driver agent pvcount check demo bench plots bench-host clean \
 	dkms-add dkms-build dkms-install dkms-remove deb
 
 all: driver agent pvcount
@@ -48,11 +51,21 @@ pvcount:
 check: deps kernels
 	@tests/check.sh
 
-demo: deps kernels driver
+# The demo fetches and builds only what it needs (one kernel, its pvblk.ko,
+# the agent, the pvcount plugin), so it needs no `make kernels driver`.
+demo: deps
 	@scripts/demo.py
 
 bench: deps kernels driver pvcount
 	@flock -x /tmp/pvblk-measure.lock bench/run.sh
+	@$(MAKE) -s plots
+
+# BENCHMARKS.md's driver tables drawn as PNGs beside it (bench/plots.py,
+# matplotlib): per row the pvblk/virtio_blk IOPS ratio with its range, and
+# guest kernel instructions per request. From BENCHMARKS.md itself, so they
+# show its run; `make bench` calls it after writing the report.
+plots: deps
+	@bench/plots.py
 
 # Host side: QEMU's defaults against the pvblk-host profile applied by
 # pvtuned, and a poll_max_ns sweep (bench/host_bench.py; section "host" of

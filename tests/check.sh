@@ -8,6 +8,8 @@
 #   6. the guest tests (tests/run.py) on every test kernel, the image-mode
 #      test (a debootstrapped Debian guest, built once into build/image/)
 #      among them
+#   7. make demo (scripts/demo.py) as a smoke test: it fails on any failed
+#      step; its output goes to build/check-demo.log
 # Each runner's own "N passed, N failed" line is added into the total.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +71,16 @@ many agent make -s -C agent check
 one deb scripts/make-deb.sh
 # Two guests at a time: each runs single-threaded TCG, one per core.
 many guest tests/run.py ${GUEST_ARGS:--j 2}
+# make demo, once the guest tests no longer share the CPUs with it
+demo() {
+	if scripts/demo.py > build/check-demo.log 2>&1; then
+		grep "^== done" build/check-demo.log
+		return 0
+	fi
+	tail -n 40 build/check-demo.log
+	return 1
+}
+one demo demo
 
 echo
 for f in "${failures[@]}"; do
