@@ -1467,6 +1467,24 @@ def placement(boots):
         " (per boot, queue order)."
 
 
+def plots_section(run_id):
+    """The PNGs bench/plots.py draws from this report's first kernel's
+    tables (`make plots`; `make bench` runs it after bench/run.sh)."""
+    return ["### Plots",
+            "",
+            "Drawn by `bench/plots.py` (`make plots`, which `make bench` runs after writing this report) from "
+            "the two tables below of run `%s`: the first, each row's pvblk/virtio_blk throughput ratio (median of "
+            "the per-round ratios, and their range); the second, guest kernel instructions per request of each "
+            "driver and their ratio with its range. Throughput moves with the shared host's load; the "
+            "instruction counts hardly do, so they rank the drivers." % run_id,
+            "",
+            "![pvblk/virtio_blk throughput ratio per row, with its range](BENCHMARKS-ratio.png)",
+            "",
+            "![guest kernel instructions per request per row, and the pvblk/virtio_blk ratio with its range]"
+            "(BENCHMARKS-instructions.png)",
+            ""]
+
+
 def write_report(cfg, results, boots, meta):
     old = ""
     if os.path.exists(cfg.out):
@@ -1578,6 +1596,8 @@ def write_report(cfg, results, boots, meta):
         perf, cost, owns, S = main_tables(results, kver)
         L.append("## Results, %s" % kver)
         L.append("")
+        if kver == cfg.kernels[0]:
+            L += plots_section(cfg.run_id)
         L.append("### Throughput and latency")
         L.append("")
         L += perf

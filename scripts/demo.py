@@ -488,6 +488,12 @@ def main():
         say()
         say("demo: FAILED: %s" % e)
         sys.exit(1)
+    except Exception as e:          # a harness or host-agent error: still a failed step
+        import traceback
+        traceback.print_exc()
+        say()
+        say("demo: FAILED: %s: %s" % (type(e).__name__, e))
+        sys.exit(1)
     el = time.time() - t0
     say()
     say("   What QEMU 7.2 TCG on this machine cannot show: x2APIC (TCG offers none, so the profiles'")

@@ -20,6 +20,7 @@ PKGS=(
 	libvirt-clients	# virt-xml-validate and libvirt's schemas: the libvirt-xml test
 	clang libclang-rt-14-dev llvm-14	# the agent's libFuzzer harnesses (ASan, UBSan; llvm-symbolizer)
 	fdisk		# sfdisk: partitioned test disks (test_stable_names)
+	python3-matplotlib	# make plots: BENCHMARKS.md's PNG plots (bench/plots.py)
 	# make deb: the two packages, lintian; debootstrap: the image-mode
 	# guest and the sid build root (scripts/sid-root.sh)
 	dpkg-dev debhelper dh-dkms lintian debootstrap
