@@ -84,31 +84,45 @@ def sh(argv, what):
 # ---------------------------------------------------------------- 1: build
 
 def build():
-    kver = os.environ.get("DEMO_KVER")
-    if kver:
-        if not os.path.isdir(os.path.join(TOP, "build", "kernels", kver)):
-            raise Failed("DEMO_KVER=%s: not in build/kernels (make kernels)" % kver)
-        say("   kernel %s (DEMO_KVER)" % kver)
-    else:
-        say("   kernel: %s from this machine's apt sources, into build/kernels/ ..." % KERNEL_META)
-        kver = sh([os.path.join(TOP, "scripts", "kernels.sh"), "--one", KERNEL_META],
-                  "scripts/kernels.sh --one").strip().splitlines()[-1]
-        say("   kernel %s ready" % kver)
-    ko = os.path.join(TOP, "build", "driver", kver, "pvblk.ko")
-    srcs = [os.path.join(TOP, "driver", f) for f in os.listdir(os.path.join(TOP, "driver"))
-            if f.endswith((".c", ".h")) or f == "Kbuild"]
-    if os.path.exists(ko) and all(os.path.getmtime(s) <= os.path.getmtime(ko) for s in srcs):
-        say("   pvblk.ko up to date (build/driver/%s/)" % kver)
-    else:
-        say("   building pvblk.ko for %s (W=1, sparse) ..." % kver)
-        say("   " + sh([os.path.join(TOP, "scripts", "build-driver.sh"), kver], "the driver build").strip())
-    say("   building pvtuned and pvtune-adm (make -C agent) ...")
-    sh(["make", "-s", "-C", os.path.join(TOP, "agent")], "make -C agent")
-    say("   building the pvcount plugin (make pvcount) ...")
+    """The demo kernel, pvblk.ko for it, the agent and the pvcount plugin:
+    the agent and the plugin build while the kernel is fetched and the
+    driver built (2 CPUs)."""
+    bg = {}
+    for what, argv in (("pvtuned and pvtune-adm (make -C agent)", ["make", "-s", "-C", os.path.join(TOP, "agent")]),
+                       ("the pvcount plugin (make pvcount)",
+                        ["make", "-s", "-C", os.path.join(TOP, "bench", "pvcount"), "O=" + pvcount.outdir(TOP)])):
+        say("   building %s, in the background ..." % what)
+        bg[what] = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        pvcount.build(TOP)
-    except subprocess.CalledProcessError as e:
-        raise Failed("make pvcount failed:\n%s" % e.stdout)
+        kver = os.environ.get("DEMO_KVER")
+        if kver:
+            if not os.path.isdir(os.path.join(TOP, "build", "kernels", kver)):
+                raise Failed("DEMO_KVER=%s: not in build/kernels (make kernels)" % kver)
+            say("   kernel %s (DEMO_KVER)" % kver)
+        else:
+            say("   kernel: %s from this machine's apt sources, into build/kernels/ ..." % KERNEL_META)
+            kver = sh([os.path.join(TOP, "scripts", "kernels.sh"), "--one", KERNEL_META],
+                      "scripts/kernels.sh --one").strip().splitlines()[-1]
+            say("   kernel %s ready" % kver)
+        ko = os.path.join(TOP, "build", "driver", kver, "pvblk.ko")
+        srcs = [os.path.join(TOP, "driver", f) for f in os.listdir(os.path.join(TOP, "driver"))
+                if f.endswith((".c", ".h")) or f == "Kbuild"]
+        if os.path.exists(ko) and all(os.path.getmtime(s) <= os.path.getmtime(ko) for s in srcs):
+            say("   pvblk.ko up to date (build/driver/%s/)" % kver)
+        else:
+            say("   building pvblk.ko for %s (W=1, sparse) ..." % kver)
+            out = sh([os.path.join(TOP, "scripts", "build-driver.sh"), kver], "the driver build").strip()
+            say("   pvblk.ko built" + (": " + out if out else ""))
+        for what, p in bg.items():
+            out = p.communicate()[0]
+            if p.returncode:
+                raise Failed("building %s failed (exit %d):\n%s" % (what, p.returncode, out[-3000:]))
+            say("   %s built" % what.split(" (")[0])
+    finally:
+        for p in bg.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     return kver, ko
 
 
