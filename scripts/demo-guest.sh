@@ -41,7 +41,13 @@ else
 	VD=$(pv_move 0x11 virtio_blk)
 fi
 pv_wait_path "/dev/$VD"
-[ "$PVTEST_MODE" != systemd ] || udevadm settle -t 30
+if [ "$PVTEST_MODE" = systemd ]; then
+	# Installed now, started in the agent part: the install's udev trigger
+	# and settle overlap the end of the boot's, before anything is measured.
+	say "installing pvtuned, pvtune-adm, the unit, the D-Bus policy and the profiles from agent/ (not started yet)"
+	"$TOP/agent/tools/install-in-guest.sh" "$TOP" > /pvtest/install.log 2>&1
+	udevadm settle -t 30
+fi
 declare -A VIO CPU
 VIO[$PV]=$(pv_virtio_of_slot 0x10)
 VIO[$VD]=$(pv_virtio_of_slot 0x11)
@@ -63,32 +69,60 @@ for d in $PV $VD; do
 	hs "map-$d-b"
 done
 
-snap() {	# snap DISK: its queue interrupts, block-layer stat, pvblk counters
-	awk -v p="${VIO[$1]}-req" 'index($NF, p) == 1 { s = 0; for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print "@irq", $NF, s }' /proc/interrupts
-	echo "@stat $(cat "/sys/block/$1/stat")"
-	if [ -e "/sys/block/$1/pvblk/stats" ]; then
-		sed 's/^/@pv /' "/sys/block/$1/pvblk/stats"
+# Each workload is one fio invocation whose jobs (the runs) go one after the
+# other (stonewall): one fio start-up per workload, not per run (fio starts
+# slowly under TCG). Each job's exec_prerun/exec_postrun is the hook below:
+# "pre" snapshots the disk's counters, takes the handshake with the host
+# (which cuts the trace there) and, last, marks the start of pvcount's window;
+# "post" marks its end first, then snapshots and takes the handshake again.
+declare -p VIO > /tmp/demo-env.sh
+echo "MARK=$MARK" >> /tmp/demo-env.sh
+cat > /tmp/demo-hook.sh <<'HOOK'
+#!/bin/bash
+# demo-hook.sh pre|post ID DISK TAG WORKLOAD
+set -eu
+. /tmp/demo-env.sh
+phase=$1 id=$2 d=$3 tag=$4 wl=$5
+snap() {	# its queue interrupts, block-layer stat, pvblk counters
+	awk -v p="${VIO[$d]}-req" 'index($NF, p) == 1 { s = 0; for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print "@irq", $NF, s }' /proc/interrupts
+	echo "@stat $(cat "/sys/block/$d/stat")"
+	if [ -e "/sys/block/$d/pvblk/stats" ]; then
+		sed 's/^/@pv /' "/sys/block/$d/pvblk/stats"
 	fi
 }
+hs() {	# the host counts the kicks up to here, then lets us go on
+	local i=0
+	: > "/pvtest/m-$1"
+	while [ ! -e "/pvtest/k-$1" ]; do
+		i=$((i + 1))
+		if [ $i -gt 6000 ]; then echo "demo-hook: no answer from the host to $1" >&2; exit 1; fi
+		sleep 0.02
+	done
+	rm -f "/pvtest/m-$1"
+}
+case $phase in
+pre)
+	snap > "/pvtest/r/$id.pre"
+	hs "$id-a"
+	exec "$MARK" "$tag"
+	;;
+post)
+	"$MARK" $((tag + 1))
+	snap > "/pvtest/r/$id.post"
+	echo "$id $tag $d $wl" >> /pvtest/r/runs
+	hs "$id-b"
+	;;
+esac
+HOOK
 
 N=0
-run() {	# run ID DISK WORKLOAD REQUESTS
-	local id=$1 d=$2 wl=$3 n=$4 batch
-	case $wl in
-	b16) batch=16 ;;
-	b1) batch=1 ;;
-	esac
+job() {	# job ID DISK WORKLOAD REQUESTS: one run, a job of the workload's fio file
+	local id=$1 d=$2 wl=$3 n=$4 tag
 	N=$((N + 1))
-	snap "$d" > "/pvtest/r/$id.pre"
-	hs "$id-a"
-	fio --name="$id" --filename="/dev/$d" --ioengine=io_uring --direct=1 --rw=randread --bs=4k \
-	    --iodepth=32 --iodepth_batch_submit=$batch --iodepth_batch_complete_min=$batch \
-	    --number_ios="$n" --cpus_allowed="${CPU[$d]}" \
-	    --exec_prerun="$MARK $((2 * N))" --exec_postrun="$MARK $((2 * N + 1))" \
-	    --output-format=json --output="/pvtest/r/$id.json" > /dev/null
-	hs "$id-b"
-	snap "$d" > "/pvtest/r/$id.post"
-	echo "$id $((2 * N)) $d $wl" >> /pvtest/r/runs
+	tag=$((2 * N))
+	printf '[%s]\nfilename=/dev/%s\nnumber_ios=%d\ncpus_allowed=%s\n' "$id" "$d" "$n" "${CPU[$d]}"
+	printf 'exec_prerun=bash /tmp/demo-hook.sh pre %s %s %d %s\n' "$id" "$d" $tag "$wl"
+	printf 'exec_postrun=bash /tmp/demo-hook.sh post %s %s %d %s\n\n' "$id" "$d" $tag "$wl"
 }
 
 drv() { [ "$1" = "$PV" ] && echo pvblk || echo virtio_blk; }
@@ -96,16 +130,21 @@ for wl in b16 b1; do
 	n=$REQS_B16
 	[ $wl = b1 ] && n=$REQS_B1
 	say "fio 4k random reads, queue depth 32, batches of ${wl#b}: a $CAL-request run per driver (the fixed cost), then $ROUNDS rounds of $n requests"
-	for d in $PV $VD; do
-		run "cal-$wl-$(drv "$d")" "$d" $wl "$CAL"
-	done
-	for r in $(seq "$ROUNDS"); do
-		order="$PV $VD"
-		[ $((r % 2)) = 0 ] && order="$VD $PV"
-		for d in $order; do
-			run "$wl-$r-$(drv "$d")" "$d" $wl "$n"
+	{
+		printf '[global]\nioengine=io_uring\ndirect=1\nrw=randread\nbs=4k\niodepth=32\n'
+		printf 'iodepth_batch_submit=%d\niodepth_batch_complete_min=%d\nstonewall=1\n\n' "${wl#b}" "${wl#b}"
+		for d in $PV $VD; do
+			job "cal-$wl-$(drv "$d")" "$d" $wl "$CAL"
 		done
-	done
+		for r in $(seq "$ROUNDS"); do
+			order="$PV $VD"
+			[ $((r % 2)) = 0 ] && order="$VD $PV"
+			for d in $order; do
+				job "$wl-$r-$(drv "$d")" "$d" $wl "$n"
+			done
+		done
+	} > "/pvtest/r/$wl.fio"
+	fio --output-format=json --output="/pvtest/r/$wl.json" "/pvtest/r/$wl.fio" > /dev/null
 done
 pv_signal part1
 pv_wait part1-shown 120
@@ -114,8 +153,6 @@ pv_wait part1-shown 120
 say "putting both disks' scheduler back to the kernel's choice ($DEFSCHED), which part 1 had set to none"
 for d in $PV $VD; do echo "$DEFSCHED" > "/sys/block/$d/queue/scheduler"; done
 if [ "$PVTEST_MODE" = systemd ]; then
-	say "installing pvtuned, pvtune-adm, the unit, the D-Bus policy and the profiles from agent/ into the guest"
-	"$TOP/agent/tools/install-in-guest.sh" "$TOP" > /pvtest/install.log 2>&1
 	say "systemctl start pvtuned"
 	systemctl start pvtuned
 	say "  pvtuned is $(systemctl is-active pvtuned) (systemd service, Type=$(systemctl show -p Type --value pvtuned), pid $(systemctl show -p MainPID --value pvtuned))"
