@@ -423,8 +423,8 @@ class Demo:
         if rc:
             raise Failed("pvtune-adm profile pvblk-host exited with %d:\n%s" % (rc, h.logtext()[-2000:]))
         if re.search(r"\baio\b.*warning", out):
-            say("   (the aio warning is this demo's disks: null-co, QEMU's default aio=threads; the profile wants")
-            say("   aio=native or io_uring on file-backed disks, which pvtuned cannot change at run time)")
+            say("   (the aio warning is this demo's disks: null-co with QEMU's default aio, threads; aio is")
+            say("   chosen when QEMU starts, as pvtune-adm qemu-args shows, not at run time)")
         m = re.search(r"iothread io0 affinity\s+expected (\S+)", out)
         p = re.search(r"iothread io0 poll-max-ns\s+expected (\d+)", out)
         if not m or not p:
