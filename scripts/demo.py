@@ -290,9 +290,10 @@ class Part1:
             "",
             "   kicks:        guest-to-host notifications per request (QEMU's virtio_queue_notify trace of the disk)",
             "   interrupts:   the disk's queue interrupts per request (the guest's /proc/interrupts)",
-            "   kernel instr: guest kernel instructions per request, all vCPUs (bench/pvcount); the fixed",
-            "                 cost of a run (a %d-request run) and lock spin-waits (which follow the host's" % CAL,
-            "                 load; %.0f per request here at most) taken off: they repeat on a busy host" % self.spin,
+            "   kernel instr: guest kernel instructions per request, all vCPUs (bench/pvcount), less a %d-request"
+            % CAL,
+            "                 run's count (a run's fixed cost) and lock spin-waits (they follow the host's load;",
+            "                 at most %.0f per request here): counts that the host's load barely moves" % self.spin,
             "   IOPS:         requests per second; they move with this shared host's load (now %s)" % load(),
             "   ratio:        median of %d rounds' pvblk/virtio_blk (range); the first driver alternates"
             % ROUNDS,
