@@ -465,10 +465,11 @@ class Demo:
                 alive = vm.running()
                 if not started and os.path.exists(vm.path("started")):
                     started = True
-                    say("   guest up after %.0f s (%s)" % (
-                        time.time() - t_boot,
-                        (open(vm.path("system-state")).read().split("\n")[0] or "?")
-                        if os.path.exists(vm.path("system-state")) else "?"))
+                    state = ""
+                    if os.path.exists(vm.path("system-state")):
+                        state = open(vm.path("system-state")).read().split("\n")[0]
+                    say("   guest up after %.0f s%s" % (time.time() - t_boot,
+                                                     " (systemd: %s)" % state if state else ""))
                     step(3, "driver: pvblk and virtio_blk side by side in this guest")
                 self.echo_guest()
                 if self.pv is None and os.path.exists(vm.path("disks")):
