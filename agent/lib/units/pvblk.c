@@ -11,9 +11,11 @@ struct tunable {
 	int64_t min, max;
 };
 
+/* the driver's own limits (driver/pvblk.h: PVBLK_*_LIMIT; it refuses the rest) */
 static const struct tunable tunables[] = {
-	{ "poll_max_usecs", 0, INT64_MAX },
+	{ "poll_max_usecs", 0, 1000 },
 	{ "irq_moderation", 0, 1 },
+	{ "irq_moderation_usecs", 1, 1000 },
 	{ "batch_kicks", 0, 1 },
 };
 
@@ -66,7 +68,7 @@ static int pvblk_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 
 const struct pvt_unit pvt_unit_pvblk = {
 	.name = "pvblk",
-	.keys = "poll_max_usecs irq_moderation batch_kicks",
+	.keys = "poll_max_usecs irq_moderation irq_moderation_usecs batch_kicks",
 	.per_disk = true,
 	.check = pvblk_check,
 	.plan = pvblk_plan,

@@ -230,7 +230,11 @@ static void test_unknown_section_and_key(void **state)
 	expect_error(t, "umain", "/umain/tuned.conf:2: unknown key 'sumary' in [main]", NULL);
 	fake_profile(t->root, "upv", "[pvblk]\nturbo=1\n");
 	expect_error(t, "upv", "tuned.conf:2: [pvblk] turbo=1: unknown pvblk tunable 'turbo'",
-		     "poll_max_usecs irq_moderation batch_kicks");
+		     "poll_max_usecs irq_moderation irq_moderation_usecs batch_kicks");
+	/* the driver's limits (driver/pvblk.h), caught before anything is written */
+	fake_profile(t->root, "pvrange", "[pvblk]\npoll_max_usecs=5000\nirq_moderation_usecs=0\n");
+	expect_error(t, "pvrange", "tuned.conf:2: [pvblk] poll_max_usecs=5000: bad value '5000' for poll_max_usecs (expected an integer from 0 to 1000)",
+		     "tuned.conf:3: [pvblk] irq_moderation_usecs=0: bad value '0' for irq_moderation_usecs (expected an integer from 1 to 1000)");
 	fake_profile(t->root, "udev", "[vm]\ndevices=vda\n");
 	expect_error(t, "udev", "tuned.conf:2: [vm] devices=vda: takes no devices=", NULL);
 }
