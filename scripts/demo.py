@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """make demo: the whole system in one guest, in a few minutes.
 
-1. build what the demo needs (one kernel's pvblk.ko, the agent, the pvcount
-   plugin), only what is missing or older than its sources;
+1. build what the demo needs (one bookworm kernel, fetched with
+   scripts/kernels.sh --one, its pvblk.ko, the agent, the pvcount plugin),
+   only what is missing or older than its sources;
 2. boot one systemd guest (QEMU TCG, 2 vCPUs) with two identical null-co
    disks on one iothread: one on pvblk, one on virtio_blk;
 3. the drivers side by side, fio 4k random reads at queue depth 32 in
@@ -10,13 +11,17 @@
    /proc/interrupts) and guest kernel instructions (bench/pvcount) per
    request, and IOPS (which move with the machine's load); pvblk's own
    batch_hist shows the batches are what the workload says;
-4. the agent in the guest: pvtuned as a systemd service, pvtune-adm list,
-   profile pvblk-guest, verify, off;
+4. the agent in the guest: pvtuned as a systemd service (installed before
+   step 3 measures, started after), pvtune-adm list, profile pvblk-guest,
+   verify, off; DEMO_MODE=busybox boots busybox init and uses
+   pvtune-adm --no-daemon instead;
 5. the host: pvtune-adm qemu-args pvblk-host, and pvtuned's host mode
    pinning this VM's iothread and setting its polling, read back over QMP
    and /proc, then off and read back again.
 
-Exits non-zero when a step fails. DEMO_KVER=<version> boots another
+Every step says what it does as it runs; the figures are all measured in
+the run. Exits non-zero when a step fails (make check runs it).
+DEMO_STAMPS=1 prefixes the guest's lines with the time since the start. DEMO_KVER=<version> boots another
 kernel that `make kernels` fetched; DEMO_ROUNDS (2), DEMO_REQS_B16 (20000),
 DEMO_REQS_B1 (8000) size the driver part.
 """
