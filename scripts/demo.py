@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -455,6 +456,14 @@ class Demo:
         say("   as before the profile: affinity and polling restored")
         h.stop()
 
+    def cleanup(self):
+        """Stop the guest and the host agent, remove the temporary folders
+        (idempotent)."""
+        self.vm.kill()
+        self.trace.close()
+        self.host.stop()
+        shutil.rmtree(self.shm, ignore_errors=True)
+
     def run(self):
         vm = self.vm
         step(2, "boot: one guest, %s, %s, 2 vCPUs (QEMU TCG); two identical 1 GiB null-co disks"
@@ -502,23 +511,27 @@ class Demo:
             self.echo_guest()
             res = vm.wait(check=False)
         finally:
-            vm.kill()
-            self.trace.close()
-            self.host.stop()
-            shutil.rmtree(self.shm, ignore_errors=True)
+            self.cleanup()
         if not res.ok:
             raise Failed("the guest run failed: %s\n--- end of its script log:\n%s\n--- run dir: %s"
                          % (res.reason, "\n".join(res.script_log.splitlines()[-40:]), res.run_dir))
 
 
 def main():
+    # SIGTERM (a killed make check) unwinds like an error: the guest, the host
+    # agent and the temporary folders go in the finally blocks
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     t0 = time.time()
     load0 = load()
     say("make demo: pvblk and pvtuned in one guest (QEMU TCG; no KVM here); load average %s" % load0)
     try:
         step(1, "build: the demo kernel, pvblk.ko for it, pvtuned and pvtune-adm, the pvcount plugin")
         kver, ko = build()
-        Demo(kver, ko).run()
+        demo = Demo(kver, ko)
+        try:
+            demo.run()
+        finally:
+            demo.cleanup()
     except Failed as e:
         say()
         say("demo: FAILED: %s" % e)
