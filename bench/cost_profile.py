@@ -17,7 +17,10 @@ per request by function for virtio_blk and each pvblk variant.
 
 A variant is `default` or comma-separated pvblk settings, each a sysfs
 tunable (`poll_max_usecs=0`) or a debugfs switch (`debugfs:NAME=V`, under
-/sys/kernel/debug/pvblk/DISK/). Raw data in build/test-runs/KVER/cost-profile/.
+/sys/kernel/debug/pvblk/DISK/). --modparam sets a pvblk module parameter
+for the whole boot (probe-time settings such as indirect_desc=0), --dev a
+virtio-blk-pci property of both disks (indirect_desc=off). Raw data in
+build/test-runs/KVER/NAME/.
 """
 
 import argparse
@@ -41,7 +44,7 @@ GUEST = r"""
 export PVBLK_KO=%(ko)s
 . %(top)s/tests/guest/pvblk-lib.sh
 M=%(mark)s
-pv_load_pvblk
+pv_load_pvblk %(modargs)s
 pv_load_virtio_blk
 P=$(pv_disk_of_slot 0x10); pv_wait_path /dev/$P
 V=$(pv_move 0x11 virtio_blk)
@@ -105,11 +108,15 @@ def main():
     ap.add_argument("--wl", default="rr4k-qd32-b1", choices=sorted(FIO_WORKLOADS))
     ap.add_argument("--variant", action="append", help="pvblk settings (default: default)")
     ap.add_argument("--ko", help="pvblk.ko to load (default: build/driver/KVER/pvblk.ko)")
+    ap.add_argument("--modparam", action="append", default=[], metavar="NAME=VALUE",
+                    help="pvblk module parameter at load (probe-time settings, e.g. indirect_desc=0)")
     ap.add_argument("--name", default="cost-profile", help="run directory under build/test-runs/KVER/")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ios", default="10000,70000")
     ap.add_argument("--cpus", type=int, default=1)
     ap.add_argument("--queues", type=int, default=1)
+    ap.add_argument("--dev", action="append", default=[], metavar="KEY=VALUE",
+                    help="virtio-blk-pci property for both disks (e.g. indirect_desc=off)")
     ap.add_argument("--profile", action="store_true", help="per-function profile")
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--sort", choices=("diff", "abs"), default="diff",
@@ -142,13 +149,14 @@ def main():
             arg += ",profile=" + vm.path("profile")
         vm.extra += ["-plugin", arg]
         dev = {"num-queues": a.queues}
+        dev.update(kv.split("=", 1) for kv in a.dev)
         vm.extra += disk("n0", 0x10, null_size_mb=1024, dev=dev)
         vm.extra += disk("n1", 0x11, null_size_mb=1024, dev=dev)
         wl = FIO_WORKLOADS[a.wl][2]
         vm.script = GUEST % {"ko": os.path.abspath(a.ko) if a.ko else
                              os.path.join(TOP, "build", "driver", kver, "pvblk.ko"),
                              "top": TOP, "mark": pvcount.mark(TOP), "wl": wl,
-                             "plan": "\n".join(plan)}
+                             "modargs": " ".join(a.modparam), "plan": "\n".join(plan)}
         with open(os.path.join(rd, "args"), "w") as f:
             f.write(" ".join(sys.argv[1:]) + "\n")
         with vm:
