@@ -56,14 +56,6 @@ static int pvblk_setup_ranges(struct request *req, bool unmap)
 	return 0;
 }
 
-void pvblk_cleanup_cmd(struct request *req)
-{
-	if (req->rq_flags & RQF_SPECIAL_PAYLOAD) {
-		kfree(bvec_virt(&req->special_vec));
-		req->rq_flags &= ~RQF_SPECIAL_PAYLOAD;
-	}
-}
-
 static blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
 				    struct request *req,
 				    struct pvblk_req *vbr)
@@ -132,12 +124,6 @@ static int pvblk_map_data(struct request *req, struct pvblk_req *vbr)
 	return nents;
 }
 
-void pvblk_unmap_data(struct request *req, struct pvblk_req *vbr)
-{
-	if (blk_rq_nr_phys_segments(req))
-		sg_free_table_chained(&vbr->sg_table, PVBLK_INLINE_SG_CNT);
-}
-
 /* Everything that can be done before the queue lock is taken. */
 static blk_status_t pvblk_prep_rq(struct pvblk_dev *pv, struct request *req)
 {
@@ -195,7 +181,7 @@ static int pvblk_add_req(struct pvblk_vq *pvq, struct pvblk_req *vbr)
  * whether the device wants a notification. Returns true when the caller
  * must notify; pvblk_unlock_notify() then drops the lock and notifies.
  */
-static bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
+static __always_inline bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
 {
 	unsigned int pending = pvq->pending;
 	bool kick;
@@ -229,8 +215,9 @@ static bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
  * interrupt or softirq on this CPU cannot spin on it against the holder it
  * interrupted.
  */
-static void pvblk_unlock_notify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
-				bool kick, unsigned long flags)
+static __always_inline void pvblk_unlock_notify(struct pvblk_dev *pv,
+						struct pvblk_vq *pvq,
+						bool kick, unsigned long flags)
 	__releases(&pvq->lock)
 {
 	if (kick && READ_ONCE(pv->notify_serialized)) {
