@@ -119,6 +119,8 @@ def main():
                     help="virtio-blk-pci property for both disks (e.g. indirect_desc=off)")
     ap.add_argument("--profile", action="store_true", help="per-function profile")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--groups", action="store_true",
+                    help="with --profile, also the profile summed by group (GROUPS)")
     ap.add_argument("--sort", choices=("diff", "abs"), default="diff",
                     help="profile order: |pvblk - virtio_blk| or largest count")
     ap.add_argument("--report", help="only report again from a run directory")
@@ -162,6 +164,37 @@ def main():
         with vm:
             vm.wait()
     report(rd, variants, n1, n2, a)
+
+
+# --groups: the kernel's functions by what they do for a request; first match
+# wins, by module suffix or by name prefix; the rest is "other".
+GROUPS = [
+    ("driver module", ("[pvblk]", "[virtio_blk]"), ()),
+    ("virtio ring", (), ("virtqueue_", "vring_", "detach_buf_", "virtio_")),
+    ("kmalloc/kfree (indirect tables)", (), ("__kmalloc_noprof", "kfree")),
+    ("request end (blk-mq)", (), ("blk_mq_end_request", "blk_update_request",
+                                  "__blk_mq_free_request", "blk_mq_free_request",
+                                  "sbitmap_queue_clear", "blk_mq_put_tag",
+                                  "blk_mq_finish_request", "blk_mq_complete_request",
+                                  "blk_queue_exit", "sbitmap_queue_wake_up",
+                                  "blk_mq_start_stopped_hw_queue")),
+    ("interrupt entry and exit", (), ("handle_edge_irq", "handle_irq_event",
+                                      "__handle_irq_event_percpu", "apic_ack_edge",
+                                      "irq_chip_ack_parent", "native_apic_mem_eoi",
+                                      "__irq_exit_rcu", "irq_exit_rcu", "irq_enter_rcu",
+                                      "irqentry_", "common_interrupt", "asm_common_interrupt",
+                                      "__common_interrupt", "handle_softirqs", "irq_entries_start",
+                                      "__do_softirq", "raise_softirq", "irq_poll")),
+    ("clock reads", (), ("ktime_get", "read_tsc")),
+]
+
+
+def group_of(fn):
+    for g, mods, prefixes in GROUPS:
+        if any(fn.endswith(m) for m in mods) or \
+                any(fn.split(" ")[0].startswith(p) for p in prefixes):
+            return g
+    return "other"
 
 
 def report(rd, variants, n1, n2, a):
@@ -236,6 +269,12 @@ def report(rd, variants, n1, n2, a):
                     acc[fn] = acc.get(fn, 0) + sign * n / dr / len(ps)
         byfn[name] = acc
     cols = [n for n in ["virtio_blk"] + variants if n in byfn]
+    if a.groups:
+        print("\nper request, by group")
+        print("  ".join("%10s" % c[:10] for c in cols) + "  group")
+        for g in [g for g, _, _ in GROUPS] + ["other"]:
+            print("  ".join("%10.1f" % sum(v for f, v in byfn[c].items() if group_of(f) == g)
+                            for c in cols) + "  " + g)
     fns = set()
     for c in cols:
         fns.update(byfn[c])
