@@ -159,6 +159,12 @@ struct pvblk_req {
 	 * (CONFIG_FAIL_IO_TIMEOUT) so it was not completed: ->timeout ends it.
 	 */
 	bool returned;
+	/*
+	 * One-entry scatterlists of @out_hdr and @status, built once by
+	 * ->init_request(): they never move, so no request rebuilds them.
+	 */
+	struct scatterlist hdr_sg;
+	struct scatterlist status_sg;
 	struct sg_table sg_table;
 	struct scatterlist sg[];
 };
