@@ -9,8 +9,10 @@ then N2 requests between pvcount markers; cost per request =
 (count at N2 - count at N1) / (requests at N2 - requests at N1). Prints per
 variant the kernel and module instructions per request (median and range
 over rounds), interrupts per request (/proc/interrupts) and pvblk's kicks
-per request (its stats), then, with --profile, the kernel's instructions
-per request by function for virtio_blk and each pvblk variant.
+per request (its stats) and the IOPS of the N2 runs (fio's, timed: noisy
+on a shared machine; the ratio is per round), then, with --profile, the
+kernel's instructions per request by function for virtio_blk and each
+pvblk variant.
 
     flock -x /tmp/pvblk-measure.lock bench/cost_profile.py --wl rr4k-qd32-b1 \\
         --variant default --variant poll_max_usecs=0 --profile
@@ -90,8 +92,9 @@ run() {	# tag disk n settings
 	r0=$(reqs $d); i0=$(irqs $virt); k0=$(kicks $d)
 	fio --name=c --filename=/dev/$d --ioengine=io_uring --direct=1 %(wl)s \
 		--number_ios=$n --exec_prerun="$M $t" --exec_postrun="$M $((t + 1))" \
-		--output=/dev/null
-	echo "$t $d $n $v $(( $(reqs $d) - r0 )) $(( $(irqs $virt) - i0 )) $(( $(kicks $d) - k0 ))" >> /pvtest/runs
+		--output-format=terse --terse-version=3 --output=/pvtest/fio-$t.terse
+	echo "$t $d $n $v $(( $(reqs $d) - r0 )) $(( $(irqs $virt) - i0 )) $(( $(kicks $d) - k0 ))" \
+		"$(awk -F';' 'NR == 1 { printf "%%.0f", $8 + $49 }' /pvtest/fio-$t.terse)" >> /pvtest/runs
 }
 : > /pvtest/runs
 # warm-up
@@ -201,16 +204,18 @@ def report(rd, variants, n1, n2, a):
     snaps = pvcount.parse(open(os.path.join(rd, "pvcount.out")).read())["snaps"]
     runs = {}
     for line in open(os.path.join(rd, "runs")):
-        t, d, n, v, req, irq, kick = line.split()
-        runs[int(t)] = (d, int(n), v, int(req), int(irq), int(kick))
+        f = line.split()
+        t, d, n, v, req, irq, kick = f[:7]
+        iops = int(f[7]) if len(f) > 7 else 0
+        runs[int(t)] = (d, int(n), v, int(req), int(irq), int(kick), iops)
     # pair each N1 run with the N2 run after it
     rows = {}
     pairs = {}
     for t in sorted(runs):
-        d, n, v, req, irq, kick = runs[t]
+        d, n, v, req, irq, kick, _ = runs[t]
         if n != n1 or t + 2 not in runs:
             continue
-        d2, _, _, req2, irq2, kick2 = runs[t + 2]
+        d2, _, _, req2, irq2, kick2, iops2 = runs[t + 2]
         a1 = pvcount.delta(snaps[str(t)], snaps[str(t + 1)])
         a2 = pvcount.delta(snaps[str(t + 2)], snaps[str(t + 3)])
         dr = req2 - req
@@ -223,27 +228,32 @@ def report(rd, variants, n1, n2, a):
             "user": (a2["user"] - a1["user"]) / dr,
             "irqs": (irq2 - irq) / dr if irq2 or irq else irq2 / req2,
             "kicks": (kick2 - kick) / dr,
-            "irq_n2": irq2 / req2, "kick_n2": kick2 / req2})
+            "irq_n2": irq2 / req2, "kick_n2": kick2 / req2, "iops": iops2})
         pairs.setdefault(name, []).append((t, dr))
 
     def med(xs):
         return "%7.0f (%.0f-%.0f)" % (statistics.median(xs), min(xs), max(xs))
     vb = rows.get("virtio_blk")
     print("workload %s, %d/%d requests, %s" % (a.wl, n1, n2, rd))
-    print("%-40s %22s %7s %22s %8s %8s %9s" % ("driver/variant", "kernel instr/req", "ratio",
-                                                "module instr/req", "irqs/req", "kicks/req", "user/req"))
+    print("%-40s %22s %7s %22s %8s %8s %9s %8s %11s" % (
+        "driver/variant", "kernel instr/req", "ratio", "module instr/req", "irqs/req",
+        "kicks/req", "user/req", "IOPS", "IOPS ratio"))
     for name in ["virtio_blk"] + variants:
         rs = rows.get(name)
         if not rs:
             continue
-        ratio = ""
+        ratio = iratio = ""
         if vb and name != "virtio_blk":
             rr = [x["kernel"] / y["kernel"] for x, y in zip(rs, vb)]
             ratio = "%.3f" % statistics.median(rr)
-        print("%-40s %22s %7s %22s %8.3f %8.3f %9.0f" % (
+            ir = [x["iops"] / y["iops"] for x, y in zip(rs, vb) if x["iops"] and y["iops"]]
+            if ir:
+                iratio = "%.2f (%.2f-%.2f)" % (statistics.median(ir), min(ir), max(ir))
+        print("%-40s %22s %7s %22s %8.3f %8.3f %9.0f %8.0f %11s" % (
             name, med([x["kernel"] for x in rs]), ratio, med([x["module"] for x in rs]),
             statistics.median(x["irq_n2"] for x in rs), statistics.median(x["kick_n2"] for x in rs),
-            statistics.median(x["user"] for x in rs)))
+            statistics.median(x["user"] for x in rs), statistics.median(x["iops"] for x in rs),
+            iratio))
     prof = os.path.join(rd, "profile")
     if not (a.profile and os.path.exists(prof)):
         return
