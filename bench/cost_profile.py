@@ -237,6 +237,7 @@ def report(rd, variants, n1, n2, a):
     def med(xs):
         return "%7.0f (%.0f-%.0f)" % (statistics.median(xs), min(xs), max(xs))
     vb = rows.get("virtio_blk")
+    nospin = {}
     print("workload %s, %d/%d requests, %s" % (a.wl, n1, n2, rd))
     print("%-40s %22s %7s %22s %8s %8s %9s %8s %11s" % (
         "driver/variant", "kernel instr/req", "ratio", "module instr/req", "irqs/req",
@@ -249,6 +250,8 @@ def report(rd, variants, n1, n2, a):
         if vb and name != "virtio_blk":
             rr = [x["kernel"] / y["kernel"] for x, y in zip(rs, vb)]
             ratio = "%.3f" % statistics.median(rr)
+            rs_ = [(x["kernel"] - x["spin"]) / (y["kernel"] - y["spin"]) for x, y in zip(rs, vb)]
+            nospin[name] = "%.3f (%.3f-%.3f)" % (statistics.median(rs_), min(rs_), max(rs_))
             ir = [x["iops"] / y["iops"] for x, y in zip(rs, vb) if x["iops"] and y["iops"]]
             if ir:
                 iratio = "%.2f (%.2f-%.2f)" % (statistics.median(ir), min(ir), max(ir))
@@ -257,6 +260,9 @@ def report(rd, variants, n1, n2, a):
             statistics.median(x["irq_n2"] for x in rs), statistics.median(x["kick_n2"] for x in rs),
             statistics.median(x["user"] for x in rs), statistics.median(x["iops"] for x in rs),
             iratio))
+    if any(x["spin"] for rs in rows.values() for x in rs):
+        print("kernel instructions without the spin-waits (pvcount-ranges.sh --spin), ratio to "
+              "virtio_blk per round: " + "; ".join("%s %s" % kv for kv in nospin.items()))
     prof = os.path.join(rd, "profile")
     if not (a.profile and os.path.exists(prof)):
         return
