@@ -19,6 +19,7 @@
 #include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
 #include <linux/virtio_blk.h>
@@ -158,6 +159,12 @@ struct pvblk_req {
 	 * (CONFIG_FAIL_IO_TIMEOUT) so it was not completed: ->timeout ends it.
 	 */
 	bool returned;
+	/*
+	 * One-entry scatterlists of @out_hdr and @status, built once by
+	 * ->init_request(): they never move, so no request rebuilds them.
+	 */
+	struct scatterlist hdr_sg;
+	struct scatterlist status_sg;
 	struct sg_table sg_table;
 	struct scatterlist sg[];
 };
@@ -179,10 +186,26 @@ static inline struct pvblk_vq *pvblk_hctx_vq(struct blk_mq_hw_ctx *hctx)
 	return &pv->vqs[hctx->queue_num];
 }
 
+/*
+ * Undo pvblk_map_data() and pvblk_setup_cmd()'s range table. Inline: every
+ * completion runs both, in a loop over the requests it retires.
+ */
+static inline void pvblk_unmap_data(struct request *req, struct pvblk_req *vbr)
+{
+	if (blk_rq_nr_phys_segments(req))
+		sg_free_table_chained(&vbr->sg_table, PVBLK_INLINE_SG_CNT);
+}
+
+static inline void pvblk_cleanup_cmd(struct request *req)
+{
+	if (unlikely(req->rq_flags & RQF_SPECIAL_PAYLOAD)) {
+		kfree(bvec_virt(&req->special_vec));
+		req->rq_flags &= ~RQF_SPECIAL_PAYLOAD;
+	}
+}
+
 /* pvblk_submit.c */
 extern const struct blk_mq_ops pvblk_mq_ops;
-void pvblk_unmap_data(struct request *req, struct pvblk_req *vbr);
-void pvblk_cleanup_cmd(struct request *req);
 
 /* pvblk_complete.c */
 blk_status_t pvblk_result(u8 status);

@@ -139,6 +139,36 @@ static int __maybe_unused fn##_bdev(struct block_device *bdev,		\
 		 pvblk_getgeo_disk_t : (fn), default : fn##_bdev)
 
 /*
+ * blk_mq_ops->init_request: its NUMA node argument is an unsigned int on
+ * 6.1 and 6.12 and an int on 7.2 (the version between that changed it is
+ * not pinned down here, hence the test on the member's type).
+ * PVBLK_DEFINE_INIT_REQUEST(fn) wraps fn(set, rq) in both forms and
+ * PVBLK_INIT_REQUEST(fn) picks the one this kernel's struct blk_mq_ops
+ * declares.
+ */
+typedef int (*pvblk_init_request_int_t)(struct blk_mq_tag_set *,
+					struct request *, unsigned int, int);
+
+#define PVBLK_DEFINE_INIT_REQUEST(fn)					\
+static int __maybe_unused fn##_uint(struct blk_mq_tag_set *set,	\
+				    struct request *rq,			\
+				    unsigned int hctx_idx,		\
+				    unsigned int numa_node)		\
+{									\
+	return fn(set, rq);						\
+}									\
+static int __maybe_unused fn##_int(struct blk_mq_tag_set *set,		\
+				   struct request *rq,			\
+				   unsigned int hctx_idx, int numa_node) \
+{									\
+	return fn(set, rq);						\
+}
+
+#define PVBLK_INIT_REQUEST(fn)						\
+	_Generic(((const struct blk_mq_ops *)NULL)->init_request,	\
+		 pvblk_init_request_int_t : fn##_int, default : fn##_uint)
+
+/*
  * Binary sysfs attributes: the 6.13-6.17 constification made the read
  * callback take a const struct bin_attribute, and attribute groups list
  * const pointers. PVBLK_BIN_ATTR_RO(name) defines bin_attr_<name> around

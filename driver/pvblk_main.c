@@ -33,6 +33,11 @@ static unsigned int queue_depth;
 module_param(queue_depth, uint, 0444);
 MODULE_PARM_DESC(queue_depth, "Tag set queue depth (0: from the ring size)");
 
+static bool indirect_desc = true;
+module_param(indirect_desc, bool, 0444);
+MODULE_PARM_DESC(indirect_desc,
+		 "Use indirect descriptors when the device offers them, read at probe (0: descriptors in the ring, no table allocated per request, half the queue depth)");
+
 static int pvblk_major;
 static DEFINE_IDA(pvblk_index_ida);
 static struct workqueue_struct *pvblk_wq;
@@ -348,6 +353,19 @@ static unsigned int pvblk_queue_depth(struct pvblk_dev *pv)
 	return max(1u, min_t(unsigned int, depth, BLK_MQ_MAX_DEPTH));
 }
 
+/*
+ * Before the features are final. With indirect_desc=0 the ring's indirect
+ * descriptors are turned down: the virtio core then puts every request's
+ * descriptors in the ring itself rather than in a table it allocates and
+ * frees per request.
+ */
+static int pvblk_validate(struct virtio_device *vdev)
+{
+	if (!indirect_desc)
+		__virtio_clear_bit(vdev, VIRTIO_RING_F_INDIRECT_DESC);
+	return 0;
+}
+
 static int pvblk_probe(struct virtio_device *vdev)
 {
 	struct queue_limits lim;
@@ -567,6 +585,7 @@ static struct virtio_driver pvblk_driver = {
 	.feature_table_size_legacy	= ARRAY_SIZE(pvblk_features),
 	.driver.name			= KBUILD_MODNAME,
 	.id_table			= pvblk_id_table,
+	.validate			= pvblk_validate,
 	.probe				= pvblk_probe,
 	.remove				= pvblk_remove,
 	.config_changed			= pvblk_config_changed,

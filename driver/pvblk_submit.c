@@ -56,14 +56,6 @@ static int pvblk_setup_ranges(struct request *req, bool unmap)
 	return 0;
 }
 
-void pvblk_cleanup_cmd(struct request *req)
-{
-	if (req->rq_flags & RQF_SPECIAL_PAYLOAD) {
-		kfree(bvec_virt(&req->special_vec));
-		req->rq_flags &= ~RQF_SPECIAL_PAYLOAD;
-	}
-}
-
 static blk_status_t pvblk_setup_cmd(struct virtio_device *vdev,
 				    struct request *req,
 				    struct pvblk_req *vbr)
@@ -132,12 +124,6 @@ static int pvblk_map_data(struct request *req, struct pvblk_req *vbr)
 	return nents;
 }
 
-void pvblk_unmap_data(struct request *req, struct pvblk_req *vbr)
-{
-	if (blk_rq_nr_phys_segments(req))
-		sg_free_table_chained(&vbr->sg_table, PVBLK_INLINE_SG_CNT);
-}
-
 /* Everything that can be done before the queue lock is taken. */
 static blk_status_t pvblk_prep_rq(struct pvblk_dev *pv, struct request *req)
 {
@@ -162,13 +148,12 @@ static blk_status_t pvblk_prep_rq(struct pvblk_dev *pv, struct request *req)
 /* Called with pvq->lock held. */
 static int pvblk_add_req(struct pvblk_vq *pvq, struct pvblk_req *vbr)
 {
-	struct scatterlist hdr, status, *sgs[3];
+	struct scatterlist *sgs[3];
 	unsigned int num_out = 0, num_in = 0;
 	struct request *req = blk_mq_rq_from_pdu(vbr);
 	int err;
 
-	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
-	sgs[num_out++] = &hdr;
+	sgs[num_out++] = &vbr->hdr_sg;
 
 	if (vbr->sg_table.nents && blk_rq_nr_phys_segments(req)) {
 		if (rq_data_dir(req) == WRITE)
@@ -177,8 +162,7 @@ static int pvblk_add_req(struct pvblk_vq *pvq, struct pvblk_req *vbr)
 			sgs[num_out + num_in++] = vbr->sg_table.sgl;
 	}
 
-	sg_init_one(&status, &vbr->status, sizeof(vbr->status));
-	sgs[num_out + num_in++] = &status;
+	sgs[num_out + num_in++] = &vbr->status_sg;
 
 	err = virtqueue_add_sgs(pvq->vq, sgs, num_out, num_in, vbr,
 				GFP_ATOMIC);
@@ -195,7 +179,7 @@ static int pvblk_add_req(struct pvblk_vq *pvq, struct pvblk_req *vbr)
  * whether the device wants a notification. Returns true when the caller
  * must notify; pvblk_unlock_notify() then drops the lock and notifies.
  */
-static bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
+static __always_inline bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
 {
 	unsigned int pending = pvq->pending;
 	bool kick;
@@ -229,8 +213,9 @@ static bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
  * interrupt or softirq on this CPU cannot spin on it against the holder it
  * interrupted.
  */
-static void pvblk_unlock_notify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
-				bool kick, unsigned long flags)
+static __always_inline void pvblk_unlock_notify(struct pvblk_dev *pv,
+						struct pvblk_vq *pvq,
+						bool kick, unsigned long flags)
 	__releases(&pvq->lock)
 {
 	if (kick && READ_ONCE(pv->notify_serialized)) {
@@ -392,6 +377,21 @@ static void pvblk_queue_rqs(PVBLK_RQ_LIST *rqlist)
 	pvblk_rq_list_give(rqlist, back, back_tail);
 }
 
+/*
+ * blk-mq ->init_request(), once per request slot (tags, scheduler tags,
+ * the flush request): the header and status scatterlists, which
+ * virtqueue_add_sgs() only reads.
+ */
+static int pvblk_init_request(struct blk_mq_tag_set *set, struct request *req)
+{
+	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
+
+	sg_init_one(&vbr->hdr_sg, &vbr->out_hdr, sizeof(vbr->out_hdr));
+	sg_init_one(&vbr->status_sg, &vbr->status, sizeof(vbr->status));
+	return 0;
+}
+PVBLK_DEFINE_INIT_REQUEST(pvblk_init_request)
+
 static void pvblk_map_queues(struct blk_mq_tag_set *set)
 {
 	struct pvblk_dev *pv = set->driver_data;
@@ -422,6 +422,7 @@ const struct blk_mq_ops pvblk_mq_ops = {
 	.queue_rq	= pvblk_queue_rq,
 	.queue_rqs	= pvblk_queue_rqs,
 	.commit_rqs	= pvblk_commit_rqs,
+	.init_request	= PVBLK_INIT_REQUEST(pvblk_init_request),
 	.complete	= pvblk_request_done,
 	.map_queues	= pvblk_map_queues,
 	.poll		= pvblk_poll,

@@ -1,9 +1,10 @@
 """Device features through pvblk, in one guest boot: multi-queue (a
 4-queue device in a 2-vCPU guest and a 1-queue device, every queue used),
 poll queues, split and packed rings with and without EVENT_IDX and
-INDIRECT_DESC, discard and write zeroes reaching the host image, a flush
-reaching the host, serial, geometry, cache_type, read-only, a 4096-byte
-logical block device with topology, and a block_resize seen while I/O runs.
+INDIRECT_DESC (not offered, or turned down by indirect_desc=0), discard
+and write zeroes reaching the host image, a flush reaching the host,
+serial, geometry, cache_type, read-only, a 4096-byte logical block device
+with topology, and a block_resize seen while I/O runs.
 """
 
 import os
@@ -134,6 +135,22 @@ fio --name=hipri --filename=/dev/$MQ --ioengine=io_uring --hipri --direct=1 \
 cat /sys/block/$MQ/pvblk/stats
 test "$(awk '$1 == "queue=1" { split($8, a, "="); print a[2] }' /sys/block/$MQ/pvblk/stats)" -gt 0
 grep -q 'queue=1 .* polled=[1-9]' /sys/block/$MQ/pvblk/stats
+
+### indirect_desc=0: devices offering INDIRECT_DESC are driven without it
+rmmod pvblk
+pv_load_pvblk indirect_desc=0
+for s in 12 16; do pv_wait_path /dev/$(pv_disk_of_slot 0x$s); done
+FT=$(pv_disk_of_slot 0x12); PK=$(pv_disk_of_slot 0x16)
+grep -q 'packed=0 event_idx=1 indirect=0' /sys/block/$FT/pvblk/features
+grep -q 'packed=1 event_idx=1 indirect=0' /sys/block/$PK/pvblk/features
+# a request takes at least 2 ring slots: half the ring's 256 as tags
+test "$(cat /sys/block/$FT/queue/nr_requests)" -le 128
+for d in $FT $PK; do
+	fio --name=noind-$d --filename=/dev/$d --ioengine=libaio --direct=1 \
+	    --rw=randwrite --bsrange=512-256k --iodepth=32 --size=16m \
+	    --verify=crc32c --verify_fatal=1 --output=/pvtest/fio-noind-$d.txt
+	test "$(pv_stat_sum $d requests)" -eq "$(pv_stat_sum $d completions)"
+done
 """
 
 
