@@ -142,8 +142,12 @@ done > /pvtest/left-files
 for f in $(cat /pvtest/files); do
 	[ -d "$f" ] || dpkg -S "$f" 2>/dev/null || true
 done > /pvtest/left-owned
+# (the source tree's mount point and its parents are the harness's: a
+# checkout named pvblk-something is not a leftover)
 find / -xdev \( -name 'pvblk*' -o -name 'pvtune*' -o -name '60-persistent-storage-pvblk*' \) \
-	-not -path '/pvtest/*' 2>/dev/null | tee /pvtest/left-find
+	-not -path '/pvtest/*' 2>/dev/null | while read -r p; do
+	case "$PVTEST_TOP/" in "$p"/*) ;; *) echo "$p" ;; esac
+done | tee /pvtest/left-find
 for i in /boot/initrd.img-*; do
 	echo "$i: $(initrd_has_pvblk ${i#/boot/initrd.img-} | wc -l)"
 done | tee /pvtest/initrds
