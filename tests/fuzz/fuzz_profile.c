@@ -29,6 +29,7 @@
 #include "engine/engine.h"
 #include "units/check.h"
 #include "util/err.h"
+#include "fake.h"
 
 static char root[] = "/tmp/pvtune-fuzz-profile.XXXXXX";
 static struct pvt_ctx ctx;
@@ -39,13 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* the temporary tree goes when the fuzzer exits */
 static void cleanup(void)
 {
-	char *cmd;
-
-	if (asprintf(&cmd, "rm -rf '%s'", root) > 0) {
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot remove %s\n", root);
-		free(cmd);
-	}
+	fake_rmtree(root);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "qemu/tune.h"
+#include "fake.h"
 
 #define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}, \"capabilities\": []}}\n"
 
@@ -51,13 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* the temporary tree goes when the fuzzer exits */
 static void cleanup(void)
 {
-	char *cmd;
-
-	if (asprintf(&cmd, "rm -rf '%s'", root) > 0) {
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot remove %s\n", root);
-		free(cmd);
-	}
+	fake_rmtree(root);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -28,9 +28,14 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ft
 	return remove(p);
 }
 
-void fake_free(char *root)
+void fake_rmtree(const char *root)
 {
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void fake_free(char *root)
+{
+	fake_rmtree(root);
 	free(root);
 }
 

@@ -11,6 +11,8 @@
 /* A fresh tree; fake_free removes it. */
 char *fake_new(void);
 void fake_free(char *root);
+/* Removes the tree at @root (not @root's string); fuzz/ uses it at exit. */
+void fake_rmtree(const char *root);
 void fake_write(const char *root, const char *path, const char *content);
 /* Content with trailing white space removed; caller frees. NULL if missing. */
 char *fake_read(const char *root, const char *path);
