@@ -36,6 +36,7 @@ from vm import VM, read_kernels  # noqa: E402
 from pvdisk import disk  # noqa: E402
 import mdsection  # noqa: E402  (bench/, the script's own directory)
 import virtq  # noqa: E402
+from qtrace import TraceCounter  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "pvcount"))
 import pvcount  # noqa: E402  (bench/pvcount/pvcount.py)
 
@@ -439,40 +440,6 @@ def proc_cpu(pid):
         return int(f[11]) + int(f[12])
     except (OSError, IndexError, ValueError):
         return 0
-
-
-# ---------------------------------------------------------------- trace log
-
-NOTIFY_RE = re.compile(rb"virtio_queue_notify vdev (0x[0-9a-f]+) n (\d+)")
-
-
-class TraceCounter:
-    """Follows QEMU's trace log and counts virtio_queue_notify per vdev."""
-
-    def __init__(self, path):
-        self.path = path
-        self.f = None
-        self.rest = b""
-        self.counts = {}
-
-    def update(self):
-        if self.f is None:
-            if not os.path.exists(self.path):
-                return dict(self.counts)
-            self.f = open(self.path, "rb")
-        data = self.f.read()
-        if data:
-            data = self.rest + data
-            cut = data.rfind(b"\n") + 1
-            self.rest = data[cut:]
-            for m in NOTIFY_RE.finditer(data, 0, cut):
-                k = m.group(1).decode()
-                self.counts[k] = self.counts.get(k, 0) + 1
-        return dict(self.counts)
-
-    def close(self):
-        if self.f:
-            self.f.close()
 
 
 # ---------------------------------------------------------------- parsing

@@ -39,11 +39,13 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
 sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
+sys.path.insert(0, os.path.join(TOP, "bench"))
 sys.path.insert(0, os.path.join(TOP, "bench", "pvcount"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vm import VM  # noqa: E402
 from pvdisk import disk  # noqa: E402
 import pvcount  # noqa: E402
+from qtrace import TraceCounter  # noqa: E402
 import demo_host  # noqa: E402
 
 KERNEL_META = "linux-image-6.12-amd64"      # bookworm: headers from make deps, no sid root
@@ -56,7 +58,6 @@ WL_TITLE = {"b16": "batches of 16: fio submits 16 requests at once and reaps 16 
             "b1": "batches of 1: fio submits and reaps one request at a time"}
 HIST = ("1", "2-3", "4-7", "8-15", "16-31", "32+")
 NSTEPS = 5
-NOTIFY_RE = re.compile(rb"virtio_queue_notify vdev (0x[0-9a-f]+) n (\d+)")
 
 
 class Failed(Exception):
@@ -130,37 +131,6 @@ def build():
                 p.kill()
                 p.wait()
     return kver, ko
-
-
-# ---------------------------------------------------------------- trace
-
-class Trace:
-    """Counts virtio_queue_notify lines per vdev in QEMU's trace log."""
-
-    def __init__(self, path):
-        self.path = path
-        self.f = None
-        self.rest = b""
-        self.counts = {}
-
-    def update(self):
-        if self.f is None:
-            if not os.path.exists(self.path):
-                return dict(self.counts)
-            self.f = open(self.path, "rb")
-        data = self.f.read()
-        if data:
-            data = self.rest + data
-            cut = data.rfind(b"\n") + 1
-            self.rest = data[cut:]
-            for m in NOTIFY_RE.finditer(data, 0, cut):
-                k = m.group(1).decode()
-                self.counts[k] = self.counts.get(k, 0) + 1
-        return dict(self.counts)
-
-    def close(self):
-        if self.f:
-            self.f.close()
 
 
 # ---------------------------------------------------------------- part 1 numbers
@@ -331,7 +301,7 @@ class Demo:
         ev = os.path.join(self.shm, "trace-events")
         with open(ev, "w") as f:
             f.write("virtio_queue_notify\n")
-        self.trace = Trace(os.path.join(self.shm, "trace.log"))
+        self.trace = TraceCounter(os.path.join(self.shm, "trace.log"))
         vm.extra += ["-trace", "events=%s,file=%s" % (ev, self.trace.path)]
         self.icount_out = vm.path("pvcount.out")
         vm.extra += pvcount.qemu_args(TOP, self.icount_out, vm.path("pvcount-ranges"))
