@@ -8,12 +8,16 @@
 #include "adm.h"
 #include "ops/bus_api.h"
 
+/* how the bus daemon's own AccessDenied (its policy refused) begins: a rule dump */
+static const char bus_policy_denial[] = "Rejected send message";
+
 /*
  * pvtuned's answer to a failed call of @method as -errno (ops.h), the
  * message in @e. AccessDenied comes from pvtuned (polkit's answer) or,
  * before pvtuned sees the call, from the bus daemon's policy
- * (org.pvblk.pvtune1.conf), whose own text is a rule dump.
+ * (org.pvblk.pvtune1.conf).
  */
+
 static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e, const char *method)
 {
 	const char *name = be->name ? be->name : "";
@@ -23,7 +27,7 @@ static int bus_fail(sd_bus_error *be, int r, struct pvt_err *e, const char *meth
 	    sd_bus_error_has_name(be, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
 		r = pvt_fail(e, ENOTCONN, "pvtuned is not running (start it with 'systemctl start pvtuned', or use --no-daemon)");
 	else if (sd_bus_error_has_name(be, SD_BUS_ERROR_ACCESS_DENIED) &&
-		 !strncmp(msg, "Rejected send message", 21))
+		 !strncmp(msg, bus_policy_denial, sizeof(bus_policy_denial) - 1))
 		r = pvt_fail(e, EACCES,
 			     "access denied by the D-Bus policy (org.pvblk.pvtune1.conf): only root, or a member of group sudo whom polkit authorizes, may call %s",
 			     method);
