@@ -50,6 +50,11 @@
 #define PVBLK_MODERATE_FOUND	2
 #define PVBLK_MODERATE_USECS_DEFAULT	50
 #define PVBLK_MODERATE_USECS_LIMIT	1000
+/*
+ * Deferral-length histogram buckets, log2 of microseconds: 0-1, 2-3, 4-7,
+ * ..., 16384-32767, and 32768 (32.8 ms) or more.
+ */
+#define PVBLK_MOD_HIST_BUCKETS	16
 /* irq_poll weight: completions one poll pass may report. */
 #define PVBLK_IOPOLL_WEIGHT	64
 
@@ -79,6 +84,7 @@ struct pvblk_vq_stats {
 	u64 moderation_expired;	/* deferrals the time bound ended, retiring
 				 * completions they held back
 				 */
+	u64 moderation_hist[PVBLK_MOD_HIST_BUCKETS];	/* deferral lengths */
 	u64 timeouts;		/* blk-mq timeouts of this queue's requests */
 	u64 timeout_reaped;	/* completions no interrupt reported, found
 				 * by the timeout handler (lost interrupts)

@@ -176,15 +176,15 @@ static const struct attribute_group pvblk_disk_group = {
  * /sys/block/<disk>/pvblk/stats: one line per queue. A binary attribute,
  * so that a device with many queues is not cut at a page.
  */
-#define PVBLK_STATS_LINE_MAX	1024
+#define PVBLK_STATS_LINE_MAX	2048
 
 static size_t pvblk_emit_hist(char *buf, size_t size, const char *key,
-			      const u64 *hist)
+			      const u64 *hist, unsigned int buckets)
 {
 	size_t len = scnprintf(buf, size, " %s=", key);
 	unsigned int b;
 
-	for (b = 0; b < PVBLK_HIST_BUCKETS; b++)
+	for (b = 0; b < buckets; b++)
 		len += scnprintf(buf + len, size - len, "%s%llu", b ? "," : "",
 				 READ_ONCE(hist[b]));
 	return len;
@@ -215,9 +215,11 @@ static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
 			 READ_ONCE(s->moderation_expired),
 			 READ_ONCE(s->failed_broken));
 	len += pvblk_emit_hist(buf + len, size - len, "batch_hist",
-			       s->batch_hist);
+			       s->batch_hist, PVBLK_HIST_BUCKETS);
 	len += pvblk_emit_hist(buf + len, size - len, "cbatch_hist",
-			       s->cbatch_hist);
+			       s->cbatch_hist, PVBLK_HIST_BUCKETS);
+	len += pvblk_emit_hist(buf + len, size - len, "moderation_hist",
+			       s->moderation_hist, PVBLK_MOD_HIST_BUCKETS);
 	len += scnprintf(buf + len, size - len, "\n");
 	return len;
 }

@@ -7,6 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pvdisk import disk, make_image, prelude  # noqa: E402
+from pvtest import kernels  # noqa: E402
 
 GUEST = r"""
 pv_load_pvblk
@@ -172,37 +173,90 @@ def test_tunables(ctx):
 # millisecond. A qd 32 writer keeps the queue full beside a qd 1 sync
 # reader, on one virtqueue. Without a bound, an interrupt deferred until 3/4
 # of the ~33 requests out are done holds the reader's finished read back
-# until ~24 throttled writes are done: measured, its p50 went from 0.10 to
-# 6 ms and its p99 from 5 to 61 ms (12x). With the bound a deferral lasts
-# 50 us at most, and is not tried while completions come far apart, so the
-# reader should see what it sees with moderation off.
+# until ~24 throttled writes are done (16-33 ms for most deferrals, the
+# driver's histogram says). With the bound a deferral ends after
+# irq_moderation_usecs, and is not tried while completions come far apart.
 #
-# What is asserted, and why not "p99 within 10%". The host is shared: other
-# guests take the cores, and the reader's p99 is set by how long this
-# guest's vCPU thread waits for one. Runs of on and off (ABBA, medians of
-# p99s) gave 0.8x to 1.4x for one build. Interleaving finely (below) is
-# better but not enough: with moderation never engaging at all (the
-# driver's counters said so: the same code ran for both settings), the p99
-# ratio still ranged 0.79x to 2.05x over four runs at a load average of 7.
-# So a 10% bound on p99 would fail at random. The p50 is robust (within
-# 0.9-1.1x in every run) and the bug moves it 60x; the p99 gets a loose
-# bound (3x) that the bug (12x) still breaks. Both ratios are printed.
+# What is asserted. "The reader's p99 with moderation on within 10% of
+# off", measured by the wall clock, fails at random here: the host is
+# shared, the reader's p99 is set by how long this guest's vCPU thread
+# waits for a core, and with moderation never engaging at all (the same
+# code ran for both settings) the interleaved p99 ratio still ranged 0.79x
+# to 2.05x over four runs, 1.42x in a fifth. So the bound is shown from the
+# driver's own counters, which count every deferral:
+#
+# - Moderation delays a completion only while a deferral is armed, and only
+#   until that deferral ends (the deferred interrupt, or the timer), when
+#   the used ring is emptied. moderation_hist counts each deferral's length,
+#   from arming to that handler, in log2-us buckets.
+# - The reader has one read in flight, so a deferral holds back at most one
+#   of its reads, and each read is held by at most one deferral. So at most
+#   sum(hist[c:]) of its reads were held back 2^c us or more. Let H be the
+#   smallest such edge that at most 0.5% of the reads (moderation on)
+#   reach. A read is over a latency L + H only if it took over L without
+#   moderation or was held back over H, so (union bound) the reader's p99
+#   with moderation on is at most p99.5 without it, plus H. The test asserts
+#   H <= 25% of p99.5 of the reads with moderation off, from the same run:
+#   p99 on <= 1.25 x p99.5 off, taking the off reads for what the on reads
+#   would have been without moderation. Not the issue's 10%: see below. The measured p99 on is printed
+#   beside that bound and can exceed it: the on and off reads still differ
+#   by the host's noise (2.04x at p99 in one run with H 512 us), which is
+#   why the counters, not the two p99s, decide.
+# - Why not "p99 on <= 1.1 x p99 off" from the counters: that needs H at
+#   0% of the reads, the longest deferral, and the longest is the host's
+#   worst stall of the run (a deferral during which the vCPU thread or
+#   QEMU's timer thread waited for a core: up to 8 ms measured, as long as
+#   the reader's own p99), which delays an interrupt with moderation off
+#   alike. Timer lateness that is not a stall stays in: under TCG a
+#   deferral bounded at 100 us mostly lasts 128-511 us whatever the load,
+#   so H was 512 us in all fourteen runs (6.1, 6.12, sid), while 10% of
+#   the off p99.5 ranged from 386 us (a quiet host, load average 3) to
+#   2086 us. So "H <= 10% of p99.5 off" failed in two runs of fourteen,
+#   and the like-for-like figure (the hold-back 1% of the reads reach,
+#   against 10% of p99 off; printed) in six: on a quiet host the counters
+#   cannot show the issue's 10% at this bound, and the wall clock cannot
+#   either. 25% held with 1.9x or more to spare in every run, and is still
+#   broken 4x and more by the failures below.
+# - Not vacuous: deferrals must number over 1% of the reads (else H is 0
+#   by counting alone). Under TCG completions never came within the
+#   default 50 us (no deferral in four runs, at 1000, 4000 and 20000 write
+#   IOPS; 40 at 64 us), so the test sets irq_moderation_usecs to 100, where
+#   they do (200-1700 in 24 s): a longer bound lets each deferral last
+#   longer, so the default is bounded as well. Not on PREEMPT_RT: there
+#   interrupts are threaded, the reader's p50 is 2 ms under TCG, and
+#   moderation did not engage at 100 us (0 deferrals).
+# - It fails without the time bound (a local patch that never starts the
+#   moderation timer: 42 deferrals, 40 of them 16-33 ms, H 32768 us
+#   against a limit of 4178 us; reader p50 3.6x, p99 1.8x) and with
+#   irq_moderation_usecs at its limit, 1000 (1235 deferrals, most 1-2 ms,
+#   H 8192 us against 2000 us; reader p50 6.4x, p99 2.2x).
+#
+# The wall clock is printed, not asserted: the reader's p50 and p99 on
+# against off. With the bound the p50 ratio was 0.94-1.22x in nine runs,
+# 1.48x on rt and 1.52x once, so even a loose p50 check could fail at
+# random; without the bound it was 3.6x and 6.5x (p99 1.8x and 2.6x).
 #
 # The comparison: one 24 s reader run while irq_moderation flips every
 # 250 ms, each read (fio's per-I/O log, Unix-epoch timestamps) counted for
 # the setting in force for the whole of it (reads that overlap a flip are
-# dropped), so both settings sample the same moments of host load.
+# dropped), so both settings sample the same moments of host load. The
+# histogram's difference over the run counts every deferral, including
+# those at the flips: more deferrals, a larger bound.
+MOD_USECS = 100
 MOD_GUEST = r"""
 pv_load_pvblk
 N=$(pv_disk_of_slot 0x10); pv_wait_path /dev/$N
 T=/sys/block/$N/pvblk
 echo none > /sys/block/$N/queue/scheduler
+echo 0 > $T/irq_moderation
+echo @USECS@ > $T/irq_moderation_usecs
 fio --name=bg --filename=/dev/$N --ioengine=libaio --direct=1 --rw=randwrite \
     --bs=4k --iodepth=32 --size=256m --time_based --runtime=600 \
     --output=/pvtest/fio-bg.txt &
 BG=$!
 sleep 3
 cd /tmp
+cat $T/stats > /pvtest/stats-before
 fio --name=rd --filename=/dev/$N --ioengine=psync --direct=1 \
     --rw=randread --bs=4k --size=256m --time_based --runtime=24 \
     --write_lat_log=rd --log_unix_epoch=1 --output=/pvtest/fio-rd.txt &
@@ -217,9 +271,10 @@ while kill -0 $RD 2>/dev/null; do
 	sleep 0.25
 done
 wait $RD
+cat $T/stats > /pvtest/stats-after
 kill $BG; wait $BG || true
 cp flips rd_clat.1.log /pvtest/
-cat $T/stats
+cat /pvtest/stats-after
 """
 
 
@@ -249,6 +304,45 @@ def _pct(xs, p):
     return xs[min(len(xs) - 1, int(len(xs) * p / 100))]
 
 
+def _stat(text, key):
+    """KEY of a pvblk stats file summed over its queues: an int, or for a
+    histogram a list summed bucket by bucket."""
+    total = None
+    for line in text.splitlines():
+        for kv in line.split():
+            k, _, v = kv.partition("=")
+            if k != key:
+                continue
+            if key.endswith("_hist"):
+                vals = [int(x) for x in v.split(",")]
+                total = vals if total is None else [a + b for a, b in zip(total, vals)]
+            else:
+                total = int(v) + (total or 0)
+    assert total is not None, "no %s= in the stats: %s" % (key, text)
+    return total
+
+
+def _holdback_bound_us(hist, reads, frac):
+    """The smallest log2-us bucket edge 2^c such that the deferrals of
+    2^c us or more (buckets c and up) number at most FRAC of READS: with
+    one read in flight, at most that many reads were held back that long.
+    0 when all the deferrals are that few; None when the top bucket
+    (unbounded above) alone holds more."""
+    allowed = int(reads * frac)
+    if sum(hist) <= allowed:
+        return 0
+    for c in range(1, len(hist)):
+        if sum(hist[c:]) <= allowed:
+            return 2 ** c
+    return None
+
+
+def _not_rt(kver):
+    """Not a PREEMPT_RT kernel (moderation does not engage there: above)."""
+    return "-rt-" not in kver
+
+
+@kernels(_not_rt)
 def test_moderation_bound(ctx):
     vm = ctx.vm(timeout=600)
     vm.extra += [
@@ -257,7 +351,7 @@ def test_moderation_bound(ctx):
         "-blockdev", "driver=throttle,node-name=th0,throttle-group=tg0,file=nl0",
         "-device", "virtio-blk-pci,drive=th0,id=th0-dev,addr=0x10,num-queues=1",
     ]
-    vm.script = prelude(ctx) + MOD_GUEST
+    vm.script = prelude(ctx) + MOD_GUEST.replace("@USECS@", str(MOD_USECS))
     vm.start()
     res = vm.wait()
     lat = _split_reads(res.file("flips"), res.file("rd_clat.1.log"))
@@ -269,7 +363,29 @@ def test_moderation_bound(ctx):
           "off %d reads p50 %.3f p99 %.2f ms; p50 %.2fx, p99 %.2fx"
           % (len(lat["1"]), on50, on99, len(lat["0"]), off50, off99,
              on50 / off50, on99 / off99))
-    assert on50 <= 1.25 * off50, \
-        "moderation on: reader p50 %.3f ms, over 1.25x off (%.3f ms)" % (on50, off50)
-    assert on99 <= 3 * off99, \
-        "moderation on: reader p99 %.2f ms, over 3x off (%.2f ms)" % (on99, off99)
+
+    before, after = res.file("stats-before"), res.file("stats-after")
+    hist = [y - x for x, y in zip(_stat(before, "moderation_hist"),
+                                  _stat(after, "moderation_hist"))]
+    moderated = _stat(after, "moderated") - _stat(before, "moderated")
+    expired = _stat(after, "moderation_expired") - _stat(before, "moderation_expired")
+    deferrals, reads = sum(hist), len(lat["1"])
+    off995 = _pct(lat["0"], 99.5)
+    h99, h995 = _holdback_bound_us(hist, reads, 0.01), _holdback_bound_us(hist, reads, 0.005)
+    us = lambda h: ">32768" if h is None else "%d" % h  # noqa: E731
+    print("    irq_moderation_usecs=%d: %d deferrals (moderated %d, ended by the timer %d), "
+          "lengths in log2-us buckets %s" % (MOD_USECS, deferrals, moderated, expired, hist))
+    print("    reads held back H us or more: at most 0.5%% H %s us; 10%% of off p99.5 %.0f us, "
+          "limit 25%% %.0f us (bound on p99 on: %.2f ms, measured %.2f); at most 1%% H %s us, "
+          "10%% of off p99 %.0f us"
+          % (us(h995), off995 * 100, off995 * 250, off995 + (h995 or 0) / 1000, on99,
+             us(h99), off99 * 100))
+    # Every deferral that ended was counted once, and was armed.
+    assert expired <= deferrals <= moderated, \
+        "moderation_hist counts %d deferrals: expired %d, moderated %d" % (deferrals, expired, moderated)
+    assert deferrals > reads // 100, \
+        "only %d deferrals for %d reads: moderation hardly engaged, the bound says nothing" \
+        % (deferrals, reads)
+    assert h995 is not None and h995 <= off995 * 250, \
+        "moderation held back 0.5%% of the reads %s us or more, over 25%% of the off p99.5 " \
+        "(%.0f us)" % (us(h995), off995 * 250)
