@@ -367,19 +367,23 @@ def report(rd, variants, n1, n2, a):
             for fn, v in one.items():
                 g = group_of(fn)
                 bygroup[g] = bygroup.get(g, 0) + v
-            per_round.append((name, r, bygroup, rows[name][r]["counts"]))
+            per_round.append((name, r, bygroup, dict(rows[name][r]["counts"],
+                                                     irqs=rows[name][r]["irqs"])))
         byfn[name] = acc
     if a.groups and per_round:
-        print("\nper round: instructions per request (scheduler group, other, the rest) "
-              "and, per 1,000 requests, fio's runtime (ms), context switches, timer interrupts")
-        print("%-14s %5s %10s %10s %10s %8s %8s %8s" % (
-            "", "round", "scheduler", "other", "driver-dep", "fio_ms", "ctxt", "loc"))
+        print("\nper round: instructions per request (scheduler group, other, the rest, the "
+              "module) and, per 1,000 requests, interrupts, fio's runtime (ms), context "
+              "switches, timer interrupts")
+        print("%-14s %5s %10s %10s %10s %8s %8s %8s %8s %8s" % (
+            "", "round", "scheduler", "other", "driver-dep", "module", "irqs", "fio_ms",
+            "ctxt", "loc"))
         sg = GROUPS[-1][0]
         for name, r, bg, c in sorted(per_round, key=lambda x: (x[1], x[0])):
             rest = sum(v for g, v in bg.items() if g not in (sg, "other"))
-            print("%-14s %5d %10.1f %10.1f %10.1f %8.1f %8.1f %8.1f" % (
+            print("%-14s %5d %10.1f %10.1f %10.1f %8.1f %8.1f %8.1f %8.1f %8.1f" % (
                 name[:14], r, bg.get(sg, 0), bg.get("other", 0), rest,
-                1000 * c.get("fio_ms", 0), 1000 * c.get("ctxt", 0), 1000 * c.get("loc", 0)))
+                bg.get("driver module", 0), 1000 * c["irqs"], 1000 * c.get("fio_ms", 0),
+                1000 * c.get("ctxt", 0), 1000 * c.get("loc", 0)))
     cols = [n for n in ["virtio_blk"] + variants if n in byfn]
     if a.groups:
         print("\nper request, by group")
