@@ -259,14 +259,14 @@ def report(rd, variants, n1, n2, a):
             if f:
                 extras[int(f[0])] = {k: int(v) for k, v in (x.split("=", 1) for x in f[1:])}
 
-    def fio_terse(t):	# fio's runtime (ms) and its context switches
+    def fio_terse(t):  # fio's runtime (ms) and its context switches
         try:
             f = open(os.path.join(rd, "fio-%d.terse" % t)).read().split(";")
             return {"fio_ms": int(f[8]) + int(f[49]), "fio_ctx": int(f[89])}
         except (OSError, IndexError, ValueError):
             return {}
 
-    def counts(t):	# what the run tagged t moved, by name
+    def counts(t):  # what the run tagged t moved, by name
         c = {k: v - extras[t].get(k, 0) for k, v in extras.get(t + 1, {}).items()} \
             if t in extras else {}
         c.update(fio_terse(t))
@@ -346,7 +346,7 @@ def report(rd, variants, n1, n2, a):
             want.update(str(t + i) for i in range(4))
     profs = pvprofile.read_profiles(prof, want)
     byfn = {}
-    per_round = []	# (name, round, {group: instr/req}, counts of the pair)
+    per_round = []  # (name, round, {group: instr/req}, counts of the pair)
     for name, ps in pairs.items():
         acc = {}
         for r, (t, dr) in enumerate(ps):
