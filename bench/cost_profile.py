@@ -85,18 +85,35 @@ setknobs() {	# disk, settings (default: only the defaults)
 		esac
 	done
 }
+extras() {	# tag: context switches, timer interrupts, softirqs by kind (all CPUs)
+	{
+		printf '%%s ' $1
+		awk '$1 == "ctxt" { printf "ctxt=%%s ", $2 }' /proc/stat
+		awk '$1 == "LOC:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; printf "loc=%%d ", s }' /proc/interrupts
+		awk 'NR > 1 { s = 0; for (i = 2; i <= NF; i++) s += $i; sub(":", "", $1); printf "si_%%s=%%d ", tolower($1), s }' /proc/softirqs
+		# context switches of kernel threads by kind (ksoftirqd, kworker, rcu, ...)
+		cat /proc/[0-9]*/task/[0-9]*/status 2>/dev/null | awk '
+			$1 == "Name:" { n = $2; sub(/[\/:].*/, "", n) }
+			$1 ~ /ctxt_switches:$/ { s[n] += $2 }
+			END { for (n in s) if (n ~ /^(ksoftirqd|kworker|rcu_preempt|rcu_sched|migration|kcompactd|khugepaged|systemd)$/) printf "sw_%%s=%%d ", n, s[n] }'
+		echo
+	} >> /pvtest/extras
+}
 run() {	# tag disk n settings
 	local t=$1 d=$2 n=$3 v=$4 r0 i0 k0
 	setknobs $d $v
 	local virt=$(basename $(readlink /sys/block/$d/device))
 	r0=$(reqs $d); i0=$(irqs $virt); k0=$(kicks $d)
+	extras $t
 	fio --name=c --filename=/dev/$d --ioengine=io_uring --direct=1 %(wl)s \
 		--number_ios=$n --exec_prerun="$M $t" --exec_postrun="$M $((t + 1))" \
 		--output-format=terse --terse-version=3 --output=/pvtest/fio-$t.terse
+	extras $((t + 1))
 	echo "$t $d $n $v $(( $(reqs $d) - r0 )) $(( $(irqs $virt) - i0 )) $(( $(kicks $d) - k0 ))" \
 		"$(awk -F';' 'NR == 1 { printf "%%.0f", $8 + $49 }' /pvtest/fio-$t.terse)" >> /pvtest/runs
 }
 : > /pvtest/runs
+: > /pvtest/extras
 # warm-up
 fio --name=w --filename=/dev/$P --ioengine=io_uring --direct=1 %(wl)s --number_ios=2000 --output=/dev/null
 fio --name=w --filename=/dev/$V --ioengine=io_uring --direct=1 %(wl)s --number_ios=2000 --output=/dev/null
@@ -192,6 +209,29 @@ GROUPS = [
                                       "__common_interrupt", "handle_softirqs", "irq_entries_start",
                                       "__do_softirq", "raise_softirq", "irq_poll")),
     ("clock reads", (), ("ktime_get", "read_tsc")),
+    # Work that follows wall time and sleeps rather than requests: the
+    # scheduler (each time fio sleeps and wakes), the idle loop, timer
+    # ticks, timekeeping and RCU's grace periods (not rcu_read_lock, which
+    # the I/O path calls). Part of what part 2 called "other".
+    ("scheduler, idle, ticks, RCU", (), (
+        "__schedule", "schedule", "pick_", "__pick_", "enqueue_", "__enqueue_",
+        "dequeue_", "__dequeue_", "update_curr", "update_load_avg", "__update_load_avg",
+        "update_cfs_group", "update_entity_lag", "update_deadline", "update_rq_clock",
+        "update_min_vruntime", "psi_", "record_times", "__switch_to", "switch_mm",
+        "finish_task_switch", "try_to_wake_up", "ttwu_", "set_next_entity", "put_prev_",
+        "place_entity", "avg_vruntime", "vruntime_eligible", "check_preempt",
+        "wakeup_preempt", "sched_", "cpuacct_charge", "reweight_", "rcu_note",
+        "rcu_sched_clock", "rcu_core", "rcu_gp", "rcu_do_batch", "rcu_accelerate",
+        "rcu_segcblist", "rcu_report", "rcu_pending", "__note_gp_changes", "note_gp",
+        "hrtimer_", "__hrtimer", "tick_", "timekeeping_", "update_vsyscall",
+        "update_process_times", "__run_timers", "run_timer", "run_posix_cpu_timers",
+        "timerqueue_", "timer_", "__mod_timer", "clockevents_", "lapic_next",
+        "native_sched_clock", "update_fast_timekeeper", "ktime_get_update_offsets",
+        "account_", "task_tick", "irqtime_", "calc_global_load", "do_idle",
+        "default_idle", "cpuidle_", "arch_cpu_idle", "pv_native_safe_halt",
+        "local_touch_nmi", "nohz_", "idle_cpu", "hrtimer", "__sysvec_apic_timer",
+        "sysvec_apic_timer", "asm_sysvec_apic_timer", "update_wall_time",
+        "__get_next_timer", "get_next_timer", "cpuacct_", "cgroup_rstat_updated")),
 ]
 
 
@@ -211,6 +251,26 @@ def report(rd, variants, n1, n2, a):
         t, d, n, v, req, irq, kick = f[:7]
         iops = int(f[7]) if len(f) > 7 else 0
         runs[int(t)] = (d, int(n), v, int(req), int(irq), int(kick), iops)
+    extras = {}
+    ep = os.path.join(rd, "extras")
+    if os.path.exists(ep):
+        for line in open(ep):
+            f = line.split()
+            if f:
+                extras[int(f[0])] = {k: int(v) for k, v in (x.split("=", 1) for x in f[1:])}
+
+    def fio_terse(t):  # fio's runtime (ms) and its context switches
+        try:
+            f = open(os.path.join(rd, "fio-%d.terse" % t)).read().split(";")
+            return {"fio_ms": int(f[8]) + int(f[49]), "fio_ctx": int(f[89])}
+        except (OSError, IndexError, ValueError):
+            return {}
+
+    def counts(t):  # what the run tagged t moved, by name
+        c = {k: v - extras[t].get(k, 0) for k, v in extras.get(t + 1, {}).items()} \
+            if t in extras else {}
+        c.update(fio_terse(t))
+        return c
     # pair each N1 run with the N2 run after it
     rows = {}
     pairs = {}
@@ -219,6 +279,7 @@ def report(rd, variants, n1, n2, a):
         if n != n1 or t + 2 not in runs:
             continue
         d2, _, _, req2, irq2, kick2, iops2 = runs[t + 2]
+        c1, c2 = counts(t), counts(t + 2)
         a1 = pvcount.delta(snaps[str(t)], snaps[str(t + 1)])
         a2 = pvcount.delta(snaps[str(t + 2)], snaps[str(t + 3)])
         dr = req2 - req
@@ -231,7 +292,8 @@ def report(rd, variants, n1, n2, a):
             "user": (a2["user"] - a1["user"]) / dr,
             "irqs": (irq2 - irq) / dr if irq2 or irq else irq2 / req2,
             "kicks": (kick2 - kick) / dr,
-            "irq_n2": irq2 / req2, "kick_n2": kick2 / req2, "iops": iops2})
+            "irq_n2": irq2 / req2, "kick_n2": kick2 / req2, "iops": iops2,
+            "counts": {k: (c2[k] - c1.get(k, 0)) / dr for k in c2}})
         pairs.setdefault(name, []).append((t, dr))
 
     def med(xs):
@@ -260,6 +322,17 @@ def report(rd, variants, n1, n2, a):
             statistics.median(x["irq_n2"] for x in rs), statistics.median(x["kick_n2"] for x in rs),
             statistics.median(x["user"] for x in rs), statistics.median(x["iops"] for x in rs),
             iratio))
+    keys = sorted({k for rs in rows.values() for x in rs for k in x["counts"]},
+                  key=lambda k: (not k.startswith("fio"), k))
+    if keys:
+        print("\nper 1,000 requests (medians; fio_ms: fio's runtime, fio_ctx: its context "
+              "switches, ctxt: the kernel's, loc: timer interrupts, si_*: softirqs)")
+        cols_ = [n for n in ["virtio_blk"] + variants if rows.get(n)]
+        print("%-14s" % "" + "".join("%12s" % k[:11] for k in keys))
+        for name in cols_:
+            print("%-14s" % name[:14] + "".join(
+                "%12.1f" % (1000 * statistics.median(x["counts"].get(k, 0) for x in rows[name]))
+                for k in keys))
     if any(x["spin"] for rs in rows.values() for x in rs):
         print("kernel instructions without the spin-waits (pvcount-ranges.sh --spin), ratio to "
               "virtio_blk per round: " + "; ".join("%s %s" % kv for kv in nospin.items()))
@@ -273,9 +346,11 @@ def report(rd, variants, n1, n2, a):
             want.update(str(t + i) for i in range(4))
     profs = pvprofile.read_profiles(prof, want)
     byfn = {}
+    per_round = []  # (name, round, {group: instr/req}, counts of the pair)
     for name, ps in pairs.items():
         acc = {}
-        for t, dr in ps:
+        for r, (t, dr) in enumerate(ps):
+            one = {}
             for sign, (x, y) in ((-1, (t, t + 1)), (1, (t + 2, t + 3))):
                 p1, p2 = profs[str(x)], profs[str(y)]
                 for addr, c2 in p2.items():
@@ -285,8 +360,30 @@ def report(rd, variants, n1, n2, a):
                         continue
                     i = bisect.bisect_right(addrs, addr) - 1
                     fn = names[i] if i >= 0 else "?"
-                    acc[fn] = acc.get(fn, 0) + sign * n / dr / len(ps)
+                    one[fn] = one.get(fn, 0) + sign * n / dr
+            for fn, v in one.items():
+                acc[fn] = acc.get(fn, 0) + v / len(ps)
+            bygroup = {}
+            for fn, v in one.items():
+                g = group_of(fn)
+                bygroup[g] = bygroup.get(g, 0) + v
+            per_round.append((name, r, bygroup, dict(rows[name][r]["counts"],
+                                                     irqs=rows[name][r]["irqs"])))
         byfn[name] = acc
+    if a.groups and per_round:
+        print("\nper round: instructions per request (scheduler group, other, the rest, the "
+              "module) and, per 1,000 requests, interrupts, fio's runtime (ms), context "
+              "switches, timer interrupts")
+        print("%-14s %5s %10s %10s %10s %8s %8s %8s %8s %8s" % (
+            "", "round", "scheduler", "other", "driver-dep", "module", "irqs", "fio_ms",
+            "ctxt", "loc"))
+        sg = GROUPS[-1][0]
+        for name, r, bg, c in sorted(per_round, key=lambda x: (x[1], x[0])):
+            rest = sum(v for g, v in bg.items() if g not in (sg, "other"))
+            print("%-14s %5d %10.1f %10.1f %10.1f %8.1f %8.1f %8.1f %8.1f %8.1f" % (
+                name[:14], r, bg.get(sg, 0), bg.get("other", 0), rest,
+                bg.get("driver module", 0), 1000 * c["irqs"], 1000 * c.get("fio_ms", 0),
+                1000 * c.get("ctxt", 0), 1000 * c.get("loc", 0)))
     cols = [n for n in ["virtio_blk"] + variants if n in byfn]
     if a.groups:
         print("\nper request, by group")
@@ -294,6 +391,10 @@ def report(rd, variants, n1, n2, a):
         for g in [g for g, _, _ in GROUPS] + ["other"]:
             print("  ".join("%10.1f" % sum(v for f, v in byfn[c].items() if group_of(f) == g)
                             for c in cols) + "  " + g)
+        drv = [g for g, _, _ in GROUPS if not g.startswith("scheduler")]
+        print("  ".join("%10.1f" % sum(v for f, v in byfn[c].items() if group_of(f) in drv)
+                        for c in cols) + "  driver-dependent (all groups above but the "
+              "scheduler's and other)")
     fns = set()
     for c in cols:
         fns.update(byfn[c])

@@ -58,7 +58,8 @@ void pvblk_request_done(struct request *req)
 }
 
 /* The batch's statistics; each request was counted as it was retired. */
-static void pvblk_count_batch(struct pvblk_vq *pvq, unsigned int n)
+static __always_inline void pvblk_count_batch(struct pvblk_vq *pvq,
+					      unsigned int n)
 {
 	pvq->inflight -= n;
 	pvblk_stat_add(pvq, cbatches, 1);
@@ -90,7 +91,7 @@ static void pvblk_finish_batch(struct io_comp_batch *iob)
 }
 
 /* Fault injection (debugfs fail_status): fail this request. */
-static bool pvblk_fail_status(struct pvblk_dev *pv)
+static __always_inline bool pvblk_fail_status(struct pvblk_dev *pv)
 {
 	return IS_ENABLED(CONFIG_DEBUG_FS) &&
 	       atomic_read(&pv->fail_status) > 0 &&
@@ -105,8 +106,9 @@ static bool pvblk_fail_status(struct pvblk_dev *pv)
  * release, one queue reference drop) once the caller has dropped the lock;
  * the rest go to their submitting CPU or end here, one by one.
  */
-static unsigned int pvblk_reap(struct pvblk_vq *pvq, bool polled,
-			       struct io_comp_batch *iob)
+static __always_inline unsigned int pvblk_reap(struct pvblk_vq *pvq,
+					       bool polled,
+					       struct io_comp_batch *iob)
 {
 	struct pvblk_dev *pv = pvq->vq->vdev->priv;
 	struct pvblk_req *vbr;
@@ -216,8 +218,10 @@ static bool pvblk_arm_irq(struct pvblk_dev *pv, struct pvblk_vq *pvq,
  * requests that retired. @found: what the caller's pass retired, 0 where
  * the interrupt must not be deferred (completions are not coming closely).
  */
-static unsigned int pvblk_rearm(struct pvblk_dev *pv, struct pvblk_vq *pvq,
-				struct io_comp_batch *iob, unsigned int found)
+static __always_inline unsigned int pvblk_rearm(struct pvblk_dev *pv,
+						struct pvblk_vq *pvq,
+						struct io_comp_batch *iob,
+						unsigned int found)
 {
 	unsigned int more = 0, n;
 
