@@ -633,6 +633,29 @@ static void test_written_not_kept(void **state)
 	assert_int_equal(result(t, "vda", "add_random")->st, PVT_ST_CHANGED);
 }
 
+static void test_held_values_not_saved(void **state)
+{
+	struct fake_env *t = *state;
+
+	/* what already holds is neither saved nor written: no store, no persist */
+	assert_false(pvt_exists(t->root, PVT_STORE_FILE));
+	assert_int_equal(apply(t, "[disk]\ndevices=vda\nrq_affinity=1\nnr_requests=<512\n"), 0);
+	assert_int_equal(result(t, "vda", "rq_affinity")->st, PVT_ST_OK);
+	assert_string_equal(result(t, "vda", "rq_affinity")->actual, "1");
+	assert_int_equal(result(t, "vda", "nr_requests")->st, PVT_ST_KEPT);
+	assert_int_equal(t->store.n, 0);
+	assert_false(pvt_exists(t->root, PVT_STORE_FILE));
+	/* one that does not hold: its original alone is saved, and restored */
+	assert_int_equal(apply(t, "[disk]\ndevices=vda\nrq_affinity=2\nadd_random=1\n"), 0);
+	assert_int_equal(result(t, "vda", "rq_affinity")->st, PVT_ST_CHANGED);
+	assert_int_equal(result(t, "vda", "add_random")->st, PVT_ST_OK);
+	assert_int_equal(t->store.n, 1);
+	assert_string_equal(t->store.e[0].path, "/sys/block/vda/queue/rq_affinity");
+	assert_true(pvt_exists(t->root, PVT_STORE_FILE));
+	rollback(t);
+	assert_file(t->root, "/sys/block/vda/queue/rq_affinity", "1");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -643,7 +666,7 @@ int main(void)
 		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_instances), T(test_enabled),
 		T(test_x2apic), T(test_forget_and_per_device_rollback),
 		T(test_conditional_sections), T(test_conflicts), T(test_devices_no_match),
-		T(test_machine_fit), T(test_written_not_kept),
+		T(test_machine_fit), T(test_written_not_kept), T(test_held_values_not_saved),
 		cmocka_unit_test(test_concurrent_writers),
 	};
 
