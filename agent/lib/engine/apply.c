@@ -156,6 +156,16 @@ static bool apply_report(struct pvt_store *s, const struct pvt_item *it,
 size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 			const struct pvt_plan *plan, struct pvt_report *rep)
 {
+	uint64_t unused;
+
+	return pvt_engine_apply_timed(ctx, s, plan, rep, &unused);
+}
+
+size_t pvt_engine_apply_timed(const struct pvt_ctx *ctx, struct pvt_store *s,
+			      const struct pvt_plan *plan, struct pvt_report *rep,
+			      uint64_t *originals_us)
+{
+	uint64_t t0 = pvt_mono_usec();
 	bool *unread = pvt_xcalloc(plan->n ? plan->n : 1, sizeof(*unread));
 	bool *decided = pvt_xcalloc(plan->n ? plan->n : 1, sizeof(*decided));
 	struct pvt_outcome *out = pvt_xcalloc(plan->n ? plan->n : 1, sizeof(*out));
@@ -168,6 +178,7 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 	long added;
 
 	added = save_originals(ctx, s, plan, unread, decided, out, &e);
+	*originals_us = pvt_mono_usec() - t0;
 	if (added < 0) {
 		for (size_t i = 0; i < plan->n; i++) {
 			if (!plan->it[i].check && !plan->it[i].info)

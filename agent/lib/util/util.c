@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -329,4 +330,12 @@ int pvt_list_dir(const char *root, const char *path, struct pvt_strv *out,
 	if (out->n > first)
 		qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
 	return 0;
+}
+
+uint64_t pvt_mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }

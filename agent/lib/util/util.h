@@ -22,6 +22,9 @@ void *pvt_xrealloc(void *p, size_t n);
 char *pvt_xstrdup(const char *s);
 char *pvt_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Microseconds of CLOCK_MONOTONIC (for the times pvtuned logs). */
+uint64_t pvt_mono_usec(void);
+
 void pvt_strv_push(struct pvt_strv *sv, const char *s);
 bool pvt_strv_contains(const struct pvt_strv *sv, const char *s);
 void pvt_strv_free(struct pvt_strv *sv);
