@@ -59,9 +59,11 @@ static int state_error(int r)
 
 /*
  * Hold the store's lock and read the store afresh into @s: pvtuned and
- * pvtune-adm --no-daemon (several at once) may each have changed it. A
- * corrupt store moved aside is a warning item in @rep. Returns the lock's
- * fd, or -errno (never -ENOENT: a state file, not a profile).
+ * pvtune-adm --no-daemon (several at once) may each have changed it; not
+ * when the file is still the one @s was read from or written to (another
+ * writer would have replaced it). A corrupt store moved aside is a warning
+ * item in @rep. Returns the lock's fd, or -errno (never -ENOENT: a state
+ * file, not a profile).
  */
 static int begin(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
 		 struct pvt_err *e)
@@ -72,6 +74,8 @@ static int begin(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_repo
 
 	if (fd < 0)
 		return state_error(fd);
+	if (pvt_store_current(ctx, s))
+		return fd;
 	r = pvt_store_load(ctx, &fresh, &w);
 	if (r < 0) {
 		pvt_store_unlock(fd);
