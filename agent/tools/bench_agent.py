@@ -444,7 +444,9 @@ for i in $(seq @RUNS@); do
 	wait_off
 	t0=$EPOCHREALTIME; pvtune-adm --no-daemon profile pvbench > /dev/null; wait_tuned; t1=$EPOCHREALTIME
 	res "pvtune-adm-no-daemon.apply_ms $(ms $t0 $t1)"
-	pvtune-adm --no-daemon off > /dev/null
+	# its report kept: a failure says which item
+	pvtune-adm --no-daemon off > /run/no-daemon-off.out ||
+		{ cat /run/no-daemon-off.out >&2; exit 1; }
 done
 wait_off
 pvtune-adm profile pvbench > /dev/null
