@@ -778,7 +778,8 @@ def rows(vals, runs):
          "pvtuned.hp_op_ms", None, "journal"),
         ("of the operation: active profile loaded, planned, prechecked (ms)",
          "pvtuned.hp_plan_ms", None, "journal"),
-        ("of the operation: the store's lock taken, the store read (ms)",
+        ("of the operation: the store's lock taken, the store read if another writer "
+         "replaced it (ms)",
          "pvtuned.hp_lock_ms", None, "journal"),
         ("of the operation: originals saved, nodes read and written (ms)",
          "pvtuned.hp_apply_ms", None, "journal"),
@@ -1152,8 +1153,8 @@ def goals_and_analysis(vals, runs):
                      "kernel's uevent, before udev is done: its operation takes %s ms (its log), "
                      "of which %s ms are saving the originals and the writes%s; the writes are "
                      "mostly the kernel's: a scheduler switch (%s ms per disk in the floor) and "
-                     "nr_requests (%s ms), each freezing the queue (udev's blkid reading the new "
-                     "disk meanwhile makes each freeze wait for its reads)."
+                     "nr_requests (%s ms), each freezing the queue (a freeze also waits for the "
+                     "requests in flight, such as udev's blkid reading the new disk)."
                      % (fmt(U_t), fmt(A_t), fmt(O_p), fmt(W_p),
                         " (%s ms the originals read and persisted before the first write, "
                         "%s ms the nodes read, written and read back)" % (fmt(Or_p), fmt(Wr_p))
