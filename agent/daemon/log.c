@@ -48,32 +48,34 @@ static bool same_str(const char *a, const char *b)
  */
 void daemon_log_report(const char *what, const struct pvt_report *rep)
 {
-	size_t i = 0;
+	/* one line per unit, device and priority, in the order they first appear */
+	bool *done = calloc(rep->n ? rep->n : 1, sizeof(*done));
 
-	while (i < rep->n) {
+	if (!done)
+		return;
+	for (size_t i = 0; i < rep->n; i++) {
 		const struct pvt_result *r = &rep->r[i];
 		int prio = result_prio(r);
 		char *line = NULL;
-		size_t len = 0, j;
+		size_t len = 0;
+		bool first = true;
 		FILE *f;
 
-		if (prio == LOG_DEBUG) {
-			i++;
+		if (done[i] || prio == LOG_DEBUG)
 			continue;
-		}
 		f = open_memstream(&line, &len);
 		if (!f)
-			return;
-		for (j = i; j < rep->n; j++) {
+			break;
+		for (size_t j = i; j < rep->n; j++) {
 			const struct pvt_result *x = &rep->r[j];
-			int p = result_prio(x);
 
-			if (p == LOG_DEBUG)
+			if (done[j] || result_prio(x) != prio || !same_str(x->unit, r->unit) ||
+			    !same_str(x->device, r->device))
 				continue;
-			if (p != prio || !same_str(x->unit, r->unit) || !same_str(x->device, r->device))
-				break;
-			fprintf(f, "%s%s: ", j == i ? "" : "; ",
+			done[j] = true;
+			fprintf(f, "%s%s: ", first ? "" : "; ",
 				x->key ? x->key : x->path ? x->path : "");
+			first = false;
 			if (x->st == PVT_ST_RESTORED)
 				fprintf(f, "restored to %s", x->expected ? x->expected : "?");
 			else
@@ -86,6 +88,6 @@ void daemon_log_report(const char *what, const struct pvt_report *rep)
 		pvt_log(prio, "%s: %s%s%s: %s", what, r->unit ? r->unit : "-",
 			r->device ? " " : "", r->device ? r->device : "", line ? line : "");
 		free(line);
-		i = j;
 	}
+	free(done);
 }

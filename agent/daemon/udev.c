@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "log.h"
 #include "udev.h"
@@ -27,14 +26,6 @@ struct udev_watch {
 	struct udev_monitor *mon[2];	/* the kernel's uevents, udev's */
 	sd_event_source *src[2];
 };
-
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void on_device(struct manager *m, struct udev_device *dev, int from)
 {
@@ -64,9 +55,9 @@ static void on_device(struct manager *m, struct udev_device *dev, int from)
 	}
 	/* udev's: how long ago udev began with the device (its rules, the way here) */
 	in_udev = from == UDEV ? udev_device_get_usec_since_initialized(dev) : 0;
-	t0 = mono_usec();
+	t0 = pvt_mono_usec();
 	r = manager_disk_added(m, name, &rep, &t, &e);
-	t1 = mono_usec();
+	t1 = pvt_mono_usec();
 	if (r < 0 && from == KERNEL)	/* udev's event tries again, and says why */
 		pvt_log(LOG_DEBUG, "%s %s (kernel): profile not applied yet: %s", name, action, e.msg);
 	else if (r < 0)
@@ -79,12 +70,13 @@ static void on_device(struct manager *m, struct udev_device *dev, int from)
 		if (from == UDEV)
 			snprintf(since, sizeof(since), ", %.1f ms after udev began with it",
 				 (double)(in_udev + (t1 - t0)) / 1000.0);
-		pvt_log(LOG_INFO, "%s %s (%s): tuned (%zu changed, %zu failed) in %.1f ms%s (plan %.1f, lock and store %.1f, apply %.1f; then %.1f ms of log)",
+		pvt_log(LOG_INFO, "%s %s (%s): tuned (%zu changed, %zu failed) in %.1f ms%s (plan %.1f, lock and store %.1f, apply %.1f: originals %.1f, writes %.1f; then %.1f ms of log)",
 			name, action, from == KERNEL ? "kernel" : "udev",
 			pvt_report_count(&rep, PVT_ST_CHANGED),
 			pvt_report_count(&rep, PVT_ST_FAILED), (double)(t1 - t0) / 1000.0, since,
 			(double)t.plan / 1000.0, (double)t.lock / 1000.0, (double)t.apply / 1000.0,
-			(double)(mono_usec() - t1) / 1000.0);
+			(double)t.originals / 1000.0, (double)(t.apply - t.originals) / 1000.0,
+			(double)(pvt_mono_usec() - t1) / 1000.0);
 	}
 	pvt_report_free(&rep);
 }

@@ -14,12 +14,16 @@
 /*
  * Save the originals of every node the plan may write that the store does
  * not know yet, with one persist: nothing is written before its original
- * is on disk. Marks in @unread the items whose node cannot be read. Returns
+ * is on disk. A node that already holds what its item wants is not saved
+ * and not written: its outcome is decided here (@decided, @out), from this
+ * read, so a disk that needs nothing adds nothing to the store and costs no
+ * persist. Marks in @unread the items whose node cannot be read. Returns
  * the number of entries added (at the end of the store), or -errno if the
  * store cannot be persisted.
  */
 static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
-			   const struct pvt_plan *plan, bool *unread, struct pvt_err *e)
+			   const struct pvt_plan *plan, bool *unread, bool *decided,
+			   struct pvt_outcome *out, struct pvt_err *e)
 {
 	size_t before = s->n;
 	int r;
@@ -27,11 +31,18 @@ static long save_originals(const struct pvt_ctx *ctx, struct pvt_store *s,
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct pvt_item *it = &plan->it[i];
 		char *cur = NULL;
+		bool kept;
 
 		if (it->check || it->info || pvt_store_find(s, it->path))
 			continue;
 		if (pvt_read_current(ctx, it->path, it->cmp, &cur, NULL) < 0) {
 			unread[i] = true;
+			continue;
+		}
+		if (pvt_item_satisfied(it, cur, &kept)) {
+			decided[i] = true;
+			out[i].st = kept ? PVT_ST_KEPT : PVT_ST_OK;
+			out[i].actual = cur;	/* reported as read */
 			continue;
 		}
 		pvt_store_add(s, it->path, cur, it->unit, it->device);
@@ -59,7 +70,7 @@ static char *lacks(const struct pvt_item *it)
 struct apply_job {
 	const struct pvt_ctx *ctx;
 	const struct pvt_plan *plan;
-	const bool *unread;
+	const bool *unread, *decided;
 	struct pvt_outcome *out;
 };
 
@@ -69,7 +80,8 @@ static const char *apply_key(void *arg, size_t i)
 	const struct apply_job *j = arg;
 	const struct pvt_item *it = &j->plan->it[i];
 
-	if (it->check || it->info || j->unread[i] || !pvt_block_node(it->path, it->device))
+	if (it->check || it->info || j->unread[i] || j->decided[i] ||
+	    !pvt_block_node(it->path, it->device))
 		return NULL;
 	return it->device;
 }
@@ -84,8 +96,8 @@ static void apply_one(void *arg, size_t i)
 	bool kept;
 	int w;
 
-	if (it->check || it->info || j->unread[i])
-		return;		/* reported by the caller */
+	if (it->check || it->info || j->unread[i] || j->decided[i])
+		return;		/* reported by the caller; or held already */
 	/*
 	 * Read again, though save_originals() read most nodes just before: the
 	 * write is decided on the freshest value. (Reusing the first read made
@@ -144,16 +156,29 @@ static bool apply_report(struct pvt_store *s, const struct pvt_item *it,
 size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 			const struct pvt_plan *plan, struct pvt_report *rep)
 {
+	uint64_t unused;
+
+	return pvt_engine_apply_timed(ctx, s, plan, rep, &unused);
+}
+
+size_t pvt_engine_apply_timed(const struct pvt_ctx *ctx, struct pvt_store *s,
+			      const struct pvt_plan *plan, struct pvt_report *rep,
+			      uint64_t *originals_us)
+{
+	uint64_t t0 = pvt_mono_usec();
 	bool *unread = pvt_xcalloc(plan->n ? plan->n : 1, sizeof(*unread));
+	bool *decided = pvt_xcalloc(plan->n ? plan->n : 1, sizeof(*decided));
 	struct pvt_outcome *out = pvt_xcalloc(plan->n ? plan->n : 1, sizeof(*out));
-	struct apply_job job = { .ctx = ctx, .plan = plan, .unread = unread, .out = out };
+	struct apply_job job = { .ctx = ctx, .plan = plan, .unread = unread, .decided = decided,
+				 .out = out };
 	struct pvt_pool pool = { .fn = apply_one, .arg = &job };
 	struct pvt_strv written = {0};
 	size_t failed = 0, first, *rest, nrest, dropped = 0, nfixed = s->fixed.n;
 	struct pvt_err e;
 	long added;
 
-	added = save_originals(ctx, s, plan, unread, &e);
+	added = save_originals(ctx, s, plan, unread, decided, out, &e);
+	*originals_us = pvt_mono_usec() - t0;
 	if (added < 0) {
 		for (size_t i = 0; i < plan->n; i++) {
 			if (!plan->it[i].check && !plan->it[i].info)
@@ -161,6 +186,7 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 			pvt_outcome_free(&out[i]);
 		}
 		free(out);
+		free(decided);
 		free(unread);
 		return plan->n;
 	}
@@ -214,6 +240,7 @@ size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 	pvt_strv_free(&written);
 	free(rest);
 	free(out);
+	free(decided);
 	free(unread);
 	return failed;
 }

@@ -46,6 +46,13 @@ int pvt_engine_precheck_all(const struct pvt_ctx *ctx, const struct pvt_plan *pl
  */
 size_t pvt_engine_apply(const struct pvt_ctx *ctx, struct pvt_store *s,
 			const struct pvt_plan *plan, struct pvt_report *rep);
+/*
+ * The same; *@originals_us: how long reading and persisting the originals
+ * took (the part before the first write).
+ */
+size_t pvt_engine_apply_timed(const struct pvt_ctx *ctx, struct pvt_store *s,
+			      const struct pvt_plan *plan, struct pvt_report *rep,
+			      uint64_t *originals_us);
 /* Returns the number of mismatches (missing nodes are n/a, not counted). */
 size_t pvt_engine_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 			 const struct pvt_plan *plan, struct pvt_report *rep);

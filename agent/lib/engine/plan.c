@@ -94,6 +94,25 @@ static int conflicts(const struct pvt_plan *plan, struct pvt_errs *errs)
 	return nerr;
 }
 
+/*
+ * Move the late items (unit.h) after all others, each group in its order:
+ * a device's writer thread takes its items in plan order, so the values
+ * that cost a queue freeze (nr_requests) come after the cheap ones.
+ */
+static void late_last(struct pvt_plan *plan)
+{
+	struct pvt_item *v = pvt_xcalloc(plan->n ? plan->n : 1, sizeof(*v));
+	size_t k = 0;
+
+	for (int late = 0; late < 2; late++)
+		for (size_t i = 0; i < plan->n; i++)
+			if (plan->it[i].late == (bool)late)
+				v[k++] = plan->it[i];
+	if (plan->n)
+		memcpy(plan->it, v, plan->n * sizeof(*v));
+	free(v);
+}
+
 int pvt_engine_plan_all(const struct pvt_ctx *ctx, const struct pvt_profile *p, const char *disk,
 			struct pvt_plan *plan, struct pvt_errs *errs)
 {
@@ -122,6 +141,7 @@ int pvt_engine_plan_all(const struct pvt_ctx *ctx, const struct pvt_profile *p, 
 			if (!plan->it[k].section)
 				plan->it[k].section = pvt_xstrdup(s->name);
 	}
+	late_last(plan);
 	if (!disk)
 		pvt_plan_env_notes(ctx, p, plan);
 	return nerr + conflicts(plan, errs);

@@ -73,13 +73,16 @@ out:
 int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_err *e)
 {
 	struct pvt_err why;
+	struct pvt_file_id before, after;
 	char *text = NULL, *from, *to;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	if (!pvt_exists(ctx->root, PVT_STORE_FILE))
 		return 0;
+	before = pvt_file_id_of(ctx->root, PVT_STORE_FILE);
 	ret = pvt_read_file(ctx->root, PVT_STORE_FILE, &text, &why);
+	after = pvt_file_id_of(ctx->root, PVT_STORE_FILE);
 	if (ret == -EFBIG)
 		ret = pvt_errf(&why, "over 1 MiB");
 	else if (ret < 0)
@@ -87,8 +90,12 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 	else
 		ret = parse(text, s, &why);
 	free(text);
-	if (ret == 0)
+	if (ret == 0) {
+		/* the file read, unless it was replaced meanwhile (read without the lock) */
+		if (pvt_file_id_same(&before, &after))
+			s->file = after;
 		return 0;
+	}
 	/* moved aside: the daemon starts, and the evidence is kept */
 	from = pvt_rooted(ctx->root, PVT_STORE_FILE);
 	to = pvt_xasprintf("%s.corrupt", from);
@@ -133,7 +140,7 @@ void pvt_store_unlock(int fd)
 		close(fd);	/* the flock goes with its last fd */
 }
 
-int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s, struct pvt_err *e)
+int pvt_store_persist(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_err *e)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *entries = json_object_new_array();
@@ -155,10 +162,18 @@ int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s, stru
 	json_object_object_add(root, "version", json_object_new_int(1));
 	json_object_object_add(root, "saved", entries);
 	json_object_object_add(root, "fixed", fixed);
-	ret = pvt_write_atomic(ctx->root, PVT_STORE_FILE,
-			       json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY), e);
+	ret = pvt_write_atomic_id(ctx->root, PVT_STORE_FILE,
+				  json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY),
+				  &s->file, e);
 	json_object_put(root);
 	return ret;
+}
+
+bool pvt_store_current(const struct pvt_ctx *ctx, const struct pvt_store *s)
+{
+	struct pvt_file_id now = pvt_file_id_of(ctx->root, PVT_STORE_FILE);
+
+	return pvt_file_id_same(&s->file, &now);
 }
 
 const struct pvt_saved *pvt_store_find(const struct pvt_store *s, const char *path)
@@ -201,4 +216,5 @@ void pvt_store_free(struct pvt_store *s)
 	free(s->e);
 	s->e = NULL;
 	pvt_strv_free(&s->fixed);
+	s->file.valid = false;
 }

@@ -26,6 +26,12 @@ struct pvt_store {
 	struct pvt_saved *e;
 	size_t n;
 	struct pvt_strv fixed;	/* paths the kernel refused (managed IRQs) */
+	/*
+	 * The persisted file these entries were read from or written to (set
+	 * by load and persist, invalid after a failed persist): while the
+	 * file is that one, it holds exactly this (pvt_store_current).
+	 */
+	struct pvt_file_id file;
 };
 
 /*
@@ -44,8 +50,14 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
  */
 int pvt_store_lock(const struct pvt_ctx *ctx, struct pvt_err *e);
 void pvt_store_unlock(int fd);
-PVT_MUST_CHECK int pvt_store_persist(const struct pvt_ctx *ctx, const struct pvt_store *s,
+PVT_MUST_CHECK int pvt_store_persist(const struct pvt_ctx *ctx, struct pvt_store *s,
 				     struct pvt_err *e);
+/*
+ * Does the persisted store hold what @s holds, i.e. is it still the file
+ * @s was loaded from or persisted to (every writer replaces it by a
+ * rename, under the lock)? Then, under the lock, @s need not be read again.
+ */
+bool pvt_store_current(const struct pvt_ctx *ctx, const struct pvt_store *s);
 const struct pvt_saved *pvt_store_find(const struct pvt_store *s, const char *path);
 /* Remember @value as @path's original unless already known, then persist. */
 PVT_MUST_CHECK int pvt_store_remember(const struct pvt_ctx *ctx, struct pvt_store *s,

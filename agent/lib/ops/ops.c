@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ops/ops.h"
 #include "ops/tuners.h"
@@ -60,9 +59,11 @@ static int state_error(int r)
 
 /*
  * Hold the store's lock and read the store afresh into @s: pvtuned and
- * pvtune-adm --no-daemon (several at once) may each have changed it. A
- * corrupt store moved aside is a warning item in @rep. Returns the lock's
- * fd, or -errno (never -ENOENT: a state file, not a profile).
+ * pvtune-adm --no-daemon (several at once) may each have changed it; not
+ * when the file is still the one @s was read from or written to (another
+ * writer would have replaced it). A corrupt store moved aside is a warning
+ * item in @rep. Returns the lock's fd, or -errno (never -ENOENT: a state
+ * file, not a profile).
  */
 static int begin(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_report *rep,
 		 struct pvt_err *e)
@@ -73,6 +74,8 @@ static int begin(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_repo
 
 	if (fd < 0)
 		return state_error(fd);
+	if (pvt_store_current(ctx, s))
+		return fd;
 	r = pvt_store_load(ctx, &fresh, &w);
 	if (r < 0) {
 		pvt_store_unlock(fd);
@@ -373,18 +376,10 @@ int pvt_op_verify(const struct pvt_ctx *ctx, const struct pvt_store *s,
 	return bad ? 1 : 0;
 }
 
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,
 		      struct pvt_report *rep, struct pvt_op_times *t, struct pvt_err *e)
 {
-	uint64_t t0 = mono_usec(), t1, t2;
+	uint64_t t0 = pvt_mono_usec(), t1, t2;
 	char *name = pvt_active_get(ctx);
 	struct pvt_plan plan = {0};
 	struct pvt_op_times dummy;
@@ -398,14 +393,14 @@ int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char
 	r = load_and_plan(ctx, name, disk, &plan, NULL, e);
 	if (r >= 0)
 		r = pvt_engine_precheck(ctx, &plan, e);
-	t1 = mono_usec();
+	t1 = pvt_mono_usec();
 	t->plan = t1 - t0;
 	if (r >= 0 && (r = lock = begin(ctx, s, rep, e)) >= 0) {
-		t2 = mono_usec();
+		t2 = pvt_mono_usec();
 		t->lock = t2 - t1;
-		r = pvt_engine_apply(ctx, s, &plan, rep) ? 1 : 0;
+		r = pvt_engine_apply_timed(ctx, s, &plan, rep, &t->originals) ? 1 : 0;
 		pvt_store_unlock(lock);
-		t->apply = mono_usec() - t2;
+		t->apply = pvt_mono_usec() - t2;
 	}
 	pvt_plan_free(&plan);
 	free(name);

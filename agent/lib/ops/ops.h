@@ -77,6 +77,7 @@ struct pvt_op_times {
 	uint64_t plan;		/* the active profile read, loaded, planned and prechecked */
 	uint64_t lock;		/* the store's lock taken and the store read */
 	uint64_t apply;		/* the originals saved, the nodes read and written */
+	uint64_t originals;	/* of apply: the originals read and persisted (before any write) */
 };
 /* Apply the active profile (if any) to one disk that appeared; @t may be NULL. */
 int pvt_op_disk_added(const struct pvt_ctx *ctx, struct pvt_store *s, const char *disk,

@@ -173,6 +173,7 @@ static int plan_option(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 		it.cmp = PVT_CMP_INT;
 	}
 	it.value = value;
+	it.late = strcmp(o->key, "nr_requests") == 0;
 	it.path = pvt_xasprintf("/sys/block/%s/queue/%s", disk, k->file);
 	it.origin = pvt_opt_origin(o);
 	pvt_plan_add(plan, &it);
@@ -192,7 +193,10 @@ static int disk_plan(const struct pvt_ctx *ctx, const struct pvt_section *sec,
 	if (!disks.n)
 		pvt_plan_no_disk(plan, sec, only, "disk");
 	for (size_t d = 0; d < disks.n; d++) {
-		/* the elevator first: switching it resets nr_requests */
+		/*
+		 * the elevator first: switching it resets nr_requests (which is
+		 * late: written after the device's other items, see unit.h)
+		 */
 		const struct pvt_option *el = pvt_section_option(sec, "elevator");
 
 		if (el)

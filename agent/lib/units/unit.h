@@ -50,6 +50,14 @@ struct pvt_item {
 	 */
 	char *info;
 	bool warn;
+	/*
+	 * Written after every other item of its device (the engine moves it
+	 * to the end of the plan, keeping the order otherwise): nr_requests,
+	 * whose write freezes the device's queue and holds its sysfs lock,
+	 * so the cheap values land first (and the scheduler, which resets
+	 * nr_requests, stays before it).
+	 */
+	bool late;
 };
 
 struct pvt_plan {

@@ -52,7 +52,18 @@ static int open_beneath(int dfd, const char *rest, const char *top)
 	int fd;
 
 #ifdef SYS_openat2
-	fd = (int)syscall(SYS_openat2, dfd, rest, &how, sizeof(how));
+	/*
+	 * EAGAIN: a rename or mount anywhere in the system while the walk
+	 * went through a ".." (the /sys/block/NAME link leads up and back
+	 * down), so the kernel could not vouch for RESOLVE_BENEATH: retry, as
+	 * openat2(2) says (seen in the agent bench: restoring read_ahead_kb
+	 * failed while udev and the journal renamed their files)
+	 */
+	for (int tries = 0; tries < 16; tries++) {
+		fd = (int)syscall(SYS_openat2, dfd, rest, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+	}
 	if (fd >= 0 || errno != ENOSYS)
 		return fd;
 #endif

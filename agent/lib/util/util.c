@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -256,14 +257,53 @@ int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e)
 	return 0;
 }
 
+static struct pvt_file_id file_id(const struct stat *st)
+{
+	return (struct pvt_file_id){
+		.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino,
+		.size = (uint64_t)st->st_size,
+		.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+		.valid = true,
+	};
+}
+
+struct pvt_file_id pvt_file_id_of(const char *root, const char *path)
+{
+	char *p = pvt_rooted(root, path);
+	struct pvt_file_id id = { .valid = false };
+	struct stat st;
+
+	if (stat(p, &st) == 0)
+		id = file_id(&st);
+	free(p);
+	return id;
+}
+
+bool pvt_file_id_same(const struct pvt_file_id *a, const struct pvt_file_id *b)
+{
+	return a->valid && b->valid && a->dev == b->dev && a->ino == b->ino &&
+	       a->size == b->size && a->mtime_ns == b->mtime_ns;
+}
+
 int pvt_write_atomic(const char *root, const char *path, const char *data,
 		     struct pvt_err *e)
 {
+	struct pvt_file_id id;
+
+	return pvt_write_atomic_id(root, path, data, &id, e);
+}
+
+int pvt_write_atomic_id(const char *root, const char *path, const char *data,
+			struct pvt_file_id *id, struct pvt_err *e)
+{
+	struct stat st;
+
 	char *dir = pvt_xstrdup(path), *slash = strrchr(dir, '/');
 	char *p, *tmp;
 	size_t len = strlen(data);
 	int fd, ret;
 
+	id->valid = false;
 	if (slash && slash != dir) {
 		*slash = '\0';
 		ret = pvt_mkdir_p(root, dir, e);
@@ -282,7 +322,8 @@ int pvt_write_atomic(const char *root, const char *path, const char *data,
 		goto out;
 	}
 	errno = 0;
-	if (fchmod(fd, 0644) < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) < 0 ||
+	    fstat(fd, &st) < 0) {
 		ret = pvt_fail(e, errno ? errno : EIO, "cannot write %s: %s", tmp,
 			       strerror(errno ? errno : EIO));
 		close(fd);
@@ -295,6 +336,7 @@ int pvt_write_atomic(const char *root, const char *path, const char *data,
 		unlink(tmp);
 		goto out;
 	}
+	*id = file_id(&st);	/* a rename keeps the inode and its mtime */
 	ret = 0;
 out:
 	free(tmp);
@@ -329,4 +371,12 @@ int pvt_list_dir(const char *root, const char *path, struct pvt_strv *out,
 	if (out->n > first)
 		qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
 	return 0;
+}
+
+uint64_t pvt_mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }

@@ -22,6 +22,9 @@ void *pvt_xrealloc(void *p, size_t n);
 char *pvt_xstrdup(const char *s);
 char *pvt_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Microseconds of CLOCK_MONOTONIC (for the times pvtuned logs). */
+uint64_t pvt_mono_usec(void);
+
 void pvt_strv_push(struct pvt_strv *sv, const char *s);
 bool pvt_strv_contains(const struct pvt_strv *sv, const char *s);
 void pvt_strv_free(struct pvt_strv *sv);
@@ -48,6 +51,21 @@ int pvt_read_file(const char *root, const char *path, char **out, struct pvt_err
  */
 PVT_MUST_CHECK int pvt_write_atomic(const char *root, const char *path, const char *data,
 		     struct pvt_err *e);
+/*
+ * Which file a path names, and its last change: a file replaced by a
+ * rename (pvt_write_atomic) or written in place differs.
+ */
+struct pvt_file_id {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns;
+	bool valid;		/* false: unknown, never equal */
+};
+/* The id of @path now (valid false if it cannot be stat'ed). */
+struct pvt_file_id pvt_file_id_of(const char *root, const char *path);
+bool pvt_file_id_same(const struct pvt_file_id *a, const struct pvt_file_id *b);
+/* pvt_write_atomic(), *@id set to the file written (from its descriptor). */
+PVT_MUST_CHECK int pvt_write_atomic_id(const char *root, const char *path, const char *data,
+				       struct pvt_file_id *id, struct pvt_err *e);
 int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e);
 /* Sorted names in a directory (no dot entries). */
 int pvt_list_dir(const char *root, const char *path, struct pvt_strv *out,

@@ -58,6 +58,34 @@ static void test_persist_reload(void **state)
 }
 
 /* A corrupt store is moved aside with a warning naming both files; loading goes on, empty. */
+static void test_store_current(void **state)
+{
+	struct fake_env *t = *state;
+	struct pvt_store a = {0}, b;
+
+	/* no file: never current (read it: it may appear) */
+	assert_false(pvt_store_current(&t->ctx, &a));
+	pvt_store_add(&a, "/proc/sys/vm/swappiness", "60", "sysctl", NULL);
+	assert_int_equal(pvt_store_persist(&t->ctx, &a, &t->e), 0);
+	assert_true(pvt_store_current(&t->ctx, &a));
+	/* another writer replaces the file */
+	assert_int_equal(pvt_store_load(&t->ctx, &b, &t->e), 0);
+	assert_true(pvt_store_current(&t->ctx, &b));
+	pvt_store_add(&b, "/proc/sys/vm/dirty_ratio", "20", "sysctl", NULL);
+	assert_int_equal(pvt_store_persist(&t->ctx, &b, &t->e), 0);
+	assert_false(pvt_store_current(&t->ctx, &a));
+	assert_true(pvt_store_current(&t->ctx, &b));
+	/* read again: current, with both entries */
+	pvt_store_free(&a);
+	assert_int_equal(pvt_store_load(&t->ctx, &a, &t->e), 0);
+	assert_true(pvt_store_current(&t->ctx, &a));
+	assert_int_equal(a.n, 2);
+	/* a freed store is never current */
+	pvt_store_free(&a);
+	assert_false(pvt_store_current(&t->ctx, &a));
+	pvt_store_free(&b);
+}
+
 static void test_corrupt_store(void **state)
 {
 	static const char *const bad[][2] = {
@@ -187,7 +215,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_persist_reload), T(test_corrupt_store), T(test_tunable_paths), T(test_lock),
-		T(test_atomic_unique),
+		T(test_atomic_unique), T(test_store_current),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -171,6 +171,28 @@ static void test_disk_added(void **state)
 	assert_int_equal(t->rep.n, 0);
 }
 
+static void test_other_writer_seen(void **state)
+{
+	struct fake_env *t = *state;
+	struct pvt_store other;
+
+	assert_int_equal(pvt_op_profile(&t->ctx, &t->store, "one", &t->rep, &t->e), 0);
+	/* what the daemon holds is what it persisted: not read again */
+	assert_true(pvt_store_current(&t->ctx, &t->store));
+	/* pvtune-adm --no-daemon switches meanwhile (the daemon's memory is now stale) */
+	assert_int_equal(pvt_store_load(&t->ctx, &other, &t->e), 0);
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_profile(&t->ctx, &other, "two", &t->rep, &t->e), 0);
+	assert_file(t->root, "/proc/sys/vm/dirty_ratio", "40");
+	assert_false(pvt_store_current(&t->ctx, &t->store));
+	pvt_store_free(&other);
+	/* the daemon's off reads the replaced store: dirty_ratio's original too */
+	pvt_report_free(&t->rep);
+	assert_int_equal(pvt_op_off(&t->ctx, &t->store, &t->rep, &t->e), 0);
+	assert_originals(t);
+	assert_int_equal(t->store.n, 0);
+}
+
 static void test_verify_op(void **state)
 {
 	struct fake_env *t = *state;
@@ -417,7 +439,8 @@ int main(void)
 		T(test_crash_then_restore),
 		T(test_switch_restores_first), T(test_bad_profile_changes_nothing),
 		T(test_store_unwritable_changes_nothing),
-		T(test_disk_added), T(test_verify_op), T(test_recommend), T(test_active_file),
+		T(test_disk_added), T(test_other_writer_seen), T(test_verify_op), T(test_recommend),
+		T(test_active_file),
 		T(test_reapply_once), T(test_mode), T(test_files_changed), T(test_several),
 		T(test_other_tuners),
 	};

@@ -205,16 +205,32 @@ static void test_disk_max_sectors(void **state)
 static void test_disk_order_and_rollback_order(void **state)
 {
 	struct fake_env *t = *state;
+	static const char *const want[] = {
+		"/sys/block/pvda/queue/scheduler", "/sys/block/pvda/queue/read_ahead_kb",
+		"/sys/block/pvda/queue/rq_affinity", "/sys/block/pvda/pvblk/batch_kicks",
+		"/sys/block/pvda/queue/nr_requests",
+	};
+	static const char prof[] = "[disk]\ndevices=pvda\nnr_requests=32\nreadahead=1024\n"
+				   "elevator=mq-deadline\nrq_affinity=2\n[pvblk]\nbatch_kicks=0\n";
+	size_t k = 0;
 
-	/* elevator is planned first even when written last */
-	assert_int_equal(plan(t, "[disk]\ndevices=vda\nnr_requests=32\nelevator=none\n"), 0);
-	assert_string_equal(t->plan.it[0].key, "elevator");
-	assert_string_equal(t->plan.it[1].key, "nr_requests");
-	assert_int_equal(apply(t, "[disk]\ndevices=vda\nnr_requests=32\nelevator=none\n"), 0);
-	/* restored in the order saved: scheduler, then nr_requests */
+	/*
+	 * elevator is planned first even when written last; nr_requests (a
+	 * queue freeze) last of the device's items, after another section's
+	 */
+	assert_int_equal(plan(t, prof), 0);
+	assert_int_equal(t->plan.n, 5);
+	for (size_t i = 0; i < t->plan.n; i++)
+		assert_string_equal(t->plan.it[i].path, want[i]);
+	fake_write(t->root, "/sys/block/pvda/pvblk/batch_kicks", "1");
+	assert_int_equal(apply(t, prof), 0);
+	assert_file(t->root, "/sys/block/pvda/queue/nr_requests", "32");
+	/* restored in the order saved: scheduler first, nr_requests last */
 	rollback(t);
-	assert_string_equal(t->rep.r[0].path, "/sys/block/vda/queue/scheduler");
-	assert_string_equal(t->rep.r[1].path, "/sys/block/vda/queue/nr_requests");
+	for (size_t i = 0; i < t->rep.n; i++)
+		if (strncmp(t->rep.r[i].path, "/sys/block/pvda/", 16) == 0)
+			assert_string_equal(t->rep.r[i].path, want[k++]);
+	assert_int_equal(k, 5);
 }
 
 static void test_pvblk(void **state)
@@ -617,6 +633,29 @@ static void test_written_not_kept(void **state)
 	assert_int_equal(result(t, "vda", "add_random")->st, PVT_ST_CHANGED);
 }
 
+static void test_held_values_not_saved(void **state)
+{
+	struct fake_env *t = *state;
+
+	/* what already holds is neither saved nor written: no store, no persist */
+	assert_false(pvt_exists(t->root, PVT_STORE_FILE));
+	assert_int_equal(apply(t, "[disk]\ndevices=vda\nrq_affinity=1\nnr_requests=<512\n"), 0);
+	assert_int_equal(result(t, "vda", "rq_affinity")->st, PVT_ST_OK);
+	assert_string_equal(result(t, "vda", "rq_affinity")->actual, "1");
+	assert_int_equal(result(t, "vda", "nr_requests")->st, PVT_ST_KEPT);
+	assert_int_equal(t->store.n, 0);
+	assert_false(pvt_exists(t->root, PVT_STORE_FILE));
+	/* one that does not hold: its original alone is saved, and restored */
+	assert_int_equal(apply(t, "[disk]\ndevices=vda\nrq_affinity=2\nadd_random=1\n"), 0);
+	assert_int_equal(result(t, "vda", "rq_affinity")->st, PVT_ST_CHANGED);
+	assert_int_equal(result(t, "vda", "add_random")->st, PVT_ST_OK);
+	assert_int_equal(t->store.n, 1);
+	assert_string_equal(t->store.e[0].path, "/sys/block/vda/queue/rq_affinity");
+	assert_true(pvt_exists(t->root, PVT_STORE_FILE));
+	rollback(t);
+	assert_file(t->root, "/sys/block/vda/queue/rq_affinity", "1");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -627,7 +666,7 @@ int main(void)
 		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_instances), T(test_enabled),
 		T(test_x2apic), T(test_forget_and_per_device_rollback),
 		T(test_conditional_sections), T(test_conflicts), T(test_devices_no_match),
-		T(test_machine_fit), T(test_written_not_kept),
+		T(test_machine_fit), T(test_written_not_kept), T(test_held_values_not_saved),
 		cmocka_unit_test(test_concurrent_writers),
 	};
 
