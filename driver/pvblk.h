@@ -80,6 +80,10 @@ struct pvblk_vq_stats {
 	u64 cbatch_hist[PVBLK_HIST_BUCKETS];
 	u64 poll_windows;	/* times completion polling started */
 	u64 poll_empty;		/* polling passes that found nothing */
+	u64 poll_reopened;	/* windows reopened with no interrupt:
+				 * completions slipped in as the poller
+				 * re-armed the interrupt
+				 */
 	u64 moderated;		/* interrupts re-armed with a deferred threshold */
 	u64 moderation_expired;	/* deferrals the time bound ended, retiring
 				 * completions they held back

@@ -413,6 +413,7 @@ static int pvblk_iopoll(struct irq_poll *iop, int budget)
 		pvq->last_found_ns = now;
 		pvq->empty_passes = 0;
 		pvblk_stat_add(pvq, poll_windows, 1);
+		pvblk_stat_add(pvq, poll_reopened, 1);
 		irq_poll_sched(iop);
 	}
 	spin_unlock_irqrestore(&pvq->lock, flags);
