@@ -22,13 +22,12 @@ static bool section_enabled(const struct pvt_section *s)
 	return !en || (strcmp(en, "0") && strcmp(en, "false") && strcmp(en, "False"));
 }
 
-static void skipped(struct pvt_plan *plan, const struct pvt_section *s, char *why)
+/* @o: the condition option that did not match (pvt_section_condition) */
+static void skipped(struct pvt_plan *plan, const struct pvt_section *s,
+		    const struct pvt_option *o, char *why)
 {
-	const struct pvt_option *o = pvt_section_option(s, "uname_regex");
 	struct pvt_item it = { .unit = s->name, .section = s->name, .info = why };
 
-	if (!o || strstr(why, "cpuinfo_regex"))
-		o = pvt_section_option(s, "cpuinfo_regex");
 	it.key = o->key;
 	it.value = o->value;
 	it.origin = pvt_opt_origin(o);
@@ -122,6 +121,7 @@ int pvt_engine_plan_all(const struct pvt_ctx *ctx, const struct pvt_profile *p, 
 		const struct pvt_section *s = &p->sec[i];
 		const struct pvt_unit *u = pvt_section_unit(s);
 		size_t first = plan->n;
+		const struct pvt_option *failed;
 		char *why;
 
 		if (strcmp(s->name, "main") == 0 || strcmp(s->name, "variables") == 0)
@@ -130,9 +130,9 @@ int pvt_engine_plan_all(const struct pvt_ctx *ctx, const struct pvt_profile *p, 
 			continue;
 		if (disk && !u->per_disk && !u->on_hotplug)
 			continue;
-		if (!pvt_section_condition(ctx, s, &why)) {
+		if (!pvt_section_condition(ctx, s, &failed, &why)) {
 			if (!disk)
-				skipped(plan, s, why);
+				skipped(plan, s, failed, why);
 			free(why);
 			continue;
 		}

@@ -60,28 +60,36 @@ static bool match(const char *regex, const char *text)
 	return hit;
 }
 
-bool pvt_section_condition(const struct pvt_ctx *ctx, const struct pvt_section *s, char **why)
+bool pvt_section_condition(const struct pvt_ctx *ctx, const struct pvt_section *s,
+			   const struct pvt_option **failed, char **why)
 {
-	const char *un = pvt_section_get(s, "uname_regex");
-	const char *ci = pvt_section_get(s, "cpuinfo_regex");
+	const struct pvt_option *un = pvt_section_option(s, "uname_regex");
+	const struct pvt_option *ci = pvt_section_option(s, "cpuinfo_regex");
 	char *text;
 	bool ok = true;
 
+	*failed = NULL;
 	*why = NULL;
 	if (un) {
 		text = pvt_uname_string(ctx);
-		ok = match(un, text);
-		if (!ok)
-			*why = pvt_xasprintf("skipped: uname_regex=%s does not match '%s'", un, text);
+		ok = match(un->value, text);
+		if (!ok) {
+			*failed = un;
+			*why = pvt_xasprintf("skipped: uname_regex=%s does not match '%s'",
+					     un->value, text);
+		}
 		free(text);
 	}
 	if (ok && ci) {
 		text = NULL;
 		if (pvt_read_file(ctx->root, "/proc/cpuinfo", &text, NULL) < 0)
 			text = pvt_xstrdup("");
-		ok = match(ci, text);
-		if (!ok)
-			*why = pvt_xasprintf("skipped: cpuinfo_regex=%s matches nothing in /proc/cpuinfo", ci);
+		ok = match(ci->value, text);
+		if (!ok) {
+			*failed = ci;
+			*why = pvt_xasprintf("skipped: cpuinfo_regex=%s matches nothing in /proc/cpuinfo",
+					     ci->value);
+		}
 		free(text);
 	}
 	return ok;

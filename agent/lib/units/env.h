@@ -15,8 +15,10 @@ void pvt_plan_env_notes(const struct pvt_ctx *ctx, const struct pvt_profile *p,
 			struct pvt_plan *plan);
 /*
  * Does the section's tuned condition hold here (uname_regex=, cpuinfo_regex=)?
- * If not, *@why (the caller frees it) says which did not match.
+ * If not, *@failed is the option that did not match and *@why (the caller
+ * frees it) says so.
  */
-bool pvt_section_condition(const struct pvt_ctx *ctx, const struct pvt_section *s, char **why);
+bool pvt_section_condition(const struct pvt_ctx *ctx, const struct pvt_section *s,
+			   const struct pvt_option **failed, char **why);
 
 #endif

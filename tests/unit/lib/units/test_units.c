@@ -562,6 +562,24 @@ static void test_conditional_sections(void **state)
 			       "skipped: cpuinfo_regex=^flags.* x2apic matches nothing in /proc/cpuinfo"));
 }
 
+/*
+ * The skipped section's item names the option that did not match, not one
+ * guessed from the message: a uname_regex whose text says "cpuinfo_regex",
+ * in a section without cpuinfo_regex, crashed the planner (found by
+ * fuzz_profile: a NULL option dereferenced).
+ */
+static void test_condition_named_by_option(void **state)
+{
+	struct fake_env *t = *state;
+
+	fake_write(t->root, "/proc/sys/kernel/arch", "x86_64");
+	assert_int_equal(apply(t, "[vm.arm]\ntype=vm\nuname_regex=cpuinfo_regex\nswappiness=1\n"), 0);
+	assert_file(t->root, "/proc/sys/vm/swappiness", "60");
+	assert_int_equal(result(t, NULL, "uname_regex")->st, PVT_ST_NA);
+	assert_non_null(strstr(result(t, NULL, "uname_regex")->note,
+			       "skipped: uname_regex=cpuinfo_regex does not match"));
+}
+
 static void test_conflicts(void **state)
 {
 	struct fake_env *t = *state;
@@ -665,7 +683,8 @@ int main(void)
 		T(test_disk_order_and_rollback_order), T(test_pvblk), T(test_irq_spread),
 		T(test_irq_cpulist_and_actions), T(test_sysctl_vm), T(test_instances), T(test_enabled),
 		T(test_x2apic), T(test_forget_and_per_device_rollback),
-		T(test_conditional_sections), T(test_conflicts), T(test_devices_no_match),
+		T(test_conditional_sections), T(test_condition_named_by_option),
+		T(test_conflicts), T(test_devices_no_match),
 		T(test_machine_fit), T(test_written_not_kept), T(test_held_values_not_saved),
 		cmocka_unit_test(test_concurrent_writers),
 	};
