@@ -80,7 +80,7 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 	memset(s, 0, sizeof(*s));
 	if (!pvt_exists(ctx->root, PVT_STORE_FILE))
 		return 0;
-	before = pvt_file_id_of(ctx->root, PVT_STORE_FILE);
+	before = pvt_file_id_hold(ctx->root, PVT_STORE_FILE);
 	ret = pvt_read_file(ctx->root, PVT_STORE_FILE, &text, &why);
 	after = pvt_file_id_of(ctx->root, PVT_STORE_FILE);
 	if (ret == -EFBIG)
@@ -93,9 +93,12 @@ int pvt_store_load(const struct pvt_ctx *ctx, struct pvt_store *s, struct pvt_er
 	if (ret == 0) {
 		/* the file read, unless it was replaced meanwhile (read without the lock) */
 		if (pvt_file_id_same(&before, &after))
-			s->file = after;
+			s->file = before;	/* held open */
+		else
+			pvt_file_id_release(&before);
 		return 0;
 	}
+	pvt_file_id_release(&before);
 	/* moved aside: the daemon starts, and the evidence is kept */
 	from = pvt_rooted(ctx->root, PVT_STORE_FILE);
 	to = pvt_xasprintf("%s.corrupt", from);
@@ -216,5 +219,5 @@ void pvt_store_free(struct pvt_store *s)
 	free(s->e);
 	s->e = NULL;
 	pvt_strv_free(&s->fixed);
-	s->file.valid = false;
+	pvt_file_id_release(&s->file);
 }

@@ -28,8 +28,9 @@ struct pvt_store {
 	struct pvt_strv fixed;	/* paths the kernel refused (managed IRQs) */
 	/*
 	 * The persisted file these entries were read from or written to (set
-	 * by load and persist, invalid after a failed persist): while the
-	 * file is that one, it holds exactly this (pvt_store_current).
+	 * by load and persist, invalid after a failed persist), held open so
+	 * that no other file can take its inode: while the file is that one,
+	 * it holds exactly this (pvt_store_current). pvt_store_free closes it.
 	 */
 	struct pvt_file_id file;
 };

@@ -257,26 +257,51 @@ int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e)
 	return 0;
 }
 
-static struct pvt_file_id file_id(const struct stat *st)
+static struct pvt_file_id file_id(const struct stat *st, int fd)
 {
 	return (struct pvt_file_id){
 		.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino,
 		.size = (uint64_t)st->st_size,
 		.mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
-		.valid = true,
+		.fd = fd, .valid = true,
 	};
 }
 
 struct pvt_file_id pvt_file_id_of(const char *root, const char *path)
 {
 	char *p = pvt_rooted(root, path);
-	struct pvt_file_id id = { .valid = false };
+	struct pvt_file_id id = { .fd = -1, .valid = false };
 	struct stat st;
 
 	if (stat(p, &st) == 0)
-		id = file_id(&st);
+		id = file_id(&st, -1);
 	free(p);
 	return id;
+}
+
+struct pvt_file_id pvt_file_id_hold(const char *root, const char *path)
+{
+	char *p = pvt_rooted(root, path);
+	struct pvt_file_id id = { .fd = -1, .valid = false };
+	struct stat st;
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	free(p);
+	if (fd < 0)
+		return id;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return id;
+	}
+	return file_id(&st, fd);
+}
+
+void pvt_file_id_release(struct pvt_file_id *id)
+{
+	if (id->valid && id->fd >= 0)
+		close(id->fd);
+	id->fd = -1;
+	id->valid = false;
 }
 
 bool pvt_file_id_same(const struct pvt_file_id *a, const struct pvt_file_id *b)
@@ -288,9 +313,11 @@ bool pvt_file_id_same(const struct pvt_file_id *a, const struct pvt_file_id *b)
 int pvt_write_atomic(const char *root, const char *path, const char *data,
 		     struct pvt_err *e)
 {
-	struct pvt_file_id id;
+	struct pvt_file_id id = { .fd = -1, .valid = false };
+	int ret = pvt_write_atomic_id(root, path, data, &id, e);
 
-	return pvt_write_atomic_id(root, path, data, &id, e);
+	pvt_file_id_release(&id);
+	return ret;
 }
 
 int pvt_write_atomic_id(const char *root, const char *path, const char *data,
@@ -303,7 +330,7 @@ int pvt_write_atomic_id(const char *root, const char *path, const char *data,
 	size_t len = strlen(data);
 	int fd, ret;
 
-	id->valid = false;
+	pvt_file_id_release(id);
 	if (slash && slash != dir) {
 		*slash = '\0';
 		ret = pvt_mkdir_p(root, dir, e);
@@ -330,13 +357,13 @@ int pvt_write_atomic_id(const char *root, const char *path, const char *data,
 		unlink(tmp);
 		goto out;
 	}
-	close(fd);
 	if (rename(tmp, p) < 0) {
 		ret = pvt_fail(e, errno, "cannot rename %s to %s: %s", tmp, p, strerror(errno));
+		close(fd);
 		unlink(tmp);
 		goto out;
 	}
-	*id = file_id(&st);	/* a rename keeps the inode and its mtime */
+	*id = file_id(&st, fd);	/* a rename keeps the inode and its mtime; held open */
 	ret = 0;
 out:
 	free(tmp);

@@ -53,17 +53,28 @@ PVT_MUST_CHECK int pvt_write_atomic(const char *root, const char *path, const ch
 		     struct pvt_err *e);
 /*
  * Which file a path names, and its last change: a file replaced by a
- * rename (pvt_write_atomic) or written in place differs.
+ * rename (pvt_write_atomic) or written in place differs. An id that holds
+ * its file open (@fd >= 0) stays exact: while the file is open its inode
+ * cannot be freed and given to a new file, so no later file of the same
+ * size and (coarse) mtime can pass for it.
  */
 struct pvt_file_id {
 	uint64_t dev, ino, size;
 	int64_t mtime_ns;
+	int fd;			/* the file held open, or -1 */
 	bool valid;		/* false: unknown, never equal */
 };
-/* The id of @path now (valid false if it cannot be stat'ed). */
+/* The id of @path now (valid false if it cannot be stat'ed); holds nothing open. */
 struct pvt_file_id pvt_file_id_of(const char *root, const char *path);
+/* The id of @path, the file held open (valid false if it cannot be opened). */
+struct pvt_file_id pvt_file_id_hold(const char *root, const char *path);
+/* Close what @id holds open; @id is then invalid. A no-op on an invalid id. */
+void pvt_file_id_release(struct pvt_file_id *id);
 bool pvt_file_id_same(const struct pvt_file_id *a, const struct pvt_file_id *b);
-/* pvt_write_atomic(), *@id set to the file written (from its descriptor). */
+/*
+ * pvt_write_atomic(); what *@id held is released first, and on success
+ * *@id is the file written, held open.
+ */
 PVT_MUST_CHECK int pvt_write_atomic_id(const char *root, const char *path, const char *data,
 				       struct pvt_file_id *id, struct pvt_err *e);
 int pvt_mkdir_p(const char *root, const char *path, struct pvt_err *e);

@@ -10,7 +10,9 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/store.h"
@@ -57,7 +59,49 @@ static void test_persist_reload(void **state)
 	pvt_store_free(&again);
 }
 
-/* A corrupt store is moved aside with a warning naming both files; loading goes on, empty. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* The store's file is held open (its inode cannot pass to a new file), and let go. */
+static void test_store_file_held(void **state)
+{
+	struct fake_env *t = *state;
+	struct pvt_store a = {0}, b;
+	char *path = pvt_rooted(t->ctx.root, PVT_STORE_FILE);
+	struct stat held, now;
+	int fds = open_fds();
+
+	pvt_store_add(&a, "/proc/sys/vm/swappiness", "60", "sysctl", NULL);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(pvt_store_persist(&t->ctx, &a, &t->e), 0);
+		assert_true(a.file.fd >= 0);
+		assert_int_equal(fstat(a.file.fd, &held), 0);
+		assert_int_equal(stat(path, &now), 0);
+		assert_true(held.st_ino == now.st_ino && held.st_dev == now.st_dev);
+		assert_int_equal(pvt_store_load(&t->ctx, &b, &t->e), 0);
+		assert_true(b.file.fd >= 0);
+		assert_int_equal(fstat(b.file.fd, &held), 0);
+		assert_true(held.st_ino == now.st_ino);
+		pvt_store_free(&b);
+		assert_int_equal(b.file.fd, -1);
+	}
+	/* one descriptor held, by @a: none left behind by 20 persists and loads */
+	assert_int_equal(open_fds(), fds + 1);
+	pvt_store_free(&a);
+	assert_int_equal(open_fds(), fds);
+	free(path);
+}
+
+/* Current while the file is the one a store was loaded from or persisted to. */
 static void test_store_current(void **state)
 {
 	struct fake_env *t = *state;
@@ -86,6 +130,7 @@ static void test_store_current(void **state)
 	pvt_store_free(&b);
 }
 
+/* A corrupt store is moved aside with a warning naming both files; loading goes on, empty. */
 static void test_corrupt_store(void **state)
 {
 	static const char *const bad[][2] = {
@@ -215,7 +260,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_persist_reload), T(test_corrupt_store), T(test_tunable_paths), T(test_lock),
-		T(test_atomic_unique), T(test_store_current),
+		T(test_atomic_unique), T(test_store_current), T(test_store_file_held),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
