@@ -9,6 +9,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "util/util.h"
 
 void pvt_log(int prio, const char *fmt, ...)
 {
@@ -49,10 +50,8 @@ static bool same_str(const char *a, const char *b)
 void daemon_log_report(const char *what, const struct pvt_report *rep)
 {
 	/* one line per unit, device and priority, in the order they first appear */
-	bool *done = calloc(rep->n ? rep->n : 1, sizeof(*done));
+	bool *done = pvt_xcalloc(rep->n, sizeof(*done));
 
-	if (!done)
-		return;
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct pvt_result *r = &rep->r[i];
 		int prio = result_prio(r);
