@@ -159,6 +159,12 @@ class Config:
         # abba: rounds alternate which driver goes first (pvblk, virtio_blk;
         # then virtio_blk, pvblk; ...); ab: pvblk first in every round
         self.order = env("BENCH_ORDER", "abba")
+        # The two disks of a pair sit on PCI slots 0x10+2i and 0x11+2i
+        # (and, with vhost, are exported in that order by one
+        # qemu-storage-daemon); pvblk takes the even one. BENCH_SWAP=1 gives
+        # it the odd one: a control for a difference that follows the slot
+        # rather than the driver.
+        self.swap = env("BENCH_SWAP", "0") not in ("0", "no", "false")
         if self.order not in ("abba", "ab"):
             sys.exit("bench: BENCH_ORDER must be abba or ab, not %r" % self.order)
         self.pin = env("BENCH_PIN", "irq")          # irq | none
@@ -601,7 +607,10 @@ class Boot:
         self.shm = os.path.join(cfg.shm, "%s-%s" % (kver, backend))
         self.pairs = []          # (q, pv_slot, vd_slot)
         for i, q in enumerate(cfg.queues):
-            self.pairs.append((q, 0x10 + 2 * i, 0x11 + 2 * i))
+            pv, vd = 0x10 + 2 * i, 0x11 + 2 * i
+            if cfg.swap:
+                pv, vd = vd, pv
+            self.pairs.append((q, pv, vd))
         self.groups = []         # {"id", "kind": fio|db|mkfs, "runs": [run]}
         self.qsd = None
         self.marks = {}
@@ -740,7 +749,7 @@ class Boot:
         imgs = self.images() if self.backend in ("tmpfs", "vhost") else {}
         qsd = ["/usr/bin/qemu-storage-daemon"]
         for q, pv, vd in self.pairs:
-            for slot in (pv, vd):
+            for slot in sorted((pv, vd)):
                 node = "b%x" % slot
                 if self.backend == "null":
                     args += disk(node, slot, null_size_mb=1024, dev={"num-queues": q})
@@ -1510,6 +1519,10 @@ def write_report(cfg, results, boots, meta):
                  cfg.pairs, getattr(cfg, "db_pairs", cfg.pairs),
                  "pvblk and virtio_blk, the first of a round alternating (A B B A A B …)" if order == "abba"
                  else "pvblk then virtio_blk (A B A B …)"))
+    L.append("- Disks: each queue count has two identical disks on PCI slots 0x10+2i and 0x11+2i "
+             "(one qemu-storage-daemon exports both, in that order, for vhost); pvblk is on the %s one."
+             % ("odd (`BENCH_SWAP=1`, the control for a slot effect)" if getattr(cfg, "swap", False)
+                else "even"))
     L.append("- Placement: %s%s" % ("with one queue, the workload runs pinned (fio `cpus_allowed`, "
                                      "`taskset` for db_bench) to the vCPU that takes the queue's interrupt, "
                                      "the same rule for both drivers; with two queues it is not pinned "
