@@ -131,6 +131,11 @@ class Config:
         # ablation: "on" = null-co, every queue count; "1q" = null-co, 1 queue; "off"
         self.ablation = env("BENCH_ABLATION", "1q" if q else "on")
         self.ablation_wls = csv(env("BENCH_ABLATION_WLS", ABLATION_WL))
+        # backends the ablation runs on (null-co: no host-side I/O cost)
+        self.ablation_backends = csv(env("BENCH_ABLATION_BACKENDS", "null"))
+        for b in self.ablation_backends:
+            if b not in BACKENDS:
+                sys.exit("bench: unknown ablation backend %r" % b)
         for w in self.ablation_wls:
             if w not in FIO_WORKLOADS:
                 sys.exit("bench: unknown ablation workload %r" % w)
@@ -671,7 +676,8 @@ class Boot:
                             runs += [run(q, slot, drv, wl, rnd=r, table="cost", ios=ios, variant=str(ios))
                                      for slot, drv in ab(r, pv, vd)]
                     group("fio", runs)
-            if self.backend == "null" and (cfg.ablation == "on" or (cfg.ablation == "1q" and q == 1)):
+            if self.backend in cfg.ablation_backends and (cfg.ablation == "on" or
+                                                         (cfg.ablation == "1q" and q == 1)):
                 for awl in cfg.ablation_wls:
                     runs = cal(q, awl)
                     for r in range(cfg.pairs):
