@@ -90,13 +90,18 @@ def env(name, default):
     return default if v is None or v == "" else v
 
 
+def env_flag(name, default):
+    """A yes/no setting: off for 0, no or false, on for anything else."""
+    return env(name, default) not in ("0", "no", "false")
+
+
 def csv(s):
     return [x for x in re.split(r"[,\s]+", s) if x]
 
 
 class Config:
     def __init__(self):
-        self.quick = env("BENCH_QUICK", "0") not in ("0", "no", "false")
+        self.quick = env_flag("BENCH_QUICK", "0")
         q = self.quick
         kl = [k for k, role, _ in read_kernels() if role == "full"]
         kl.sort(key=lambda k: [int(x) if x.isdigit() else x for x in re.split(r"[.+-]", k)])
@@ -128,7 +133,8 @@ class Config:
         self.db_pairs = int(env("BENCH_DB_PAIRS", "3"))
         self.runtime = int(env("BENCH_RUNTIME", "3"))
         self.ramp = int(env("BENCH_RAMP", "0"))
-        # ablation: "on" = null-co, every queue count; "1q" = null-co, 1 queue; "off"
+        # ablation, on the backends of BENCH_ABLATION_BACKENDS: "on" = every
+        # queue count; "1q" = 1 queue; "off"
         self.ablation = env("BENCH_ABLATION", "1q" if q else "on")
         self.ablation_wls = csv(env("BENCH_ABLATION_WLS", ABLATION_WL))
         # backends the ablation runs on (null-co: no host-side I/O cost)
@@ -146,7 +152,7 @@ class Config:
         # (BENCH_ICOUNT=0: no plugin); BENCH_ICOUNT_CAL requests in the
         # calibration runs that measure a window's fixed cost, per disk and
         # workload (0: none, per-request counts are then window / requests).
-        self.icount = env("BENCH_ICOUNT", "1") not in ("0", "no", "false")
+        self.icount = env_flag("BENCH_ICOUNT", "1")
         self.icount_cal = int(env("BENCH_ICOUNT_CAL", "64"))
         # Fixed request counts (the reference method of issue 12): for each
         # workload of BENCH_COST_WLS, on null-co at the first queue count,
@@ -164,14 +170,14 @@ class Config:
         # abba: rounds alternate which driver goes first (pvblk, virtio_blk;
         # then virtio_blk, pvblk; ...); ab: pvblk first in every round
         self.order = env("BENCH_ORDER", "abba")
+        if self.order not in ("abba", "ab"):
+            sys.exit("bench: BENCH_ORDER must be abba or ab, not %r" % self.order)
         # The two disks of a pair sit on PCI slots 0x10+2i and 0x11+2i
         # (and, with vhost, are exported in that order by one
         # qemu-storage-daemon); pvblk takes the even one. BENCH_SWAP=1 gives
         # it the odd one: a control for a difference that follows the slot
         # rather than the driver.
-        self.swap = env("BENCH_SWAP", "0") not in ("0", "no", "false")
-        if self.order not in ("abba", "ab"):
-            sys.exit("bench: BENCH_ORDER must be abba or ab, not %r" % self.order)
+        self.swap = env_flag("BENCH_SWAP", "0")
         self.pin = env("BENCH_PIN", "irq")          # irq | none
         self.trace = env("BENCH_TRACE", "1") != "0"
         self.stall_secs = int(env("BENCH_STALL_SECS", "60"))
@@ -1498,9 +1504,12 @@ def write_report(cfg, results, boots, meta):
                  "s" if len(cfg.kernels) > 1 else "", ", ".join(cfg.kernels), cfg.cpus, cfg.mem))
     L.append("- pvblk.ko: %s" % meta["driver"])
     L.append("- Disks: one pvblk/virtio_blk pair per queue count in one boot per backend, identical "
-             "devices (`num-queues` 1 or 2, queue-size QEMU's default); the second disk of a pair is moved "
-             "to virtio_blk with `pv_move`. Scheduler `%s` on both; pvblk's tunables at their defaults "
-             "(%s) unless a table says otherwise." % (cfg.sched, meta["pv_defaults"]))
+             "devices (`num-queues` 1 or 2, queue-size QEMU's default) on PCI slots 0x10+2i and 0x11+2i "
+             "(one qemu-storage-daemon exports both, in that order, for vhost); pvblk has the %s, "
+             "and the other disk is moved to virtio_blk with `pv_move`. Scheduler `%s` on both; pvblk's "
+             "tunables at their defaults (%s) unless a table says otherwise."
+             % ("odd slot (`BENCH_SWAP=1`, the control for a slot effect)" if getattr(cfg, "swap", False)
+                else "even slot", cfg.sched, meta["pv_defaults"]))
     L.append("- Backends: " + "; ".join("**%s**: %s" % (b, BACKENDS[b]) for b in cfg.backends) + ". "
              "File-backed disks are %d MiB, filled with non-zero data; null-co disks 1 GiB." % cfg.disk_mb)
     L.append("- fio %s (io_uring, O_DIRECT, whole disk), each run equivalent to `%s` where WORKLOAD is, "
@@ -1525,10 +1534,6 @@ def write_report(cfg, results, boots, meta):
                  cfg.pairs, getattr(cfg, "db_pairs", cfg.pairs),
                  "pvblk and virtio_blk, the first of a round alternating (A B B A A B …)" if order == "abba"
                  else "pvblk then virtio_blk (A B A B …)"))
-    L.append("- Disks: each queue count has two identical disks on PCI slots 0x10+2i and 0x11+2i "
-             "(one qemu-storage-daemon exports both, in that order, for vhost); pvblk is on the %s one."
-             % ("odd (`BENCH_SWAP=1`, the control for a slot effect)" if getattr(cfg, "swap", False)
-                else "even"))
     L.append("- Placement: %s%s" % ("with one queue, the workload runs pinned (fio `cpus_allowed`, "
                                      "`taskset` for db_bench) to the vCPU that takes the queue's interrupt, "
                                      "the same rule for both drivers; with two queues it is not pinned "

@@ -19,7 +19,7 @@
 #                      BENCH_DB_PAIRS   A/B pairs per db_bench row (3)
 #   --runtime S        BENCH_RUNTIME    seconds per fio run (3), plus
 #                      BENCH_RAMP       fio ramp seconds (0)
-#   --ablation M       BENCH_ABLATION   on (null-co, every queue count) | 1q | off
+#   --ablation M       BENCH_ABLATION   on (every queue count) | 1q | off
 #                      BENCH_ABLATION_WLS  workloads of the ablation (rr4k-qd32-b16)
 #                      BENCH_ABLATION_BACKENDS  backends of the ablation (null)
 #   --sched-row S      BENCH_SCHED_ROW  extra qd32/batch 16 row with scheduler S
