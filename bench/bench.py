@@ -565,7 +565,9 @@ def icount_per_request(results):
     (m["kins_req"]), of which in lock and timer spin-waits (m["spin_req"],
     see bench/pvcount/pvcount-ranges.sh --spin) and in the run's driver
     module (m["mod_req"]); kernel without the spin-waits (m["work_req"]);
-    user (m["uins_req"]). With calibration runs of the same disk, workload and
+    user (m["uins_req"]); the kernel's atomic instructions (m["atom_req"]:
+    LOCK-prefixed and XCHG to memory, host atomics under multi-threaded TCG,
+    whose cost the instruction count does not weigh). With calibration runs of the same disk, workload and
     scheduler (table "cal", a few requests in the same window), their
     counts are taken off first, so the fixed cost of a window (the hook's
     processes, fio's job start and end) cancels: (count - count_cal) /
@@ -586,10 +588,11 @@ def icount_per_request(results):
             u0 = statistics.mean(x["ins"]["user"] for x in c)
             m0 = statistics.mean(x["ins"].get(mod, 0) for x in c)
             s0 = statistics.mean(x["ins"].get("spin", 0) for x in c)
+            a0 = statistics.mean(x["ins"].get("atomics_kernel", 0) for x in c)
             r0 = statistics.mean(x["reqs"] for x in c)
             m["ins_cal"] = {"kernel": k0, "user": u0, "module": m0, "spin": s0, "reqs": r0, "n": len(c)}
         else:
-            k0 = u0 = m0 = s0 = r0 = 0
+            k0 = u0 = m0 = s0 = a0 = r0 = 0
             m["ins_cal"] = False
         n = m["reqs"] - r0
         if n <= 0:
@@ -599,6 +602,8 @@ def icount_per_request(results):
         m["mod_req"] = (m["ins"].get(mod, 0) - m0) / n
         m["spin_req"] = (m["ins"].get("spin", 0) - s0) / n
         m["work_req"] = m["kins_req"] - m["spin_req"]
+        if "atomics_kernel" in m["ins"]:
+            m["atom_req"] = (m["ins"]["atomics_kernel"] - a0) / n
         m["kins_req_raw"] = m["ins"]["kernel"] / m["reqs"]
 
 
@@ -1164,6 +1169,10 @@ def f_per(x):
     return "n/a" if x is None else "%.3f" % x
 
 
+def f_atom(x):
+    return "n/a" if x is None else "%.1f" % x
+
+
 def f_pct(x):
     return "n/a" if x is None else ("%.1f" % x if x >= 0.1 or x == 0 else "%.2f" % x)
 
@@ -1241,8 +1250,9 @@ def icount_table(results, kver):
     lines = ["| backend | queues | workload | kernel pv | kernel vb | ratio | ratio range "
              "| spin-wait pv | spin-wait vb | kernel excl. spin ratio | ratio range "
              "| driver module pv | driver module vb | module ratio | user pv | user vb "
-             "| context switches/req pv | vb |",
-             "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| context switches/req pv | vb | kernel atomics pv | vb | atomics ratio |",
+             "|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:"
+             "|---:|---:|---:|"]
     n = 0
     for k in sorted(S, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]])):
         pv, vb = S[k].get("pvblk", {}), S[k].get("virtio_blk", {})
@@ -1250,7 +1260,7 @@ def icount_table(results, kver):
             continue
         n += 1
         lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
-                     "| %s | %s |" % (
+                     "| %s | %s | %s | %s | %s |" % (
             k[0], k[1], wl_title(k[2]),
             f_ins(metric_med(pv, "kins_req")), f_ins(metric_med(vb, "kins_req")),
             f_iratio(pair_ratio(pv, vb, "kins_req")), f_range3(pair_ratio(pv, vb, "kins_req")),
@@ -1259,7 +1269,9 @@ def icount_table(results, kver):
             f_ins(metric_med(pv, "mod_req")), f_ins(metric_med(vb, "mod_req")),
             f_iratio(pair_ratio(pv, vb, "mod_req")),
             f_ins(metric_med(pv, "uins_req")), f_ins(metric_med(vb, "uins_req")),
-            f_per(metric_med(pv, "ctxt_req")), f_per(metric_med(vb, "ctxt_req"))))
+            f_per(metric_med(pv, "ctxt_req")), f_per(metric_med(vb, "ctxt_req")),
+            f_atom(metric_med(pv, "atom_req")), f_atom(metric_med(vb, "atom_req")),
+            f_iratio(pair_ratio(pv, vb, "atom_req"))))
     return lines if n else []
 
 
@@ -1613,7 +1625,10 @@ def write_report(cfg, results, boots, meta):
                      "*excl. spin* ranks the drivers' work without the spin-waits. *Context switches* (the "
                      "guest's /proc/stat `ctxt`, per request) show how often the submitter slept: each sleep "
                      "and wake-up costs instructions, and a slower host (more load) makes the guest wait more "
-                     "often, so counts rise a few % on a loaded machine, for both drivers.")
+                     "often, so counts rise a few % on a loaded machine, for both drivers. *Kernel atomics*: "
+                     "the atomic read-modify-write instructions among the kernel's (LOCK-prefixed, and XCHG "
+                     "to memory), per request; under multi-threaded TCG each is a host atomic on memory the "
+                     "other vCPU's thread may share, dearer than the instruction count weighs it.")
             L.append("")
             L += ic
             L.append("")

@@ -8,11 +8,13 @@ variant, the order reversed every other round), fio with exactly N1 and
 then N2 requests between pvcount markers; cost per request =
 (count at N2 - count at N1) / (requests at N2 - requests at N1). Prints per
 variant the kernel and module instructions per request (median and range
-over rounds), interrupts per request (/proc/interrupts) and pvblk's kicks
-per request (its stats) and the IOPS of the N2 runs (fio's, timed: noisy
+over rounds), interrupts per request (/proc/interrupts), pvblk's kicks
+per request (its stats), the kernel's atomic instructions per request
+(LOCK-prefixed and XCHG to memory: host atomics under multi-threaded TCG,
+a cost the instruction count does not weigh) and the IOPS of the N2 runs (fio's, timed: noisy
 on a shared machine; the ratio is per round), then, with --profile, the
-kernel's instructions per request by function for virtio_blk and each
-pvblk variant.
+kernel's instructions (with --atomics: atomic instructions) per request
+by function for virtio_blk and each pvblk variant.
 
     flock -x /tmp/pvblk-measure.lock bench/cost_profile.py --wl rr4k-qd32-b1 \\
         --variant default --variant poll_max_usecs=0 --profile
@@ -138,6 +140,8 @@ def main():
     ap.add_argument("--dev", action="append", default=[], metavar="KEY=VALUE",
                     help="virtio-blk-pci property for both disks (e.g. indirect_desc=off)")
     ap.add_argument("--profile", action="store_true", help="per-function profile")
+    ap.add_argument("--atomics", action="store_true",
+                    help="with --profile, count atomic instructions instead of all")
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--groups", action="store_true",
                     help="with --profile, also the profile summed by group (GROUPS)")
@@ -288,6 +292,7 @@ def report(rd, variants, n1, n2, a):
         rows.setdefault(name, []).append({
             "kernel": (a2["kernel"] - a1["kernel"]) / dr,
             "spin": (a2.get("spin", 0) - a1.get("spin", 0)) / dr,
+            "atomics": (a2.get("atomics_kernel", 0) - a1.get("atomics_kernel", 0)) / dr,
             "module": (a2[mod] - a1[mod]) / dr,
             "user": (a2["user"] - a1["user"]) / dr,
             "irqs": (irq2 - irq) / dr if irq2 or irq else irq2 / req2,
@@ -301,14 +306,14 @@ def report(rd, variants, n1, n2, a):
     vb = rows.get("virtio_blk")
     nospin = {}
     print("workload %s, %d/%d requests, %s" % (a.wl, n1, n2, rd))
-    print("%-40s %22s %7s %22s %8s %8s %9s %8s %11s" % (
+    print("%-40s %22s %7s %22s %8s %8s %9s %8s %11s %16s" % (
         "driver/variant", "kernel instr/req", "ratio", "module instr/req", "irqs/req",
-        "kicks/req", "user/req", "IOPS", "IOPS ratio"))
+        "kicks/req", "user/req", "IOPS", "IOPS ratio", "kernel atomics/req"))
     for name in ["virtio_blk"] + variants:
         rs = rows.get(name)
         if not rs:
             continue
-        ratio = iratio = ""
+        ratio = iratio = aratio = ""
         if vb and name != "virtio_blk":
             rr = [x["kernel"] / y["kernel"] for x, y in zip(rs, vb)]
             ratio = "%.3f" % statistics.median(rr)
@@ -317,11 +322,14 @@ def report(rd, variants, n1, n2, a):
             ir = [x["iops"] / y["iops"] for x, y in zip(rs, vb) if x["iops"] and y["iops"]]
             if ir:
                 iratio = "%.2f (%.2f-%.2f)" % (statistics.median(ir), min(ir), max(ir))
-        print("%-40s %22s %7s %22s %8.3f %8.3f %9.0f %8.0f %11s" % (
+            ar = [x["atomics"] / y["atomics"] for x, y in zip(rs, vb) if y["atomics"]]
+            if ar:
+                aratio = " %.3f" % statistics.median(ar)
+        print("%-40s %22s %7s %22s %8.3f %8.3f %9.0f %8.0f %11s %10.1f%s" % (
             name, med([x["kernel"] for x in rs]), ratio, med([x["module"] for x in rs]),
             statistics.median(x["irq_n2"] for x in rs), statistics.median(x["kick_n2"] for x in rs),
             statistics.median(x["user"] for x in rs), statistics.median(x["iops"] for x in rs),
-            iratio))
+            iratio, statistics.median(x["atomics"] for x in rs), aratio))
     keys = sorted({k for rs in rows.values() for x in rs for k in x["counts"]},
                   key=lambda k: (not k.startswith("fio"), k))
     if keys:
@@ -344,7 +352,9 @@ def report(rd, variants, n1, n2, a):
     for ps in pairs.values():
         for t, _ in ps:
             want.update(str(t + i) for i in range(4))
-    profs = pvprofile.read_profiles(prof, want)
+    profs = pvprofile.read_profiles(prof, want, a.atomics)
+    if a.atomics:
+        print("\nthe profile below counts atomic instructions, not all")
     byfn = {}
     per_round = []  # (name, round, {group: instr/req}, counts of the pair)
     for name, ps in pairs.items():

@@ -6,6 +6,8 @@
  *   pvcount-mark TAG                   one snapshot tagged TAG (0..4294967295)
  *   pvcount-mark loop N TAG1 TAG2      snapshot TAG1, a user-mode loop of
  *                                      exactly 2*N instructions, snapshot TAG2
+ *   pvcount-mark aloop N TAG1 TAG2     the same with 4*N instructions of which
+ *                                      2*N atomic (lock add; xchg to memory)
  *
  * Static, no C library: the process is small, so that the instructions it
  * costs around a snapshot are few. The marker "xchg %bx,%bx; nopl TAG(%rax)"
@@ -104,7 +106,7 @@ void pv_main(long *sp)
 {
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
-	uint64_t tag1, tag2, n;
+	uint64_t tag1, tag2, n, word = 0;
 	long r;
 
 	r = sys6(SYS_mmap, 0, 4096, 7 /* rwx */, 0x22 /* private|anon */, -1, 0);
@@ -114,6 +116,18 @@ void pv_main(long *sp)
 	if (argc == 2 && !parse(argv[1], UINT32_MAX, &tag1)) {
 		put_marker(0, (uint32_t)tag1);
 		run_marker(0);
+	} else if (argc == 5 && streq(argv[1], "aloop") && !parse(argv[2], UINT64_MAX >> 2, &n) &&
+		   n > 0 && !parse(argv[3], UINT32_MAX, &tag1) &&
+		   !parse(argv[4], UINT32_MAX, &tag2)) {
+		uint32_t x = 0;
+
+		put_marker(0, (uint32_t)tag1);
+		put_marker(64, (uint32_t)tag2);
+		run_marker(0);
+		/* exactly 4 instructions per iteration, 2 of them atomic */
+		__asm__ volatile("1:\n\tlock addq $1, %1\n\txchgl %2, %1\n\tdec %0\n\tjnz 1b"
+				 : "+r"(n), "+m"(word), "+r"(x) : : "cc", "memory");
+		run_marker(64);
 	} else if (argc == 5 && streq(argv[1], "loop") && !parse(argv[2], UINT64_MAX >> 2, &n) &&
 		   n > 0 && !parse(argv[3], UINT32_MAX, &tag1) &&
 		   !parse(argv[4], UINT32_MAX, &tag2)) {
@@ -124,7 +138,7 @@ void pv_main(long *sp)
 		__asm__ volatile("1:\n\tdec %0\n\tjnz 1b" : "+r"(n) : : "cc");
 		run_marker(64);
 	} else {
-		die("usage: pvcount-mark TAG | pvcount-mark loop N TAG1 TAG2\n");
+		die("usage: pvcount-mark TAG | pvcount-mark loop|aloop N TAG1 TAG2\n");
 	}
 	sys3(SYS_exit_group, 0, 0, 0);
 	__builtin_unreachable();

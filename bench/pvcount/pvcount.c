@@ -14,7 +14,8 @@
  *              modules; a NAME may have several lines (its text sections).
  * profile=FILE every snapshot also appends the count of every kernel block
  *              that ran: "profile TAG SEQ", then "ADDR N0 N1 ..." (hex start
- *              address, decimal instructions per vCPU), "end". The
+ *              address, decimal instructions per vCPU, and "a=A/N" when
+ *              A of the block's N instructions are atomic), "end". The
  *              difference of two is a profile of the kernel in between
  *              (bench/pvcount/pvprofile.py resolves it with /proc/kallsyms).
  *
@@ -25,17 +26,25 @@
  *
  *   snap tag=TAG seq=N vcpu=V user=U kernel=K kernel_other=O NAME=C ...
  *
+ *   ... atomics_user=AU atomics_kernel=AK atomics_NAME=AC ...
+ *
  * counts since the guest started: U user-mode instructions, K kernel-mode
- * instructions of which C in each named range and O elsewhere. Before a
- * snapshot whose ranges differ from the previous one: "range NAME START END"
- * lines. The cost of something is the difference of two snapshots.
+ * instructions of which C in each named range and O elsewhere; AU, AK and AC
+ * the atomic read-modify-write instructions among them (LOCK-prefixed, and
+ * XCHG with a memory operand, whose lock is implicit). Under multi-threaded
+ * TCG those are host atomics on memory other vCPU threads may share, dearer
+ * than their count of instructions says. Before a snapshot whose ranges
+ * differ from the previous one: "range NAME START END" lines. The cost of
+ * something is the difference of two snapshots.
  *
  * How: at translation, each block is classified by its start address (x86-64:
- * the upper half is the kernel's) and gets an execution callback with the
- * vCPU's index. User blocks add to the vCPU's user count. A kernel block adds
+ * the upper half is the kernel's), its atomic instructions are counted from
+ * their bytes (insn_atomic()), and it gets an execution callback with the
+ * vCPU's index. User blocks add to the vCPU's user counts. A kernel block adds
  * to a per-vCPU counter of its own (one per start address and length), so
  * that a snapshot can attribute it to the ranges known at that moment, even
- * if it was translated before the guest wrote them. The counters are per vCPU
+ * if it was translated before the guest wrote them; its atomics are its
+ * instructions times its share of atomics (both fixed per block). The counters are per vCPU
  * because the plugin API's inline additions are not atomic across the vCPU
  * threads of multi-threaded TCG; each counter has one writer.
  *
@@ -135,8 +144,9 @@ struct range {
 };
 
 struct user_ctr {			/* one cache line per vCPU */
-	_Atomic uint64_t n;
-	char pad[56];
+	_Atomic uint64_t n;		/* instructions */
+	_Atomic uint64_t a;		/* of which atomic */
+	char pad[48];
 };
 
 struct pvcount {
@@ -147,6 +157,7 @@ struct pvcount {
 	/* kernel blocks: id -> start address; per vCPU, id -> instructions */
 	uint64_t nblocks;
 	uint64_t *vaddr[MAX_CHUNKS];
+	uint32_t *shape[MAX_CHUNKS];	/* id -> n | atomics << 16 */
 	_Atomic(_Atomic uint64_t *) cnt[MAX_VCPUS][MAX_CHUNKS];
 	/* (start, length) -> id + 1, open addressing */
 	uint64_t *hkey;
@@ -203,7 +214,7 @@ static bool table_grow(void)
 }
 
 /* A new block's counters; called with pv.lock held. */
-static bool block_new(uint64_t vaddr, uint64_t *id)
+static bool block_new(uint64_t vaddr, uint32_t shape, uint64_t *id)
 {
 	uint64_t n = pv.nblocks, c = n >> CHUNK_BITS;
 	unsigned int v;
@@ -212,7 +223,8 @@ static bool block_new(uint64_t vaddr, uint64_t *id)
 		return false;
 	if (!pv.vaddr[c]) {
 		pv.vaddr[c] = calloc(CHUNK, sizeof(uint64_t));
-		if (!pv.vaddr[c])
+		pv.shape[c] = calloc(CHUNK, sizeof(uint32_t));
+		if (!pv.vaddr[c] || !pv.shape[c])
 			return false;
 		for (v = 0; v < pv.nvcpus; v++) {
 			_Atomic uint64_t *p = calloc(CHUNK, sizeof(*p));
@@ -223,13 +235,17 @@ static bool block_new(uint64_t vaddr, uint64_t *id)
 		}
 	}
 	pv.vaddr[c][n & (CHUNK - 1)] = vaddr;
+	pv.shape[c][n & (CHUNK - 1)] = shape;
 	pv.nblocks = n + 1;
 	*id = n;
 	return true;
 }
 
-/* The id of the kernel block (vaddr, n), a new one if it is new. */
-static bool block_id(uint64_t vaddr, size_t n, uint64_t *id)
+/*
+ * The id of the kernel block (vaddr, n) with @atomics atomic instructions, a
+ * new one if it is new.
+ */
+static bool block_id(uint64_t vaddr, size_t n, unsigned int atomics, uint64_t *id)
 {
 	uint64_t key = vaddr ^ ((uint64_t)n << 52), j;
 	bool ok = true;
@@ -246,7 +262,7 @@ static bool block_id(uint64_t vaddr, size_t n, uint64_t *id)
 			goto out;
 		}
 	}
-	ok = block_new(vaddr, id);
+	ok = block_new(vaddr, (uint32_t)n | (uint32_t)atomics << 16, id);
 	if (ok) {
 		pv.hkey[j] = key;
 		pv.hval[j] = *id + 1;
@@ -258,16 +274,23 @@ out:
 
 /* ---------------------------------------------------------------- execution */
 
+/* One writer per counter: a plain add, readable whole by the others. */
+static void ctr_add(_Atomic uint64_t *c, uint64_t x)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + x,
+			      memory_order_relaxed);
+}
+
+/* @ud: the block's instructions, and its atomic ones << N_BITS. */
 static void exec_user(unsigned int vcpu, void *ud)
 {
-	_Atomic uint64_t *c;
+	uintptr_t u = (uintptr_t)ud;
 
 	if (vcpu >= pv.nvcpus)
 		return;
-	c = &pv.user[vcpu].n;
-	/* one writer per counter: a plain add, readable whole by the others */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) +
-			      (uintptr_t)ud, memory_order_relaxed);
+	ctr_add(&pv.user[vcpu].n, u & ((1u << N_BITS) - 1));
+	if (u >> N_BITS)
+		ctr_add(&pv.user[vcpu].a, u >> N_BITS);
 }
 
 static void exec_kernel(unsigned int vcpu, void *ud)
@@ -279,9 +302,16 @@ static void exec_kernel(unsigned int vcpu, void *ud)
 	if (vcpu >= pv.nvcpus)
 		return;
 	c = atomic_load_explicit(&pv.cnt[vcpu][id >> CHUNK_BITS], memory_order_acquire);
-	c += id & (CHUNK - 1);
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) +
-			      (u & ((1u << N_BITS) - 1)), memory_order_relaxed);
+	ctr_add(c + (id & (CHUNK - 1)), u & ((1u << N_BITS) - 1));
+}
+
+/* Atomic instructions of a block that ran for @insns instructions in all. */
+static uint64_t block_atomics(uint64_t b, uint64_t insns)
+{
+	uint32_t sh = pv.shape[b >> CHUNK_BITS][b & (CHUNK - 1)];
+	uint32_t n = sh & 0xffff, a = sh >> 16;
+
+	return a && n ? insns / n * a : 0;
 }
 
 /* ---------------------------------------------------------------- snapshots */
@@ -309,7 +339,7 @@ static bool valid_name(const char *s)
 	}
 	return i > 0 && i < NAME_LEN && strcmp(s, "user") && strcmp(s, "kernel") &&
 	       strcmp(s, "kernel_other") && strcmp(s, "tag") && strcmp(s, "seq") &&
-	       strcmp(s, "vcpu");
+	       strcmp(s, "vcpu") && strcmp(s, "by") && strncmp(s, "atomics_", 8);
 }
 
 /*
@@ -355,6 +385,7 @@ static void write_profile(const char *tag)
 {
 	uint64_t b, x[MAX_VCPUS], any;
 	unsigned int v;
+	uint32_t sh;
 
 	fprintf(pv.profile, "profile %s %" PRIu64 "\n", tag, pv.seq);
 	for (b = 0; b < pv.nblocks; b++) {
@@ -368,9 +399,12 @@ static void write_profile(const char *tag)
 		}
 		if (!any)
 			continue;
+		sh = pv.shape[b >> CHUNK_BITS][b & (CHUNK - 1)];
 		fprintf(pv.profile, "%" PRIx64, pv.vaddr[b >> CHUNK_BITS][b & (CHUNK - 1)]);
 		for (v = 0; v < pv.nvcpus; v++)
 			fprintf(pv.profile, " %" PRIu64, x[v]);
+		if (sh >> 16)
+			fprintf(pv.profile, " a=%u/%u", sh >> 16, sh & 0xffff);
 		fputc('\n', pv.profile);
 	}
 	fputs("end\n", pv.profile);
@@ -386,7 +420,8 @@ static void snapshot(const char *tag, int vcpu_hint)
 	unsigned int nr, nn = 0, i, k, v;
 	int idx[MAX_RANGES];
 	uint64_t b;
-	static uint64_t sums[MAX_VCPUS][MAX_NAMES + 1];
+	/* per vCPU: instructions, then atomics, per name and all kernel */
+	static uint64_t sums[MAX_VCPUS][MAX_NAMES + 1], asums[MAX_VCPUS][MAX_NAMES + 1];
 
 	if (!pv.out)
 		return;
@@ -407,6 +442,7 @@ static void snapshot(const char *tag, int vcpu_hint)
 		idx[i] = k < nn ? (int)k : -1;
 	}
 	memset(sums, 0, sizeof(sums));
+	memset(asums, 0, sizeof(asums));
 	/* sums[v][0..nn-1]: per name; sums[v][MAX_NAMES]: all kernel */
 	for (b = 0; b < pv.nblocks; b++) {
 		uint64_t va = pv.vaddr[b >> CHUNK_BITS][b & (CHUNK - 1)];
@@ -423,10 +459,14 @@ static void snapshot(const char *tag, int vcpu_hint)
 								   memory_order_acquire);
 			uint64_t x = atomic_load_explicit(&c[b & (CHUNK - 1)],
 							  memory_order_relaxed);
+			uint64_t a = block_atomics(b, x);
 
 			sums[v][MAX_NAMES] += x;
-			if (where >= 0)
+			asums[v][MAX_NAMES] += a;
+			if (where >= 0) {
 				sums[v][where] += x;
+				asums[v][where] += a;
+			}
 		}
 	}
 	pv.seq++;
@@ -441,6 +481,11 @@ static void snapshot(const char *tag, int vcpu_hint)
 			sums[v][MAX_NAMES], sums[v][MAX_NAMES] - named);
 		for (k = 0; k < nn; k++)
 			fprintf(pv.out, " %s=%" PRIu64, names[k], sums[v][k]);
+		fprintf(pv.out, " atomics_user=%" PRIu64 " atomics_kernel=%" PRIu64,
+			atomic_load_explicit(&pv.user[v].a, memory_order_relaxed),
+			asums[v][MAX_NAMES]);
+		for (k = 0; k < nn; k++)
+			fprintf(pv.out, " atomics_%s=%" PRIu64, names[k], asums[v][k]);
 		fprintf(pv.out, "%s\n", v == (unsigned int)vcpu_hint ? " by=1" : "");
 	}
 	if (fflush(pv.out))
@@ -486,17 +531,64 @@ static bool insn_is(const struct qemu_plugin_insn *insn, const unsigned char *p,
 	       !memcmp(qemu_plugin_insn_data(insn), p, len);
 }
 
+/*
+ * Whether an instruction is an atomic read-modify-write: a LOCK prefix among
+ * its legacy prefixes, or XCHG (opcode 86/87, after an optional REX prefix)
+ * with a memory operand (ModRM mod != 3), which locks without the prefix.
+ * The marker's "xchg %bx,%bx" is register to register: not atomic.
+ */
+static bool insn_atomic(const unsigned char *d, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		switch (d[i]) {
+		case 0xf0:
+			return true;
+		case 0xf2: case 0xf3: case 0x2e: case 0x36: case 0x3e:
+		case 0x26: case 0x64: case 0x65: case 0x66: case 0x67:
+			continue;
+		}
+		break;
+	}
+	if (i < len && (d[i] & 0xf0) == 0x40)
+		i++;
+	return i + 1 < len && (d[i] == 0x86 || d[i] == 0x87) && (d[i + 1] >> 6) != 3;
+}
+
+static unsigned int tb_atomics(const struct qemu_plugin_tb *tb, size_t n)
+{
+	unsigned int a = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+
+		a += insn_atomic(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+	}
+	return a;
+}
+
 static void on_translate(qemu_plugin_id_t pid, struct qemu_plugin_tb *tb)
 {
 	uint64_t va = qemu_plugin_tb_vaddr(tb), id;
 	size_t n = qemu_plugin_tb_n_insns(tb), i;
+	unsigned int atomics;
 
 	(void)pid;
 	if (!n)
 		return;
+	if (n >= (1u << N_BITS)) {
+		pthread_mutex_lock(&pv.lock);
+		errno = E2BIG;
+		fail("block of 1024 or more instructions");
+		pthread_mutex_unlock(&pv.lock);
+		return;
+	}
+	atomics = tb_atomics(tb, n);
 	if (!(va >> 63)) {
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, exec_user, QEMU_PLUGIN_CB_NO_REGS,
-						     (void *)(uintptr_t)n);
+						     (void *)(uintptr_t)(atomics << N_BITS | n));
 		for (i = 0; i + 1 < n; i++) {
 			struct qemu_plugin_insn *a = qemu_plugin_tb_get_insn(tb, i);
 			struct qemu_plugin_insn *b = qemu_plugin_tb_get_insn(tb, i + 1);
@@ -514,7 +606,7 @@ static void on_translate(qemu_plugin_id_t pid, struct qemu_plugin_tb *tb)
 		}
 		return;
 	}
-	if (n >= (1u << N_BITS) || !block_id(va, n, &id)) {
+	if (!block_id(va, n, atomics, &id)) {
 		pthread_mutex_lock(&pv.lock);
 		errno = ENOMEM;
 		fail("kernel block table");

@@ -9,6 +9,7 @@ QEMU arguments that load it, and its snapshots read back.
     snaps = pvcount.parse(open(out).read())
     d = pvcount.delta(snaps["1"], snaps["2"])        # all vCPUs summed
     d["kernel"], d["user"], d["pvblk"], d["kernel_other"]
+    d["atomics_kernel"], d["atomics_user"], d["atomics_pvblk"]  # of which atomic
     d["vcpu"][1]["user"]                             # one vCPU
 """
 
@@ -17,6 +18,8 @@ import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYS = ("user", "kernel", "kernel_other")
+# Counts that do not depend on the named ranges.
+WHOLE = ("user", "kernel", "atomics_user", "atomics_kernel")
 
 
 def outdir(top):
@@ -55,7 +58,8 @@ def qemu_args(top, out, ranges=None):
 def parse(text):
     """Snapshots by tag (the last one of a tag wins), each
     {"seq": N, "vcpu": {V: {"user": U, "kernel": K, "kernel_other": O,
-    NAME: C, ...}}, "ranges": the ranges in effect, "by": the vCPU that ran
+    NAME: C, ..., "atomics_user": AU, "atomics_kernel": AK, "atomics_NAME":
+    AC, ...}}, "ranges": the ranges in effect, "by": the vCPU that ran
     the marker (None at exit)}; also "ranges": the last
     "range" lines, "ignored": the plugin's complaints about the ranges file."""
     snaps = {}
@@ -93,7 +97,8 @@ def delta(a, b):
     under "vcpu". The plugin attributes all past kernel instructions to the
     ranges it knows at a snapshot, so the split by range (and kernel_other)
     is only a difference when A and B had the same ranges: otherwise only
-    user and kernel are given (and "ranges_changed" is set)."""
+    user and kernel and their atomics are given (and "ranges_changed" is
+    set)."""
     same = a.get("ranges") == b.get("ranges")
     out = {"vcpu": {}, "ranges_changed": not same}
     names = set()
@@ -101,7 +106,7 @@ def delta(a, b):
         for c in s["vcpu"].values():
             names.update(c)
     if not same:
-        names = set(KEYS[:2])
+        names = set(WHOLE)
     for v in b["vcpu"]:
         ca, cb = a["vcpu"].get(v, {}), b["vcpu"][v]
         d = {k: cb.get(k, 0) - ca.get(k, 0) for k in names}

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""pvprofile.py PROFILE KALLSYMS TAG1 TAG2 [--minus TAG3 TAG4] [--top N] [--per N] [--vcpu V]
+"""pvprofile.py PROFILE KALLSYMS TAG1 TAG2 [--minus TAG3 TAG4] [--top N] [--per N] [--vcpu V] [--atomics]
 
 The guest kernel's instructions between two pvcount snapshots, by function:
 PROFILE is the plugin's profile=FILE, KALLSYMS a copy of the guest's
@@ -7,7 +7,9 @@ PROFILE is the plugin's profile=FILE, KALLSYMS a copy of the guest's
 boots). A block counts under the text symbol at or below its start address.
 --per N divides by N (e.g. the requests of the window), --vcpu V keeps one
 vCPU's instructions, --minus TAG3 TAG4 takes off the window TAG3..TAG4 (the
-two-count method: a run of N2 requests minus one of N1, --per N2-N1).
+two-count method: a run of N2 requests minus one of N1, --per N2-N1),
+--atomics counts the atomic instructions (LOCK-prefixed, XCHG to memory)
+instead of all.
 """
 
 import argparse
@@ -15,8 +17,11 @@ import bisect
 import sys
 
 
-def read_profiles(path, want):
-    """{tag: {addr: [count per vCPU]}} for the tags in WANT (last of each)."""
+def read_profiles(path, want, atomics=False):
+    """{tag: {addr: [count per vCPU]}} for the tags in WANT (last of each);
+    blocks that start at the same address (translated again with another
+    length) are summed. With ATOMICS, the count of atomic instructions: a
+    block's instructions times its share "a=A/N"."""
     out = {}
     cur = None
     with open(path) as f:
@@ -30,7 +35,13 @@ def read_profiles(path, want):
                 cur = None
             elif cur is not None:
                 p = line.split()
-                cur[int(p[0], 16)] = [int(x) for x in p[1:]]
+                share = [x for x in p[1:] if x.startswith("a=")]
+                c = [int(x) for x in p[1:] if not x.startswith("a=")]
+                if atomics:
+                    an, n = map(int, share[0][2:].split("/")) if share else (0, 1)
+                    c = [x // n * an for x in c]
+                old = cur.get(int(p[0], 16))
+                cur[int(p[0], 16)] = [x + y for x, y in zip(old, c)] if old else c
     return out
 
 
@@ -60,9 +71,10 @@ def main():
     ap.add_argument("--per", type=float, default=1.0)
     ap.add_argument("--vcpu", type=int)
     ap.add_argument("--minus", nargs=2, metavar=("TAG3", "TAG4"))
+    ap.add_argument("--atomics", action="store_true")
     a = ap.parse_args()
     tags = [a.tag1, a.tag2] + (a.minus or [])
-    prof = read_profiles(a.profile, set(tags))
+    prof = read_profiles(a.profile, set(tags), a.atomics)
     for t in tags:
         if t not in prof:
             sys.exit("pvprofile: no profile tagged %s in %s" % (t, a.profile))
@@ -83,7 +95,8 @@ def main():
             name = names[i] if i >= 0 else "?"
             by[name] = by.get(name, 0) + n
             total += n
-    print("%14s %6s  %s" % ("instructions" if a.per == 1 else "per %g" % a.per, "%", "function"))
+    what = "atomics" if a.atomics else "instructions"
+    print("%14s %6s  %s" % (what if a.per == 1 else "per %g" % a.per, "%", "function"))
     for name, n in sorted(by.items(), key=lambda kv: -kv[1])[:a.top]:
         print("%14.1f %5.1f%%  %s" % (n / a.per, 100.0 * n / total if total else 0, name))
     print("%14.1f %5.1f%%  (all kernel)" % (total / a.per, 100.0))

@@ -1,6 +1,6 @@
 """The instruction-counting plugin of the benchmarks (bench/pvcount/): it
 builds, QEMU loads it, it counts a user-mode loop of known length on the
-vCPU that ran it, and it puts kernel instructions into the pvblk and
+vCPU that ran it, and the atomic instructions of another, and it puts kernel instructions into the pvblk and
 virtio_blk buckets only when that driver's disk does I/O."""
 
 import os
@@ -19,6 +19,7 @@ from pvtest import timeout  # noqa: E402
 # less). Measured: 2N + 8 to 2N + 108.
 LOOP1 = 20000000        # on vCPU 1
 LOOP0 = 5000000         # on vCPU 0
+ALOOP = 5000000         # 4 instructions per iteration, 2 atomic, on vCPU 1
 TOL = 0.001
 READS = 2000            # 4k direct reads per disk
 
@@ -27,6 +28,7 @@ M=%(mark)s
 ### a user-mode loop of known length on each vCPU, and the marker's own cost
 taskset -c 1 $M loop %(loop1)d 1 2
 taskset -c 0 $M loop %(loop0)d 3 4
+taskset -c 1 $M aloop %(aloop)d 5 6
 for i in 0 1 2; do $M loop 1 1$i 2$i; done
 
 ### module attribution: a pvblk disk and a virtio_blk disk
@@ -62,12 +64,12 @@ def test_pvcount(ctx):
     vm.extra += disk("n0", 0x10, null_size_mb=64) + disk("n1", 0x11, null_size_mb=64)
     vm.script = prelude(ctx) + GUEST % {
         "mark": pvcount.mark(ctx.top), "ranges": pvcount.ranges_script(ctx.top),
-        "loop1": LOOP1, "loop0": LOOP0, "reads": READS}
+        "loop1": LOOP1, "loop0": LOOP0, "aloop": ALOOP, "reads": READS}
     with vm:
         vm.wait()
     p = pvcount.parse(open(out).read())
     s = p["snaps"]
-    for t in [1, 2, 3, 4, 10, 20, 11, 21, 12, 22] + list(range(30, 36)) + ["exit"]:
+    for t in [1, 2, 3, 4, 5, 6, 10, 20, 11, 21, 12, 22] + list(range(30, 36)) + ["exit"]:
         assert str(t) in s, "no snapshot %s in %s" % (t, out)
 
     # the loops, counted exactly (within TOL) on the vCPU that ran them, and
@@ -87,6 +89,16 @@ def test_pvcount(ctx):
     assert d1["vcpu"][0]["user"] < 2 * LOOP1 // 100 and d0["vcpu"][1]["user"] < 2 * LOOP0 // 100, (d1, d0)
     assert 2 <= dm <= 100, dm
 
+    # atomics: the atomic loop's 2 per iteration (lock add, xchg to memory)
+    # on its vCPU, among 4 instructions; the plain loop (dec, jnz and the
+    # marker's register xchg) has none beyond the process's own few
+    da = pvcount.delta(s["5"], s["6"])["vcpu"][1]
+    print("    atomic loop %d on vCPU 1: user %d, atomics_user %d; plain loop: atomics_user %d"
+          % (ALOOP, da["user"], da["atomics_user"], d1["vcpu"][1]["atomics_user"]))
+    assert near(da["user"], 4 * ALOOP), da
+    assert near(da["atomics_user"], 2 * ALOOP), da
+    assert d1["vcpu"][1]["atomics_user"] < 1000, d1
+
     # the ranges: both modules, the bad line reported and skipped
     names = {r[0] for r in p["ranges"]}
     assert names == {"pvblk", "virtio_blk", "spin"}, p["ranges"]
@@ -98,8 +110,15 @@ def test_pvcount(ctx):
             name, d["kernel"], d["pvblk"], d["virtio_blk"], d["kernel_other"], d["user"]))
         assert not d["ranges_changed"], d
         assert d["kernel"] == d["pvblk"] + d["virtio_blk"] + d["spin"] + d["kernel_other"], d
+        assert d["atomics_kernel"] >= d["atomics_pvblk"] + d["atomics_virtio_blk"], d
     assert idle["pvblk"] == 0 and idle["virtio_blk"] == 0, idle
     # at least 50 instructions of the driver per request (measured: ~380 for pvblk)
     assert pv["pvblk"] >= 50 * READS and pv["virtio_blk"] == 0, pv
     assert vb["virtio_blk"] >= 50 * READS and vb["pvblk"] == 0, vb
     assert pv["kernel_other"] > pv["pvblk"], pv
+    # each driver takes its queue lock per request at least (a locked
+    # cmpxchg), in its own text or the kernel's spin-lock functions
+    for d, mod, other in ((pv, "pvblk", "virtio_blk"), (vb, "virtio_blk", "pvblk")):
+        print("    %s I/O: atomics per request: kernel %.1f, in %s %.2f" % (
+            mod, d["atomics_kernel"] / READS, mod, d["atomics_" + mod] / READS))
+        assert d["atomics_kernel"] >= READS and d["atomics_" + other] == 0, d
