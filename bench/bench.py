@@ -174,10 +174,20 @@ class Config:
             sys.exit("bench: BENCH_ORDER must be abba or ab, not %r" % self.order)
         # The two disks of a pair sit on PCI slots 0x10+2i and 0x11+2i
         # (and, with vhost, are exported in that order by one
-        # qemu-storage-daemon); pvblk takes the even one. BENCH_SWAP=1 gives
-        # it the odd one: a control for a difference that follows the slot
-        # rather than the driver.
-        self.swap = env_flag("BENCH_SWAP", "0")
+        # qemu-storage-daemon), and the slot can matter as much as the
+        # driver (a 0.91 row that was 1.02 with the disks swapped). split
+        # (the default): two boots per backend, pvblk on the even slot for
+        # the first half of the rounds and on the odd one for the rest, so
+        # every ratio pools both; 0: the even slot only; 1: the odd only.
+        sw = env("BENCH_SWAP", "split").lower()
+        if sw == "split":
+            self.swap_mode = "split"
+        elif sw in ("0", "no", "off", "false"):
+            self.swap_mode = "even"
+        elif sw in ("1", "yes", "on", "true"):
+            self.swap_mode = "odd"
+        else:
+            sys.exit("bench: BENCH_SWAP must be split, 0 or 1, not %r" % sw)
         self.pin = env("BENCH_PIN", "irq")          # irq | none
         self.trace = env("BENCH_TRACE", "1") != "0"
         self.stall_secs = int(env("BENCH_STALL_SECS", "60"))
@@ -576,13 +586,14 @@ def icount_per_request(results):
     cals = {}
     for r in results:
         if r["table"] == "cal" and "ins" in r.get("m", {}):
-            cals.setdefault((r["kver"], r["backend"], r["slot"], r["wl"], r["sched"]), []).append(r["m"])
+            cals.setdefault((r["kver"], r["backend"], r["slot"], r["driver"], r["wl"], r["sched"]),
+                            []).append(r["m"])
     for r in results:
         m = r.get("m", {})
         if "ins" not in m or not m.get("reqs"):
             continue
         mod = driver_module(r)
-        c = cals.get((r["kver"], r["backend"], r["slot"], r["wl"], r["sched"]))
+        c = cals.get((r["kver"], r["backend"], r["slot"], r["driver"], r["wl"], r["sched"]))
         if r["table"] != "cal" and c:
             k0 = statistics.mean(x["ins"]["kernel"] for x in c)
             u0 = statistics.mean(x["ins"]["user"] for x in c)
@@ -609,22 +620,42 @@ def icount_per_request(results):
 
 # ---------------------------------------------------------------- one boot
 
+def boot_plans(cfg):
+    """The boots of one backend: [(swap, fio rounds, db_bench rounds)]. With
+    BENCH_SWAP=split, two: pvblk on the even slot for the first half of the
+    rounds (the larger half when odd), on the odd slot for the rest; round
+    numbers run on across the two, so that each round is one pair."""
+    def halves(n):
+        k = (n + 1) // 2
+        return range(0, k), range(k, n)
+    if cfg.swap_mode != "split":
+        return [(cfg.swap_mode == "odd", range(cfg.pairs), range(cfg.db_pairs))]
+    (f0, f1), (d0, d1) = halves(cfg.pairs), halves(cfg.db_pairs)
+    return [p for p in ((False, f0, d0), (True, f1, d1)) if len(p[1]) or len(p[2])]
+
+
 class Boot:
-    """One guest: one backend, a pvblk/virtio_blk disk pair per queue count."""
+    """One guest: one backend, a pvblk/virtio_blk disk pair per queue count;
+    pvblk on the even PCI slot of each pair, or on the odd one with SWAP;
+    the fio rounds ROUNDS and db_bench rounds DB_ROUNDS of the plan."""
 
     CAL_READS = 512
 
-    def __init__(self, cfg, kver, backend, ko):
+    def __init__(self, cfg, kver, backend, ko, swap=False, rounds=None, db_rounds=None):
         self.cfg = cfg
         self.kver = kver
         self.backend = backend
         self.ko = ko
-        self.name = "pvbench-%s" % backend
-        self.shm = os.path.join(cfg.shm, "%s-%s" % (kver, backend))
+        self.swap = swap
+        self.rounds = range(cfg.pairs) if rounds is None else rounds
+        self.db_rounds = range(cfg.db_pairs) if db_rounds is None else db_rounds
+        tag = "-swap" if swap else ""
+        self.name = "pvbench-%s%s" % (backend, tag)
+        self.shm = os.path.join(cfg.shm, "%s-%s%s" % (kver, backend, tag))
         self.pairs = []          # (q, pv_slot, vd_slot)
         for i, q in enumerate(cfg.queues):
             pv, vd = 0x10 + 2 * i, 0x11 + 2 * i
-            if cfg.swap:
+            if swap:
                 pv, vd = vd, pv
             self.pairs.append((q, pv, vd))
         self.groups = []         # {"id", "kind": fio|db|mkfs, "runs": [run]}
@@ -646,7 +677,7 @@ class Boot:
 
         def run(q, slot, drv, wl, sched="-", knobs="-", variant=None, rnd=0, table="main", ios=None):
             n[0] += 1
-            return {"id": "r%03d" % n[0], "q": q, "slot": slot, "driver": drv, "wl": wl,
+            return {"id": "r%03d" % n[0], "q": q, "slot": slot, "swap": self.swap, "driver": drv, "wl": wl,
                     "sched": sched, "knobs": knobs, "variant": variant, "round": rnd, "table": table,
                     "ios": ios}
 
@@ -660,6 +691,8 @@ class Boot:
                     for slot, drv in (slots or ((pv, "pvblk"), (vd, "virtio_blk")))]
 
         def group(kind, runs, text=None):
+            if kind == "fio" and all(r["table"] == "cal" for r in runs):
+                return      # no rounds of this boot: no calibration either
             self.groups.append({"id": "g%03d" % (len(self.groups) + 1), "kind": kind,
                                 "runs": runs, "text": text})
 
@@ -671,18 +704,18 @@ class Boot:
         for q, pv, vd in self.pairs:
             for wl in fio_wls:
                 # calibration runs first and last: the window's fixed cost
-                group("fio", cal(q, wl) + [run(q, slot, drv, wl, rnd=r) for r in range(cfg.pairs)
+                group("fio", cal(q, wl) + [run(q, slot, drv, wl, rnd=r) for r in self.rounds
                                            for slot, drv in ab(r, pv, vd)] + cal(q, wl))
             if self.backend == "null" and cfg.sched_row and q == cfg.queues[0]:
                 s = cfg.sched_row
                 group("fio", cal(q, ABLATION_WL, s) +
                       [run(q, slot, drv, ABLATION_WL, sched=s, rnd=r, table="sched")
-                       for r in range(cfg.pairs) for slot, drv in ab(r, pv, vd)] +
+                       for r in self.rounds for slot, drv in ab(r, pv, vd)] +
                       cal(q, ABLATION_WL, s))
             if self.backend == "null" and cfg.cost_wls and q == cfg.queues[0]:
                 for wl in cfg.cost_wls:
                     runs = []
-                    for r in range(cfg.pairs):
+                    for r in self.rounds:
                         for ios in cfg.cost_ios:
                             runs += [run(q, slot, drv, wl, rnd=r, table="cost", ios=ios, variant=str(ios))
                                      for slot, drv in ab(r, pv, vd)]
@@ -691,7 +724,7 @@ class Boot:
                                                          (cfg.ablation == "1q" and q == 1)):
                 for awl in cfg.ablation_wls:
                     runs = cal(q, awl)
-                    for r in range(cfg.pairs):
+                    for r in self.rounds:
                         runs.append(run(q, vd, "virtio_blk", awl, rnd=r, variant="virtio_blk",
                                         table="ablation"))
                         for vname, knobs in ABLATION:
@@ -702,7 +735,7 @@ class Boot:
         if db_wls:
             group("mkfs", [], "".join(MKFS % {"s": slot} for slot in self.slots()))
             for q, pv, vd in self.pairs:
-                for r in range(cfg.db_pairs):
+                for r in self.db_rounds:
                     for slot, drv in ((pv, "pvblk"), (vd, "virtio_blk")):
                         for wl in db_wls:
                             group("db", [run(q, slot, drv, wl, rnd=r)])
@@ -1197,9 +1230,18 @@ def main_tables(results, kver):
     rs = [r for r in results if r["kver"] == kver]
     S = summarize(rs, "main", lambda r: (r["backend"], r["q"], r["wl"]))
     keys = sorted(S, key=lambda k: (BK_ORDER[k[0]], k[1], WL_ORDER[k[2]]))
+    # With the rounds split between the slots (BENCH_SWAP=split): each
+    # slot's ratio as well, the check for an effect of the slot.
+    mains = [r for r in rs if r["table"] == "main"]
+    split = len({bool(r.get("swap")) for r in mains}) == 2
+    by_slot = {sw: summarize([r for r in mains if bool(r.get("swap")) == sw], "main",
+                             lambda r: (r["backend"], r["q"], r["wl"])) for sw in (False, True)} \
+        if split else {}
     perf = ["| backend | queues | workload | unit | pvblk | virtio_blk | ratio | ratio range "
-            "| p50 µs pv | p50 µs vb | p50 ratio | p99 µs pv | p99 µs vb | p99 ratio |",
-            "|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+            "| p50 µs pv | p50 µs vb | p50 ratio | p99 µs pv | p99 µs vb | p99 ratio |"
+            + (" ratio, pvblk on even slot | on odd slot |" if split else ""),
+            "|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"
+            + ("---|---|" if split else "")]
     cost = ["| backend | queues | workload | kicks/req pv | kicks/req vb | irqs/req pv | irqs/req vb "
             "| guest CPU µs/req pv | vb | ratio | host CPU µs/req pv | vb | ratio | ratio range |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -1215,7 +1257,10 @@ def main_tables(results, kver):
             unit, f_num(metric_med(pv, "perf"), unit), f_num(metric_med(vb, "perf"), unit),
             f_ratio(pair_ratio(pv, vb, "perf")), f_range(pair_ratio(pv, vb, "perf")),
             f_num(metric_med(pv, "p50")), f_num(metric_med(vb, "p50")), f_ratio(pair_ratio(pv, vb, "p50")),
-            f_num(metric_med(pv, "p99")), f_num(metric_med(vb, "p99")), f_ratio(pair_ratio(pv, vb, "p99"))))
+            f_num(metric_med(pv, "p99")), f_num(metric_med(vb, "p99")), f_ratio(pair_ratio(pv, vb, "p99")))
+            + "".join(" %s (%s) |" % (f_ratio(t), f_range(t)) if t[0] is not None else " n/a |" for t in (
+                pair_ratio(by_slot[sw].get(k, {}).get("pvblk", {}), by_slot[sw].get(k, {}).get("virtio_blk", {}),
+                           "perf") for sw in (False, True)) if split))
         cost.append(head + " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             f_per(metric_med(pv, "kick_req")), f_per(metric_med(vb, "kick_req")),
             f_per(metric_med(pv, "irq_req")), f_per(metric_med(vb, "irq_req")),
@@ -1467,6 +1512,23 @@ def placement(boots):
         " (per boot, queue order)."
 
 
+def slot_text(cfg):
+    """Which PCI slot of each pair pvblk had (runs before BENCH_SWAP=split
+    have a boolean "swap" in their config)."""
+    mode = getattr(cfg, "swap_mode", None) or ("odd" if getattr(cfg, "swap", False) else "even")
+    if mode == "split":
+        fb, sb = boot_plans(cfg)[0][1], boot_plans(cfg)[1][1]
+        def rounds(rs):
+            return "round %d" % (rs[0] + 1) if len(rs) == 1 else "rounds %d-%d" % (rs[0] + 1, rs[-1] + 1)
+        return ("even slot in a first boot per backend (%s) and the odd one in a second "
+                "(%s; `BENCH_SWAP=split`, the default): every ratio pools both slots, "
+                "and the throughput table gives each slot's ratio too, as a check for an effect of "
+                "the slot rather than the driver" % (rounds(fb), rounds(sb))
+                if len(fb) and len(sb) else "even slot (one round: `BENCH_SWAP=split` needs two)")
+    return ("odd slot (`BENCH_SWAP=1`, the control for a slot effect)" if mode == "odd"
+            else "even slot (`BENCH_SWAP=0`)")
+
+
 def plots_section(run_id):
     """The PNGs bench/plots.py draws from this report's first kernel's
     tables (`make plots`; `make bench` runs it after bench/run.sh)."""
@@ -1520,8 +1582,7 @@ def write_report(cfg, results, boots, meta):
              "(one qemu-storage-daemon exports both, in that order, for vhost); pvblk has the %s, "
              "and the other disk is moved to virtio_blk with `pv_move`. Scheduler `%s` on both; pvblk's "
              "tunables at their defaults (%s) unless a table says otherwise."
-             % ("odd slot (`BENCH_SWAP=1`, the control for a slot effect)" if getattr(cfg, "swap", False)
-                else "even slot", cfg.sched, meta["pv_defaults"]))
+             % (slot_text(cfg), cfg.sched, meta["pv_defaults"]))
     L.append("- Backends: " + "; ".join("**%s**: %s" % (b, BACKENDS[b]) for b in cfg.backends) + ". "
              "File-backed disks are %d MiB, filled with non-zero data; null-co disks 1 GiB." % cfg.disk_mb)
     L.append("- fio %s (io_uring, O_DIRECT, whole disk), each run equivalent to `%s` where WORKLOAD is, "
@@ -1768,20 +1829,21 @@ def main():
     try:
         for kver in cfg.kernels:
             for backend in cfg.backends:
-                b = Boot(cfg, kver, backend, kos[kver])
-                b.plan()
-                if not any(g["runs"] for g in b.groups):
-                    continue
-                b.groups = []
-                results += b.run()
-                boots.append({"kver": kver, "backend": backend, "qemu": b.qemu_cmd,
-                              "qsd": getattr(b, "qsd_cmd", None), "guest": b.guest_info,
-                              "vdev": {"0x%x" % k: v for k, v in b.vdev.items()},
-                              "marks": b.marks})
-                shutil.rmtree(b.shm, ignore_errors=True)
-                with open(os.path.join(cfg.work, "results.json"), "w") as f:
-                    json.dump({"config": cfg.describe(), "meta": meta, "boots": boots,
-                               "results": results}, f, indent=1, default=str)
+                for swap, rounds, db_rounds in boot_plans(cfg):
+                    b = Boot(cfg, kver, backend, kos[kver], swap, rounds, db_rounds)
+                    b.plan()
+                    if not any(g["runs"] for g in b.groups):
+                        continue
+                    b.groups = []
+                    results += b.run()
+                    boots.append({"kver": kver, "backend": backend, "swap": swap, "qemu": b.qemu_cmd,
+                                  "qsd": getattr(b, "qsd_cmd", None), "guest": b.guest_info,
+                                  "vdev": {"0x%x" % k: v for k, v in b.vdev.items()},
+                                  "marks": b.marks})
+                    shutil.rmtree(b.shm, ignore_errors=True)
+                    with open(os.path.join(cfg.work, "results.json"), "w") as f:
+                        json.dump({"config": cfg.describe(), "meta": meta, "boots": boots,
+                                   "results": results}, f, indent=1, default=str)
     finally:
         shutil.rmtree(cfg.shm, ignore_errors=True)
     meta["load1"] = open("/proc/loadavg").read().split()[0]

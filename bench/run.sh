@@ -31,9 +31,12 @@
 # taken off each run's; 0: none), BENCH_COST_WLS (workloads measured by the
 # two-count method on null-co at the first queue count: runs of exactly N1
 # and N2 requests, BENCH_COST_IOS=10000,70000), BENCH_ORDER (abba: the first
-# driver of a round alternates; ab: pvblk first every round), BENCH_SWAP (1:
-# pvblk on the odd PCI slot of each pair, virtio_blk on the even one, the
-# control for an effect of the slot rather than the driver; 0).
+# driver of a round alternates; ab: pvblk first every round), BENCH_SWAP
+# (split, the default: two boots per backend, pvblk on the even PCI slot of
+# each pair for the first half of the rounds and on the odd one for the rest,
+# so that every ratio pools both slots and the throughput table shows each
+# slot's ratio, the control for an effect of the slot rather than the
+# driver; 0: pvblk on the even slot only; 1: on the odd slot only).
 # Also: BENCH_SCHED (scheduler of every run, none), BENCH_PIN (irq: with one
 # queue, pin the workload to the vCPU of the queue's interrupt; none),
 # BENCH_TCG (multi: one host thread per vCPU; single loses virtqueue
