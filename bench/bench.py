@@ -1226,6 +1226,17 @@ def own(pv_runs, num, den, scale=1.0):
     return pv_metric(pv_runs, lambda p: scale * p[num] / p[den])
 
 
+def slot_cells(by_slot, k):
+    """The throughput table's last two cells: row K's ratio (and range) over
+    the rounds with pvblk on the even slot, then over those on the odd one."""
+    cells = ""
+    for sw in (False, True):
+        runs = by_slot[sw].get(k, {})
+        t = pair_ratio(runs.get("pvblk", {}), runs.get("virtio_blk", {}), "perf")
+        cells += " %s (%s) |" % (f_ratio(t), f_range(t)) if t[0] is not None else " n/a |"
+    return cells
+
+
 def main_tables(results, kver):
     rs = [r for r in results if r["kver"] == kver]
     S = summarize(rs, "main", lambda r: (r["backend"], r["q"], r["wl"]))
@@ -1258,9 +1269,7 @@ def main_tables(results, kver):
             f_ratio(pair_ratio(pv, vb, "perf")), f_range(pair_ratio(pv, vb, "perf")),
             f_num(metric_med(pv, "p50")), f_num(metric_med(vb, "p50")), f_ratio(pair_ratio(pv, vb, "p50")),
             f_num(metric_med(pv, "p99")), f_num(metric_med(vb, "p99")), f_ratio(pair_ratio(pv, vb, "p99")))
-            + "".join(" %s (%s) |" % (f_ratio(t), f_range(t)) if t[0] is not None else " n/a |" for t in (
-                pair_ratio(by_slot[sw].get(k, {}).get("pvblk", {}), by_slot[sw].get(k, {}).get("virtio_blk", {}),
-                           "perf") for sw in (False, True)) if split))
+            + (slot_cells(by_slot, k) if split else ""))
         cost.append(head + " %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             f_per(metric_med(pv, "kick_req")), f_per(metric_med(vb, "kick_req")),
             f_per(metric_med(pv, "irq_req")), f_per(metric_med(vb, "irq_req")),
@@ -1577,7 +1586,7 @@ def write_report(cfg, results, boots, meta):
              "(tests/harness/vm.py); its root is the host's, over 9p, so fio and db_bench are the host's." % (
                  "s" if len(cfg.kernels) > 1 else "", ", ".join(cfg.kernels), cfg.cpus, cfg.mem))
     L.append("- pvblk.ko: %s" % meta["driver"])
-    L.append("- Disks: one pvblk/virtio_blk pair per queue count in one boot per backend, identical "
+    L.append("- Disks: one pvblk/virtio_blk pair per queue count in each boot, identical "
              "devices (`num-queues` 1 or 2, queue-size QEMU's default) on PCI slots 0x10+2i and 0x11+2i "
              "(one qemu-storage-daemon exports both, in that order, for vhost); pvblk has the %s, "
              "and the other disk is moved to virtio_blk with `pv_move`. Scheduler `%s` on both; pvblk's "
