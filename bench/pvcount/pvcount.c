@@ -44,9 +44,10 @@
  * to a per-vCPU counter of its own (one per start address and length), so
  * that a snapshot can attribute it to the ranges known at that moment, even
  * if it was translated before the guest wrote them; its atomics are its
- * instructions times its share of atomics (both fixed per block). The counters are per vCPU
- * because the plugin API's inline additions are not atomic across the vCPU
- * threads of multi-threaded TCG; each counter has one writer.
+ * instructions times its share of atomics (both fixed per block). The
+ * counters are per vCPU because the plugin API's inline additions are not
+ * atomic across the vCPU threads of multi-threaded TCG; each counter has one
+ * writer.
  *
  * A block is counted whole when it is entered: if an exception (a page
  * fault) leaves it early, the instructions after the faulting one are counted
