@@ -93,6 +93,10 @@ struct pvblk_vq_stats {
 	u64 timeout_reaped;	/* completions no interrupt reported, found
 				 * by the timeout handler (lost interrupts)
 				 */
+	u64 timeout_kicks;	/* notifications the timeout handler sent
+				 * again for a request the device still
+				 * held (a lost notification)
+				 */
 	u64 failed_broken;	/* requests failed because the device broke */
 };
 
@@ -150,11 +154,14 @@ struct pvblk_dev {
 	/*
 	 * Fault injection (debugfs, pvblk_debugfs.c): the next @lose_irqs
 	 * virtqueue interrupts are ignored, as if they never came; the next
-	 * @fail_status requests retired end with VIRTIO_BLK_S_IOERR whatever
-	 * the device said; with @drop_wce_writes set, writes of the cache
-	 * mode never reach the device, as if it refused them.
+	 * @lose_kicks notifications are not sent, as if the device missed
+	 * them; the next @fail_status requests retired end with
+	 * VIRTIO_BLK_S_IOERR whatever the device said; with @drop_wce_writes
+	 * set, writes of the cache mode never reach the device, as if it
+	 * refused them.
 	 */
 	atomic_t lose_irqs;
+	atomic_t lose_kicks;
 	atomic_t fail_status;
 	bool drop_wce_writes;
 	struct dentry *debugfs;
@@ -216,6 +223,8 @@ static inline void pvblk_cleanup_cmd(struct request *req)
 
 /* pvblk_submit.c */
 extern const struct blk_mq_ops pvblk_mq_ops;
+void pvblk_unlock_renotify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+			   unsigned long flags) __releases(&pvq->lock);
 
 /* pvblk_complete.c */
 blk_status_t pvblk_result(u8 status);

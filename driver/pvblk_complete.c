@@ -451,7 +451,11 @@ static bool pvblk_fail_locked(struct pvblk_vq *pvq, struct request *req)
  * (QEMU 7.2's single-threaded TCG loses them: it drops the guest's memory
  * barriers, so the guest and QEMU's I/O thread can both miss the other's
  * index update.) So retire what the used ring holds, point used_event at
- * the present again, and say so.
+ * the present again, and say so. The same race loses notifications to the
+ * device, and later kicks do not repeat one (with EVENT_IDX the device
+ * asked to be told when the ring passes a point it has passed already):
+ * for a request still held, notify the device again, and restart a queue
+ * a full ring stopped (timeout_kicks).
  *
  * Two requests are ended here: one whose virtqueue is broken fails with
  * an I/O error (the device will never return it, and re-arming the timer
@@ -466,7 +470,7 @@ enum blk_eh_timer_return pvblk_timeout(struct request *req)
 	struct pvblk_req *vbr = blk_mq_rq_to_pdu(req);
 	unsigned int found;
 	unsigned long flags;
-	bool failed;
+	bool failed, held;
 
 	if (unlikely(READ_ONCE(vbr->returned))) {
 		blk_mq_complete_request(req);
@@ -497,18 +501,33 @@ enum blk_eh_timer_return pvblk_timeout(struct request *req)
 		found += pvblk_rearm(pv, pvq, NULL, 0);
 	if (found)
 		pvblk_stat_add(pvq, timeout_reaped, found);
-	spin_unlock_irqrestore(&pvq->lock, flags);
+	/*
+	 * Found above: blk-mq completes it, the timer has nothing to do.
+	 * Still out: the device holds it, slow or having missed the
+	 * notification (the same TCG race in the other direction), which no
+	 * later kick would repeat. Notify it again: a spurious notification
+	 * costs the device one look at the ring.
+	 */
+	held = blk_mq_rq_state(req) == MQ_RQ_IN_FLIGHT;
+	if (held)
+		pvblk_unlock_renotify(pv, pvq, flags);
+	else
+		spin_unlock_irqrestore(&pvq->lock, flags);
 
-	if (found) {
+	if (found)
 		dev_warn_ratelimited(disk_to_dev(pv->disk),
 				     "%s: %u completions had no interrupt; retired on timeout\n",
 				     pvq->name, found);
-		pvblk_room_again(pv, found);
-	}
-	/* Found above: blk-mq completes it, the timer has nothing to do. */
-	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
-		return BLK_EH_DONE;
-	return BLK_EH_RESET_TIMER;
+	if (held)
+		dev_warn_ratelimited(disk_to_dev(pv->disk),
+				     "%s: a request timed out; notified the device again\n",
+				     pvq->name);
+	/*
+	 * Room in the ring again, or a hardware queue stopped by a full ring
+	 * while the completions that would restart it were the lost ones.
+	 */
+	pvblk_room_again(pv, found + held);
+	return held ? BLK_EH_RESET_TIMER : BLK_EH_DONE;
 }
 
 static bool pvblk_fail_one(struct request *req, void *data)

@@ -7,6 +7,10 @@
  *	Write N: the next N virtqueue interrupts of the disk are ignored, as
  *	if they had been lost on the way. Reads the number still to lose.
  *	The timeout handler (pvblk_complete.c) is what recovers the queue.
+ *   /sys/kernel/debug/pvblk/<disk>/lose_kicks
+ *	Write N: the next N notifications of the device are not sent (and
+ *	counted as sent), as if the device had missed them. The timeout
+ *	handler notifies it again for a request it still holds.
  *   /sys/kernel/debug/pvblk/<disk>/fail_status
  *	Write N: the next N requests retired end with VIRTIO_BLK_S_IOERR,
  *	whatever the device said. Reads the number still to fail.
@@ -53,6 +57,27 @@ static int lose_irqs_set(void *data, u64 val)
 }
 
 DEFINE_DEBUGFS_ATTRIBUTE(pvblk_lose_irqs_fops, lose_irqs_get, lose_irqs_set,
+			 "%llu\n");
+
+static int lose_kicks_get(void *data, u64 *val)
+{
+	struct pvblk_dev *pv = data;
+
+	*val = atomic_read(&pv->lose_kicks);
+	return 0;
+}
+
+static int lose_kicks_set(void *data, u64 val)
+{
+	struct pvblk_dev *pv = data;
+
+	if (val > INT_MAX)
+		return -ERANGE;
+	atomic_set(&pv->lose_kicks, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(pvblk_lose_kicks_fops, lose_kicks_get, lose_kicks_set,
 			 "%llu\n");
 
 static int fail_status_get(void *data, u64 *val)
@@ -142,6 +167,8 @@ void pvblk_debugfs_add(struct pvblk_dev *pv)
 					 pvblk_debugfs_root);
 	debugfs_create_file_unsafe("lose_irqs", 0600, pv->debugfs, pv,
 				   &pvblk_lose_irqs_fops);
+	debugfs_create_file_unsafe("lose_kicks", 0600, pv->debugfs, pv,
+				   &pvblk_lose_kicks_fops);
 	debugfs_create_file_unsafe("fail_status", 0600, pv->debugfs, pv,
 				   &pvblk_fail_status_fops);
 	debugfs_create_file_unsafe("break", 0600, pv->debugfs, pv,

@@ -175,6 +175,18 @@ static __always_inline int pvblk_add_req(struct pvblk_vq *pvq,
 	return err;
 }
 
+/* Fault injection (debugfs lose_kicks): the device misses this kick. */
+static __always_inline bool pvblk_lose_kick(struct pvblk_vq *pvq)
+{
+	struct pvblk_dev *pv;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		return false;
+	pv = pvq->vq->vdev->priv;
+	return atomic_read(&pv->lose_kicks) > 0 &&
+	       atomic_dec_if_positive(&pv->lose_kicks) >= 0;
+}
+
 /*
  * Close a submission batch (when @close is set): decide, under pvq->lock,
  * whether the device wants a notification. Returns true when the caller
@@ -194,10 +206,13 @@ static __always_inline bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
 		WRITE_ONCE(pvq->stats.batch_max, pending);
 
 	kick = virtqueue_kick_prepare(pvq->vq);
-	if (kick)
+	if (kick) {
 		pvblk_stat_add(pvq, kicks, 1);
-	else
+		if (unlikely(pvblk_lose_kick(pvq)))
+			kick = false;
+	} else {
 		pvblk_stat_add(pvq, kicks_suppressed, 1);
+	}
 	return kick;
 }
 
@@ -229,6 +244,22 @@ static __always_inline void pvblk_unlock_notify(struct pvblk_dev *pv,
 	spin_unlock_irqrestore(&pvq->lock, flags);
 	if (kick)
 		virtqueue_notify(pvq->vq);
+}
+
+/*
+ * The timeout handler's notification, for a request the device still
+ * holds: with EVENT_IDX (or the ring's NO_NOTIFY flag) a notification the
+ * device missed is not sent again by later submissions that find it "not
+ * wanted", so the request would wait for ever. A spurious notification
+ * only makes the device look at the ring. Called with pvq->lock held
+ * (spin_lock_irqsave(), @flags); drops it, and notifies as a kick does.
+ */
+void pvblk_unlock_renotify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
+			   unsigned long flags)
+	__releases(&pvq->lock)
+{
+	pvblk_stat_add(pvq, timeout_kicks, 1);
+	pvblk_unlock_notify(pv, pvq, true, flags);
 }
 
 static blk_status_t pvblk_add_failed(int err)

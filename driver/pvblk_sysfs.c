@@ -210,11 +210,12 @@ static size_t pvblk_format_queue(const struct pvblk_vq *pvq, unsigned int i,
 			 READ_ONCE(s->moderated),
 			 READ_ONCE(pvq->poll_ns));
 	len += scnprintf(buf + len, size - len,
-			 " timeouts=%llu timeout_reaped=%llu moderation_expired=%llu failed_broken=%llu poll_reopened=%llu",
+			 " timeouts=%llu timeout_reaped=%llu moderation_expired=%llu failed_broken=%llu poll_reopened=%llu timeout_kicks=%llu",
 			 READ_ONCE(s->timeouts), READ_ONCE(s->timeout_reaped),
 			 READ_ONCE(s->moderation_expired),
 			 READ_ONCE(s->failed_broken),
-			 READ_ONCE(s->poll_reopened));
+			 READ_ONCE(s->poll_reopened),
+			 READ_ONCE(s->timeout_kicks));
 	len += pvblk_emit_hist(buf + len, size - len, "batch_hist",
 			       s->batch_hist, PVBLK_HIST_BUCKETS);
 	len += pvblk_emit_hist(buf + len, size - len, "cbatch_hist",
