@@ -3,6 +3,7 @@ refused, and data stays intact under every combination of them, also when
 they change while I/O runs."""
 
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -217,8 +218,18 @@ def test_tunables(ctx):
 #   and the like-for-like figure (the hold-back 1% of the reads reach,
 #   against 10% of p99 off; printed) in six: on a quiet host the counters
 #   cannot show the issue's 10% at this bound, and the wall clock cannot
-#   either. 25% held with 1.9x or more to spare in every run, and is still
-#   broken 4x and more by the failures below.
+#   either. 25% held with 1.9x or more to spare in those fourteen runs,
+#   and is still broken 4x and more by the failures below.
+# - Undecided measurements. The histogram only says between which two
+#   edges the 0.5% point lies: H = 2^c means over 0.5% of the reads were
+#   held back 2^(c-1) us or more and at most 0.5% 2^c us or more. A clean
+#   CI check on 7.2 (a quiet host: off p99.5 1.83 ms, limit 458 us) had
+#   H 512 us, the point somewhere in 256-511 us: failed, though the
+#   histogram could not tell whether it was over the limit. So a
+#   measurement passes when H is within the limit, fails when 2^(c-1) is
+#   over it, and is undecided when the limit lies between the two; an
+#   undecided one is measured again in the same boot, up to MOD_ROUNDS
+#   times, and the test fails if none decides. The limit is not moved.
 # - Not vacuous: deferrals must number over 1% of the reads (else H is 0
 #   by counting alone). Under TCG completions never came within the
 #   default 50 us (no deferral in four runs, at 1000, 4000 and 20000 write
@@ -227,6 +238,16 @@ def test_tunables(ctx):
 #   longer, so the default is bounded as well. Not on PREEMPT_RT: there
 #   interrupts are threaded, the reader's p50 is 2 ms under TCG, and
 #   moderation did not engage at 100 us (0 deferrals).
+# - Idle host cores. Alone on this machine (a VM whose idle cores sleep),
+#   the guest's reads took 2.5x as long (p50 0.15 ms, not 0.06), so
+#   interrupts came too far apart to be moderated: 78, 205 and 239
+#   deferrals for 25-29k reads, old and new driver alike, and the check
+#   above failed; beside another guest, as make check mostly runs it, or
+#   with the host's cores kept busy at nice 19, 2133. So the test keeps one
+#   nice-19 spinner per host CPU running while the guest runs: it takes
+#   only time QEMU's threads leave, and keeps the cores out of idle.
+#   A measurement with too few deferrals is undecided, not failed, and is
+#   measured again as below.
 # - It fails without the time bound (a local patch that never starts the
 #   moderation timer: 42 deferrals, 40 of them 16-33 ms, H 32768 us
 #   against a limit of 4178 us; reader p50 3.6x, p99 1.8x) and with
@@ -238,8 +259,8 @@ def test_tunables(ctx):
 # 1.48x on rt and 1.52x once, so even a loose p50 check could fail at
 # random; without the bound it was 3.6x and 6.5x (p99 1.8x and 2.6x).
 #
-# The comparison: one 24 s reader run while irq_moderation flips every
-# 250 ms, each read (fio's per-I/O log, Unix-epoch timestamps) counted for
+# The comparison: each measurement is one 24 s reader run while
+# irq_moderation flips every 250 ms, each read (fio's per-I/O log, Unix-epoch timestamps) counted for
 # the setting in force for the whole of it (reads that overlap a flip are
 # dropped), so both settings sample the same moments of host load. The
 # histogram's difference over the run counts every deferral, including
@@ -258,25 +279,36 @@ fio --name=bg --filename=/dev/$N --ioengine=libaio --direct=1 --rw=randwrite \
 BG=$!
 sleep 3
 cd /tmp
-cat $T/stats > /pvtest/stats-before
-fio --name=rd --filename=/dev/$N --ioengine=psync --direct=1 \
-    --rw=randread --bs=4k --size=256m --time_based --runtime=24 \
-    --write_lat_log=rd --log_unix_epoch=1 --output=/pvtest/fio-rd.txt &
-RD=$!
-m=1
-: > flips
-while kill -0 $RD 2>/dev/null; do
-	t0=$(date +%s%3N)
-	echo $m > $T/irq_moderation
-	echo "$t0 $(date +%s%3N) $m" >> flips
-	m=$((1 - m))
-	sleep 0.25
+# Measurement R: files with suffix .R; the host says whether to measure
+# again (again-R before next-R) when its histogram cannot decide.
+r=1
+while :; do
+	cat $T/stats > /pvtest/stats-before.$r
+	fio --name=rd --filename=/dev/$N --ioengine=psync --direct=1 \
+	    --rw=randread --bs=4k --size=256m --time_based --runtime=24 \
+	    --write_lat_log=rd$r --log_unix_epoch=1 --output=/pvtest/fio-rd.$r.txt &
+	RD=$!
+	m=1
+	: > flips
+	while kill -0 $RD 2>/dev/null; do
+		t0=$(date +%s%3N)
+		echo $m > $T/irq_moderation
+		echo "$t0 $(date +%s%3N) $m" >> flips
+		m=$((1 - m))
+		sleep 0.25
+	done
+	wait $RD
+	echo 0 > $T/irq_moderation
+	cat $T/stats > /pvtest/stats-after.$r
+	cp flips /pvtest/flips.$r
+	cp rd${r}_clat.1.log /pvtest/rd_clat.$r.log
+	cat /pvtest/stats-after.$r
+	pv_signal measured-$r
+	pv_wait next-$r 120
+	test -e /pvtest/again-$r || break
+	r=$((r + 1))
 done
-wait $RD
-cat $T/stats > /pvtest/stats-after
 kill $BG; wait $BG || true
-cp flips rd_clat.1.log /pvtest/
-cat /pvtest/stats-after
 """
 
 
@@ -344,35 +376,36 @@ def _not_rt(kver):
     return "-rt-" not in kver
 
 
-@kernels(_not_rt)
-def test_moderation_bound(ctx):
-    vm = ctx.vm(timeout=600)
-    vm.extra += [
-        "-object", "throttle-group,id=tg0,x-iops-write=1000",
-        "-blockdev", "driver=null-co,node-name=nl0,read-zeroes=on,size=%d" % (256 << 20),
-        "-blockdev", "driver=throttle,node-name=th0,throttle-group=tg0,file=nl0",
-        "-device", "virtio-blk-pci,drive=th0,id=th0-dev,addr=0x10,num-queues=1",
-    ]
-    vm.script = prelude(ctx) + MOD_GUEST.replace("@USECS@", str(MOD_USECS))
-    vm.start()
-    res = vm.wait()
-    lat = _split_reads(res.file("flips"), res.file("rd_clat.1.log"))
+MOD_ROUNDS = 3
+
+
+def _moderation_round(vm, r):
+    """Measurement R of test_moderation_bound, from its files: prints it,
+    asserts what each measurement must show, and returns the verdict on
+    the bound: "pass", "fail" or "undecided" (moderation hardly engaged,
+    or the limit falls inside the log2 bucket that holds the 0.5% point),
+    with a line saying why."""
+    lat = _split_reads(open(vm.path("flips.%d" % r)).read(),
+                       open(vm.path("rd_clat.%d.log" % r)).read())
     for m in "10":
-        assert len(lat[m]) >= 500, "only %d reads with irq_moderation=%s" % (len(lat[m]), m)
+        assert len(lat[m]) >= 500, "measurement %d: only %d reads with irq_moderation=%s" \
+            % (r, len(lat[m]), m)
     on50, off50 = _pct(lat["1"], 50), _pct(lat["0"], 50)
     on99, off99 = _pct(lat["1"], 99), _pct(lat["0"], 99)
-    print("    reader, interleaved: moderation on %d reads p50 %.3f p99 %.2f ms; "
+    print("    measurement %d: reader, interleaved: moderation on %d reads p50 %.3f p99 %.2f ms; "
           "off %d reads p50 %.3f p99 %.2f ms; p50 %.2fx, p99 %.2fx"
-          % (len(lat["1"]), on50, on99, len(lat["0"]), off50, off99,
+          % (r, len(lat["1"]), on50, on99, len(lat["0"]), off50, off99,
              on50 / off50, on99 / off99))
 
-    before, after = res.file("stats-before"), res.file("stats-after")
+    before = open(vm.path("stats-before.%d" % r)).read()
+    after = open(vm.path("stats-after.%d" % r)).read()
     hist = [y - x for x, y in zip(_stat(before, "moderation_hist"),
                                   _stat(after, "moderation_hist"))]
     moderated = _stat(after, "moderated") - _stat(before, "moderated")
     expired = _stat(after, "moderation_expired") - _stat(before, "moderation_expired")
     deferrals, reads = sum(hist), len(lat["1"])
     off995 = _pct(lat["0"], 99.5)
+    limit = off995 * 250
     h99, h995 = _holdback_bound_us(hist, reads, 0.01), _holdback_bound_us(hist, reads, 0.005)
     us = lambda h: ">32768" if h is None else "%d" % h  # noqa: E731
     print("    irq_moderation_usecs=%d: %d deferrals (moderated %d, ended by the timer %d), "
@@ -380,14 +413,57 @@ def test_moderation_bound(ctx):
     print("    reads held back H us or more: at most 0.5%% H %s us; 10%% of off p99.5 %.0f us, "
           "limit 25%% %.0f us (bound on p99 on: %.2f ms, measured %.2f); at most 1%% H %s us, "
           "10%% of off p99 %.0f us"
-          % (us(h995), off995 * 100, off995 * 250, off995 + (h995 or 0) / 1000, on99,
+          % (us(h995), off995 * 100, limit, off995 + (h995 or 0) / 1000, on99,
              us(h99), off99 * 100))
     # Every deferral that ended was counted once, and was armed.
     assert expired <= deferrals <= moderated, \
-        "moderation_hist counts %d deferrals: expired %d, moderated %d" % (deferrals, expired, moderated)
-    assert deferrals > reads // 100, \
-        "only %d deferrals for %d reads: moderation hardly engaged, the bound says nothing" \
-        % (deferrals, reads)
-    assert h995 is not None and h995 <= off995 * 250, \
-        "moderation held back 0.5%% of the reads %s us or more, over 25%% of the off p99.5 " \
-        "(%.0f us)" % (us(h995), off995 * 250)
+        "measurement %d: moderation_hist counts %d deferrals: expired %d, moderated %d" \
+        % (r, deferrals, expired, moderated)
+    if deferrals <= reads // 100:
+        return "undecided", "only %d deferrals for %d reads: moderation hardly engaged, " \
+            "the bound says nothing" % (deferrals, reads)
+    if h995 is not None and h995 <= limit:
+        return "pass", "H %d us <= limit %.0f us" % (h995, limit)
+    # H = 2^c: over 0.5% of the reads were held back 2^(c-1) us or more
+    # (else H would be 2^(c-1)), at most 0.5% 2^c us or more.
+    if h995 is None or h995 // 2 > limit:
+        return "fail", "moderation held back over 0.5%% of the reads %s us or more, over " \
+            "25%% of the off p99.5 (%.0f us)" % ("32768" if h995 is None else h995 // 2, limit)
+    return "undecided", "the 0.5%% point of the hold-backs lies in %d-%d us, the limit " \
+        "%.0f us inside it" % (h995 // 2, h995, limit)
+
+
+@kernels(_not_rt)
+def test_moderation_bound(ctx):
+    vm = ctx.vm(timeout=300 + 150 * MOD_ROUNDS)
+    vm.extra += [
+        "-object", "throttle-group,id=tg0,x-iops-write=1000",
+        "-blockdev", "driver=null-co,node-name=nl0,read-zeroes=on,size=%d" % (256 << 20),
+        "-blockdev", "driver=throttle,node-name=th0,throttle-group=tg0,file=nl0",
+        "-device", "virtio-blk-pci,drive=th0,id=th0-dev,addr=0x10,num-queues=1",
+    ]
+    vm.script = prelude(ctx) + MOD_GUEST.replace("@USECS@", str(MOD_USECS))
+    # Idle host cores (above): one nice-19 spinner per host CPU.
+    spinners = [subprocess.Popen(["nice", "-n", "19", "sh", "-c", "while :; do :; done"])
+                for _ in range(os.cpu_count() or 1)]
+    try:
+        vm.start()
+        verdicts = []
+        for r in range(1, MOD_ROUNDS + 1):
+            vm.wait_file("measured-%d" % r, 240)
+            verdict, why = _moderation_round(vm, r)
+            verdicts.append(verdict)
+            print("    measurement %d: %s: %s" % (r, verdict, why))
+            if verdict != "undecided" or r == MOD_ROUNDS:
+                break
+            vm.signal("again-%d" % r)
+            vm.signal("next-%d" % r)
+        vm.signal("next-%d" % len(verdicts))
+        vm.wait()
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+    assert verdicts[-1] != "fail", why
+    assert verdicts[-1] == "pass", \
+        "%d measurements, none decided: %s" % (len(verdicts), why)
