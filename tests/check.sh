@@ -70,7 +70,8 @@ many agent make -s -C agent check
 # the Debian packages and lintian (the image-mode guest test installs them)
 one deb scripts/make-deb.sh
 # Two guests at a time: each runs single-threaded TCG, one per core.
-many guest tests/run.py ${GUEST_ARGS:--j 2}
+rm -f build/check-guest-failures.txt
+many guest tests/run.py ${GUEST_ARGS:--j 2} --digest build/check-guest-failures.txt
 # make demo, once the guest tests no longer share the CPUs with it
 demo() {
 	if scripts/demo.py > build/check-demo.log 2>&1; then
@@ -83,6 +84,13 @@ demo() {
 one demo demo
 
 echo
+# The guest failures in short, where a reader of only the output's end
+# sees them (the full reports are above, with the tests' output).
+if [ -s build/check-guest-failures.txt ]; then
+	echo "== guest failures in short (full reports above) =="
+	cat build/check-guest-failures.txt
+	echo
+fi
 for f in "${failures[@]}"; do
 	echo "failed: $f"
 done

@@ -176,6 +176,33 @@ def boot_fault(ctx):
     return None
 
 
+DIGEST_LINES = 8
+DIGEST_WIDTH = 200
+
+
+def digest(r):
+    """A failure in a few lines: its reason and where, and the last
+    DIGEST_LINES lines of each log block report_failure() quoted, so that
+    the end of make check's output says where a guest stopped even when
+    only that end is shown."""
+    out = ["FAIL %s [%s] %.1fs" % (r["test"], r["kver"], r["secs"])]
+    block = None
+    for line in r["details"]:
+        if block is not None:
+            if line == "    ---":
+                out.extend(block[-DIGEST_LINES:])
+                block = None
+            else:
+                block.append(line[:DIGEST_WIDTH])
+        elif line.startswith("    --- last "):
+            out.append(line.replace("--- last %s" % line.split()[2],
+                                    "--- last %d" % DIGEST_LINES, 1)[:DIGEST_WIDTH])
+            block = []
+        elif line.startswith(("    reason:", "    at ", "    logs:")):
+            out.append(line[:DIGEST_WIDTH])
+    return out
+
+
 def run_and_report(full, mod, func, kver, args, output=""):
     ctx, err, secs = run_one(full, mod, func, kver, args)
     details = []
@@ -306,6 +333,9 @@ def main():
     ap.add_argument("--list", action="store_true", help="list tests and kernels, run nothing")
     ap.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
     ap.add_argument("--junit", metavar="FILE", help="also write a JUnit XML summary")
+    ap.add_argument("--digest", metavar="FILE",
+                    help="also write each failure in short (reason and the last lines of "
+                    "the guest's script.log and console) to FILE, for the end of make check")
     ap.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                     help="run N tests at once (each guest keeps one host core busy)")
     ap.add_argument("--build", default=os.path.join(TOP, "build"), help=argparse.SUPPRESS)
@@ -378,6 +408,11 @@ def main():
 
     if args.junit:
         write_junit(args.junit, results)
+    if args.digest:
+        with open(args.digest, "w") as f:
+            for r in results:
+                if not r["ok"]:
+                    f.write("\n".join(digest(r)) + "\n")
     print("%d passed, %d failed" % (counts["passed"], counts["failed"]), flush=True)
     return 1 if counts["failed"] else 0
 
