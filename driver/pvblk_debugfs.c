@@ -38,68 +38,31 @@
 
 static struct dentry *pvblk_debugfs_root;
 
-static int lose_irqs_get(void *data, u64 *val)
+/*
+ * The fault counters (lose_irqs, lose_kicks, fail_status, fail_probe): the
+ * file's data is the atomic_t itself. Write N: the next N events fail; read:
+ * how many are still to fail.
+ */
+static int pvblk_count_get(void *data, u64 *val)
 {
-	struct pvblk_dev *pv = data;
+	atomic_t *count = data;
 
-	*val = atomic_read(&pv->lose_irqs);
+	*val = atomic_read(count);
 	return 0;
 }
 
-static int lose_irqs_set(void *data, u64 val)
+static int pvblk_count_set(void *data, u64 val)
 {
-	struct pvblk_dev *pv = data;
+	atomic_t *count = data;
 
 	if (val > INT_MAX)
 		return -ERANGE;
-	atomic_set(&pv->lose_irqs, val);
+	atomic_set(count, val);
 	return 0;
 }
 
-DEFINE_DEBUGFS_ATTRIBUTE(pvblk_lose_irqs_fops, lose_irqs_get, lose_irqs_set,
+DEFINE_DEBUGFS_ATTRIBUTE(pvblk_count_fops, pvblk_count_get, pvblk_count_set,
 			 "%llu\n");
-
-static int lose_kicks_get(void *data, u64 *val)
-{
-	struct pvblk_dev *pv = data;
-
-	*val = atomic_read(&pv->lose_kicks);
-	return 0;
-}
-
-static int lose_kicks_set(void *data, u64 val)
-{
-	struct pvblk_dev *pv = data;
-
-	if (val > INT_MAX)
-		return -ERANGE;
-	atomic_set(&pv->lose_kicks, val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(pvblk_lose_kicks_fops, lose_kicks_get, lose_kicks_set,
-			 "%llu\n");
-
-static int fail_status_get(void *data, u64 *val)
-{
-	struct pvblk_dev *pv = data;
-
-	*val = atomic_read(&pv->fail_status);
-	return 0;
-}
-
-static int fail_status_set(void *data, u64 val)
-{
-	struct pvblk_dev *pv = data;
-
-	if (val > INT_MAX)
-		return -ERANGE;
-	atomic_set(&pv->fail_status, val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(pvblk_fail_status_fops, fail_status_get,
-			 fail_status_set, "%llu\n");
 
 static int break_get(void *data, u64 *val)
 {
@@ -129,30 +92,13 @@ static int break_set(void *data, u64 val)
 
 DEFINE_DEBUGFS_ATTRIBUTE(pvblk_break_fops, break_get, break_set, "%llu\n");
 
-static int fail_probe_get(void *data, u64 *val)
-{
-	*val = atomic_read(&pvblk_fail_probe);
-	return 0;
-}
-
-static int fail_probe_set(void *data, u64 val)
-{
-	if (val > INT_MAX)
-		return -ERANGE;
-	atomic_set(&pvblk_fail_probe, val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(pvblk_fail_probe_fops, fail_probe_get,
-			 fail_probe_set, "%llu\n");
-
 atomic_t pvblk_fail_probe = ATOMIC_INIT(0);
 
 void pvblk_debugfs_init(void)
 {
 	pvblk_debugfs_root = debugfs_create_dir(PVBLK_NAME, NULL);
 	debugfs_create_file_unsafe("fail_probe", 0600, pvblk_debugfs_root,
-				   NULL, &pvblk_fail_probe_fops);
+				   &pvblk_fail_probe, &pvblk_count_fops);
 }
 
 void pvblk_debugfs_exit(void)
@@ -165,12 +111,12 @@ void pvblk_debugfs_add(struct pvblk_dev *pv)
 {
 	pv->debugfs = debugfs_create_dir(pv->disk->disk_name,
 					 pvblk_debugfs_root);
-	debugfs_create_file_unsafe("lose_irqs", 0600, pv->debugfs, pv,
-				   &pvblk_lose_irqs_fops);
-	debugfs_create_file_unsafe("lose_kicks", 0600, pv->debugfs, pv,
-				   &pvblk_lose_kicks_fops);
-	debugfs_create_file_unsafe("fail_status", 0600, pv->debugfs, pv,
-				   &pvblk_fail_status_fops);
+	debugfs_create_file_unsafe("lose_irqs", 0600, pv->debugfs,
+				   &pv->lose_irqs, &pvblk_count_fops);
+	debugfs_create_file_unsafe("lose_kicks", 0600, pv->debugfs,
+				   &pv->lose_kicks, &pvblk_count_fops);
+	debugfs_create_file_unsafe("fail_status", 0600, pv->debugfs,
+				   &pv->fail_status, &pvblk_count_fops);
 	debugfs_create_file_unsafe("break", 0600, pv->debugfs, pv,
 				   &pvblk_break_fops);
 	debugfs_create_bool("drop_wce_writes", 0600, pv->debugfs,
