@@ -186,6 +186,17 @@ struct pvblk_req {
 	struct scatterlist sg[];
 };
 
+/*
+ * Fault injection (the debugfs counters, pvblk_debugfs.c): true, one fewer
+ * to go, while @count is positive. The plain read first keeps the hot paths
+ * free of a locked instruction while no fault is set.
+ */
+static __always_inline bool pvblk_fault_hit(atomic_t *count)
+{
+	return IS_ENABLED(CONFIG_DEBUG_FS) && atomic_read(count) > 0 &&
+	       atomic_dec_if_positive(count) >= 0;
+}
+
 #define pvblk_stat_add(pvq, field, n) \
 	WRITE_ONCE((pvq)->stats.field, (pvq)->stats.field + (n))
 

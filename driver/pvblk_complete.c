@@ -90,14 +90,6 @@ static void pvblk_finish_batch(struct io_comp_batch *iob)
 		pvblk_complete_batch(iob);
 }
 
-/* Fault injection (debugfs fail_status): fail this request. */
-static __always_inline bool pvblk_fail_status(struct pvblk_dev *pv)
-{
-	return IS_ENABLED(CONFIG_DEBUG_FS) &&
-	       atomic_read(&pv->fail_status) > 0 &&
-	       atomic_dec_if_positive(&pv->fail_status) >= 0;
-}
-
 /*
  * Pull every finished request off the used ring. Called with pvq->lock
  * held; each request goes to blk-mq exactly once, because a buffer is
@@ -126,7 +118,8 @@ static __always_inline unsigned int pvblk_reap(struct pvblk_vq *pvq,
 		pvblk_stat_add(pvq, completions, 1);
 		if (polled)
 			pvblk_stat_add(pvq, polled, 1);
-		if (unlikely(pvblk_fail_status(pv)))
+		/* Fault injection (debugfs fail_status): fail it. */
+		if (unlikely(pvblk_fault_hit(&pv->fail_status)))
 			vbr->status = VIRTIO_BLK_S_IOERR;
 		if (unlikely(blk_should_fake_timeout(req->q))) {
 			/* Left for ->timeout, which ends it (as null_blk). */
@@ -260,14 +253,6 @@ static void pvblk_room_again(struct pvblk_dev *pv, unsigned int found)
 		blk_mq_start_stopped_hw_queues(pv->disk->queue, true);
 }
 
-/* Fault injection (debugfs lose_irqs): drop this interrupt on the floor. */
-static bool pvblk_lose_irq(struct pvblk_dev *pv)
-{
-	return IS_ENABLED(CONFIG_DEBUG_FS) &&
-	       atomic_read(&pv->lose_irqs) > 0 &&
-	       atomic_dec_if_positive(&pv->lose_irqs) >= 0;
-}
-
 /*
  * After re-arming: remember when, if requests were out. An interrupt soon
  * after that is a completion a longer polling window would have caught; with
@@ -290,7 +275,8 @@ void pvblk_vq_done(struct virtqueue *vq)
 	bool poll = false, dense = false;
 	u64 now = 0;
 
-	if (unlikely(pvblk_lose_irq(pv)))
+	/* Fault injection (debugfs lose_irqs): drop it on the floor. */
+	if (unlikely(pvblk_fault_hit(&pv->lose_irqs)))
 		return;
 
 	spin_lock_irqsave(&pvq->lock, flags);

@@ -448,8 +448,7 @@ static int pvblk_probe(struct virtio_device *vdev)
 	if (err)
 		goto out_reset;
 	/* Fault injection (debugfs fail_probe): fail after the scan's I/O. */
-	if (IS_ENABLED(CONFIG_DEBUG_FS) &&
-	    atomic_dec_if_positive(&pvblk_fail_probe) >= 0) {
+	if (pvblk_fault_hit(&pvblk_fail_probe)) {
 		err = -EIO;
 		goto out_del_disk;
 	}

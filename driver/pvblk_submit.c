@@ -175,18 +175,6 @@ static __always_inline int pvblk_add_req(struct pvblk_vq *pvq,
 	return err;
 }
 
-/* Fault injection (debugfs lose_kicks): the device misses this kick. */
-static __always_inline bool pvblk_lose_kick(struct pvblk_vq *pvq)
-{
-	struct pvblk_dev *pv;
-
-	if (!IS_ENABLED(CONFIG_DEBUG_FS))
-		return false;
-	pv = pvq->vq->vdev->priv;
-	return atomic_read(&pv->lose_kicks) > 0 &&
-	       atomic_dec_if_positive(&pv->lose_kicks) >= 0;
-}
-
 /*
  * Close a submission batch (when @close is set): decide, under pvq->lock,
  * whether the device wants a notification. Returns true when the caller
@@ -207,8 +195,11 @@ static __always_inline bool pvblk_end_batch(struct pvblk_vq *pvq, bool close)
 
 	kick = virtqueue_kick_prepare(pvq->vq);
 	if (kick) {
+		struct pvblk_dev *pv = pvq->vq->vdev->priv;
+
 		pvblk_stat_add(pvq, kicks, 1);
-		if (unlikely(pvblk_lose_kick(pvq)))
+		/* Fault injection (debugfs lose_kicks): the device misses it. */
+		if (unlikely(pvblk_fault_hit(&pv->lose_kicks)))
 			kick = false;
 	} else {
 		pvblk_stat_add(pvq, kicks_suppressed, 1);
