@@ -111,14 +111,25 @@ def run_one(full, mod, func, kver, args):
     return ctx, err, secs
 
 
-def report_failure(ctx, err, mod, out):
+# The short form of a failure (run.py --digest, printed at the end of make
+# check): its reason and where, and the last DIGEST_LINES of each log.
+DIGEST_LINES = 8
+DIGEST_WIDTH = 200
+
+
+def report_failure(ctx, err, mod, out, short):
+    """Append the failure's report to OUT, and its short form to SHORT."""
+    def both(line):
+        out.append(line)
+        short.append(line[:DIGEST_WIDTH])
+
     e, tb = err
     msg = str(e).strip()
     kind = type(e).__name__
     loc = failure_location(tb, mod.__file__)
-    out.append("    reason: %s%s" % (kind, (": " + msg) if msg else ""))
+    both("    reason: %s%s" % (kind, (": " + msg) if msg else ""))
     if loc:
-        out.append("    at %s" % loc)
+        both("    at %s" % loc)
     if not isinstance(e, (AssertionError, vmmod.QMPError, TestTimeout)):
         for line in traceback.format_exception(type(e), e, tb)[-6:]:
             for l in line.rstrip().splitlines():
@@ -133,7 +144,7 @@ def report_failure(ctx, err, mod, out):
             except Exception:
                 pass
         if v.result is not None and not v.result.ok and not isinstance(e, vmmod.GuestError):
-            out.append("    guest: %s" % v.result.reason)
+            both("    guest: %s" % v.result.reason)
         # The script's log is on the shared directory and complete; the
         # console loses what the guest's UART had not sent at power-off.
         # Show the script's end, then the console's (kernel messages).
@@ -147,10 +158,13 @@ def report_failure(ctx, err, mod, out):
                 out.append("    --- last %d lines of %s of %s ---" % (len(lines), fname, v.name))
                 out.extend("    " + l for l in lines)
                 out.append("    ---")
+                last = lines[-DIGEST_LINES:]
+                short.append("    --- last %d lines of %s of %s ---" % (len(last), fname, v.name))
+                short.extend(("    " + l)[:DIGEST_WIDTH] for l in last)
         for other in vms[:-1]:
             out.append("    other VM of this test: %s" % os.path.relpath(other.run_dir, TOP))
-        out.append("    logs: %s/ (console, script.log, dmesg, qemu.cmd, qemu.log)"
-                   % os.path.relpath(v.run_dir, TOP))
+        both("    logs: %s/ (console, script.log, dmesg, qemu.cmd, qemu.log)"
+             % os.path.relpath(v.run_dir, TOP))
     else:
         out.append("    (no VM was started)")
 
@@ -176,36 +190,9 @@ def boot_fault(ctx):
     return None
 
 
-DIGEST_LINES = 8
-DIGEST_WIDTH = 200
-
-
-def digest(r):
-    """A failure in a few lines: its reason and where, and the last
-    DIGEST_LINES lines of each log block report_failure() quoted, so that
-    the end of make check's output says where a guest stopped even when
-    only that end is shown."""
-    out = ["FAIL %s [%s] %.1fs" % (r["test"], r["kver"], r["secs"])]
-    block = None
-    for line in r["details"]:
-        if block is not None:
-            if line == "    ---":
-                out.extend(block[-DIGEST_LINES:])
-                block = None
-            else:
-                block.append(line[:DIGEST_WIDTH])
-        elif line.startswith("    --- last "):
-            out.append(line.replace("--- last %s" % line.split()[2],
-                                    "--- last %d" % DIGEST_LINES, 1)[:DIGEST_WIDTH])
-            block = []
-        elif line.startswith(("    reason:", "    at ", "    logs:")):
-            out.append(line[:DIGEST_WIDTH])
-    return out
-
-
 def run_and_report(full, mod, func, kver, args, output=""):
     ctx, err, secs = run_one(full, mod, func, kver, args)
-    details = []
+    details, short = [], []
     fault = boot_fault(ctx) if err is not None else None
     if fault:
         keep = ctx.vms[0].run_dir if ctx.vms else None
@@ -217,10 +204,10 @@ def run_and_report(full, mod, func, kver, args, output=""):
         secs += more
         details.append("    retried once: the first boot failed before the test ran: %s" % fault)
     if err is not None:
-        report_failure(ctx, err, mod, details)
+        report_failure(ctx, err, mod, details, short)
     return {"test": full, "kver": kver, "secs": secs, "ok": err is None,
             "reason": (str(err[0]) or type(err[0]).__name__) if err else "",
-            "details": details, "output": output}
+            "details": details, "short": short, "output": output}
 
 
 def _child(full, mod, func, kver, args, wfd):
@@ -412,7 +399,9 @@ def main():
         with open(args.digest, "w") as f:
             for r in results:
                 if not r["ok"]:
-                    f.write("\n".join(digest(r)) + "\n")
+                    f.write("FAIL %s [%s] %.1fs\n" % (r["test"], r["kver"], r["secs"]))
+                    # the runner's own failures (no report) give their details
+                    f.write("\n".join(r.get("short", r["details"])) + "\n")
     print("%d passed, %d failed" % (counts["passed"], counts["failed"]), flush=True)
     return 1 if counts["failed"] else 0
 
