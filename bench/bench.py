@@ -961,13 +961,7 @@ class Boot:
         out.append("--- QEMU's view of the device's virtqueues (%s)" % path)
         for q in range(run["q"]):
             try:
-                st = vm.qmp("x-query-virtio-queue-status", path=path, queue=q)
-                line = ("queue %d: last_avail_idx %d, shadow_avail_idx %d, used_idx %d, inuse %d, "
-                        "signalled_used %d" % (q, st["last-avail-idx"], st["shadow-avail-idx"],
-                                               st["used-idx"], st["inuse"], st["signalled-used"]))
-                line += "; in guest memory: " + ", ".join("%s %d" % kv
-                                                          for kv in virtq.ring_words(vm, st))
-                out.append(line)
+                out.append(virtq.queue_state(vm.qmp, path, q))
             except Exception as e:
                 out.append("queue %d: %s" % (q, e))
         vm.signal("stall-req-0x%x" % run["slot"])

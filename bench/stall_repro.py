@@ -13,7 +13,8 @@ QEMU's (virtqueue state, ring indices in guest memory), then stop.
 Environment: N (runs, 60), TUNE (pvblk tunables k=v,k=v), DRIVER (pvblk |
 virtio_blk), KVER (prefix; newest test kernel), QUEUES (2), BATCH (fio
 iodepth_batch_submit, 1), RUNTIME (3 s), TCG (single | multi: QEMU's
-TCG threading; single is where the stall was found). Output: the guest run directory
+TCG threading; single is where the stall was found), IOTHREAD (1: the disk
+on an iothread with poll-max-ns=0, as make demo has it). Output: the guest run directory
 build/test-runs/<kver>/pvbench-stall<TAG>/ (diag1, diag2, fio-stacks,
 qemu-state, console); exit status 1 if it stalled.
 """
@@ -27,7 +28,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "harness"))
 sys.path.insert(0, os.path.join(TOP, "tests", "guest"))
 from vm import VM, read_kernels  # noqa: E402
 from pvdisk import disk  # noqa: E402
-import virtq  # noqa: E402  (bench/, the script's own directory)
+import virtq  # noqa: E402  (tests/harness/)
 
 GUEST = r"""
 export PVBLK_KO=%(ko)s
@@ -77,7 +78,11 @@ def main():
     vm = VM(kver=kver, name="pvbench-stall" + os.environ.get("TAG", ""), cpus=2,
             timeout=n * (runtime + 10) + 600, xtrace=False,
             tcg_thread=os.environ.get("TCG", "single"))
-    vm.extra += disk("pv", 0x10, null_size_mb=1024, dev={"num-queues": queues})
+    dev = {"num-queues": queues}
+    if os.environ.get("IOTHREAD") == "1":
+        vm.extra += ["-object", "iothread,id=io0,poll-max-ns=0"]
+        dev["iothread"] = "io0"
+    vm.extra += disk("pv", 0x10, null_size_mb=1024, dev=dev)
     vm.script = GUEST % {"ko": ko, "top": TOP, "n": n, "runtime": runtime,
                          "batch": int(os.environ.get("BATCH", "1")),
                          "tune": os.environ.get("TUNE", "").replace(",", " "),
@@ -95,7 +100,7 @@ def main():
                 for q in range(queues):
                     st = vm.qmp("x-query-virtio-queue-status", path=path, queue=q)
                     out.append("queue %d: %s" % (q, json.dumps(st)))
-                    for what, value in virtq.ring_words(vm, st):
+                    for what, value in virtq.ring_words(vm.qmp, st):
                         out.append("  %s %d" % (what, value))
                 with open(vm.path("qemu-state"), "w") as f:
                     f.write("\n".join(out) + "\n")

@@ -145,6 +145,17 @@ def report_failure(ctx, err, mod, out, short):
                 pass
         if v.result is not None and not v.result.ok and not isinstance(e, vmmod.GuestError):
             both("    guest: %s" % v.result.reason)
+        # A script that timed out left what was in flight, and QEMU's
+        # view of the virtqueues (tests/harness/guest-run.sh hang_report).
+        try:
+            with open(v.path("hang-summary"), errors="replace") as f:
+                hang = f.read().splitlines()
+        except OSError:
+            hang = []
+        if hang:
+            both("    --- at the script's timeout, in %s (hang-summary; more in hang-state) ---" % v.name)
+            for line in hang:
+                both("    " + line)
         # The script's log is on the shared directory and complete; the
         # console loses what the guest's UART had not sent at power-off.
         # Show the script's end, then the console's (kernel messages).

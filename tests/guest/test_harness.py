@@ -4,15 +4,21 @@ On every kernel of role full: busybox basics and systemd mode (they boot
 the kernel's own module set and userland). On the first full kernel only
 (first_full_kernel): the mechanics that do not depend on the kernel, i.e.
 dmesg check + in-guest timeout, kernel crash, hung guest killed by the
-host, initramfs mode's results (initramfs mode itself boots on every
-kernel in test_driver_boot).
+host, the hang report of a script that timed out on stuck I/O, initramfs
+mode's results (initramfs mode itself boots on every kernel in
+test_driver_boot).
 """
 
 import os
+import re
+import sys
 import time
 
 from pvtest import first_full_kernel, kernels, mode, timeout
 from vm import GuestError, QMPError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pvdisk import disk, prelude  # noqa: E402
 
 NULL_DISK = [
     "-blockdev", "driver=null-co,node-name=null0,size=67108864,read-zeroes=on",
@@ -73,10 +79,16 @@ pv_signal injected
 sleep 600
 """
     # The guest gives the script what is left of 90 s after booting, less
-    # 15 s: enough for the in-guest timeout to fire first on a loaded host.
+    # 25 s: enough for the in-guest timeout and its hang report to finish
+    # first on a loaded host.
     with ctx.vm(script=script, timeout=90, dmesg_ignore=["pvtest-ignored"]) as vm:
         res = vm.wait(check=False)
     print("    reason: %s" % res.reason)
+    # no disk here: the hang report says so, and QEMU has no virtio-blk
+    hang = res.file("hang-summary", "")
+    print("    hang-summary: %r" % hang)
+    assert "guest: no disk had a request in flight" in hang, hang
+    assert "qemu: no virtio-blk device" in hang, hang
     assert not res.ok and not res.timed_out, res
     assert res.script_rc in (124, 137), res.script_rc
     assert "timed out in the guest" in res.reason, res.reason
@@ -103,6 +115,57 @@ def test_kernel_crash_fails(ctx):
     assert "crashed" in res.reason, res.reason
     assert "sysrq" in res.console.lower() and "Kernel panic" in res.console
     assert os.path.exists(os.path.join(res.run_dir, "crashing"))
+
+
+# A read that never ends: pvblk drops its notification (debugfs lose_kicks)
+# and its timeout, which would notify the device again, is put off past the
+# script's end. The hang report must name the disk and its one read, and
+# QEMU's side must show the request posted and never taken.
+STUCK_GUEST = r"""
+pv_load_pvblk
+D=$(pv_disk_of_slot 0x10)
+pv_wait_path /dev/$D
+echo 600000 > /sys/block/$D/queue/io_timeout
+echo 1 > /sys/kernel/debug/pvblk/$D/lose_kicks
+dd if=/dev/$D of=/dev/null bs=4k count=1 iflag=direct &
+sleep 2
+echo $D > /pvtest/stuck-disk
+sleep 600
+"""
+
+
+@kernels(first_full_kernel)
+@timeout(180)
+def test_hang_report(ctx):
+    """A script that times out on I/O that never ends leaves hang-summary:
+    the guest's disks with requests in flight (driver, pvblk counters) and
+    QEMU's view of every virtio-blk virtqueue, read by the host's hang
+    watcher through the second QMP monitor."""
+    vm = ctx.vm(timeout=100)
+    vm.extra += disk("pv", 0x10, null_size_mb=64)
+    vm.script = prelude(ctx) + STUCK_GUEST
+    with vm:
+        res = vm.wait(check=False)
+    print("    reason: %s" % res.reason)
+    assert res.script_rc in (124, 137), res.reason
+    d = (res.file("stuck-disk") or "").strip()
+    assert d, "the guest did not start the read"
+    hang = res.file("hang-summary", "")
+    print("    " + hang.replace("\n", "\n    "))
+    assert "guest: %s (pvblk): in flight 1 reads, 0 writes" % d in hang, hang
+    held = 0
+    for line in hang.splitlines():
+        if line.startswith("guest: %s pvblk: queue=" % d):
+            kv = dict(f.split("=", 1) for f in line.split(": ", 1)[1].split() if "=" in f)
+            held += int(kv["requests"]) - int(kv["completions"])
+    assert held == 1, "pvblk's counters in the report do not show the one read held:\n" + hang
+    q = [line for line in hang.splitlines() if line.startswith("qemu: /machine/peripheral/pv-dev/")]
+    stuck = [line for line in q if "-> 1 posted that QEMU has not taken" in line and "inuse 0" in line]
+    assert len(q) >= 1 and len(stuck) == 1, hang
+    assert all("-> idle" in line for line in q if line not in stuck), hang
+    state = res.file("hang-state", "")
+    assert "=== %s (pvblk): in flight 1 0" % d in state, state[:2000]
+    assert re.search(r"=== task \d+ dd, state D", state), state[-2000:]
 
 
 @kernels(first_full_kernel)

@@ -17,7 +17,11 @@
 #   in : script, dmesg-ignore (optional, grep -E patterns, one a line)
 #   out: started (uptime when the script started), script.log, script-rc,
 #        dmesg, dmesg-check (offending lines; empty when clean), rc (0 = pass),
-#        systemd only: system-state, failed-units, journal
+#        systemd only: system-state, failed-units, journal;
+#        when the script timed out: hang-summary (the disks with requests in
+#        flight, and QEMU's view of the virtqueues, which the host's hang
+#        watcher writes to hang-host when this creates hang) and hang-state
+#        (blk-mq debugfs and the kernel stacks of tasks in D state)
 mode=${1:-busybox}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
@@ -25,6 +29,52 @@ P=/pvtest
 con=/dev/console
 
 say() { echo "pvtest: [$(cut -d" " -f1 /proc/uptime)] $*" > $con; }
+
+# hang_report: the script timed out. Which disks still had requests in
+# flight (their driver, pvblk's counters), blk-mq's debugfs and the stacks
+# of tasks in D state; then QEMU's view of the virtqueues, from the host
+# (tests/harness/vm.py's hang watcher), waited for up to 10 s. The test
+# runner's failure report shows hang-summary.
+hang_report() {
+	local b d r w drv n=0
+	for b in /sys/block/*; do
+		d=${b##*/}
+		read -r r w < "$b/inflight" 2>/dev/null || continue
+		[ $((r + w)) -gt 0 ] || continue
+		n=$((n + 1))
+		drv=$(readlink -f "$b/device/driver" 2>/dev/null)
+		echo "guest: $d (${drv##*/}): in flight $r reads, $w writes"
+		if [ -r "$b/pvblk/stats" ]; then
+			sed "s/^/guest: $d pvblk: /" "$b/pvblk/stats"
+		fi
+		{
+			echo "=== $d (${drv##*/}): in flight $r $w"
+			for f in "/sys/kernel/debug/block/$d"/hctx*/busy \
+			         "/sys/kernel/debug/block/$d"/hctx*/dispatch \
+			         "/sys/kernel/debug/block/$d"/hctx*/state; do
+				[ -r "$f" ] && { echo "# $f"; cat "$f"; }
+			done
+		} >> $P/hang-state 2>&1
+	done > $P/hang-summary
+	[ $n -gt 0 ] || echo "guest: no disk had a request in flight" >> $P/hang-summary
+	for s in /proc/[0-9]*/stat; do
+		b=${s%/stat}
+		[ "$(cut -d' ' -f3 "$s" 2>/dev/null)" = D ] || continue
+		echo "=== task ${b#/proc/} $(cat "$b/comm" 2>/dev/null), state D"
+		cat "$b/stack" 2>/dev/null
+	done >> $P/hang-state
+	: > $P/hang
+	n=0
+	while [ ! -e $P/hang-host ] && [ $n -lt 50 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	if [ -e $P/hang-host ]; then
+		cat $P/hang-host >> $P/hang-summary
+	else
+		echo "qemu: the host's hang watcher did not answer in 10 s" >> $P/hang-summary
+	fi
+}
 
 if [ "$mode" = busybox ]; then
 	mount -t proc -o nosuid,nodev,noexec proc /proc
@@ -66,9 +116,10 @@ if [ "$mode" = systemd ]; then
 fi
 
 # Time left for the script: the host kills QEMU at pvtest.timeout seconds
-# (counted from QEMU's start), keep a margin for the epilogue.
+# (counted from QEMU's start), keep a margin for the epilogue (a hang
+# report takes up to 10 s of it).
 up=$(cut -d. -f1 /proc/uptime)
-left=$((timeout - up - 15))
+left=$((timeout - up - 25))
 [ $left -ge 5 ] || left=5
 
 cut -d' ' -f1 /proc/uptime > $P/started
@@ -84,7 +135,10 @@ tailpid=$!
 wait $spid
 rc=$?
 wait $tailpid
-[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "pvtest: script timed out after ${left}s (rc $rc)" >> $P/script.log
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	echo "pvtest: script timed out after ${left}s (rc $rc)" >> $P/script.log
+	hang_report
+fi
 echo $rc > $P/script-rc
 say "script exited with rc $rc"
 

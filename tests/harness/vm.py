@@ -19,11 +19,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
+import threading
 import time
 import zlib
+
+from qmp import QMP, QMPError  # noqa: F401  (QMPError: vm.QMPError for the tests)
+import virtq
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -39,16 +42,6 @@ DEFAULT_TCG_THREAD = "single"
 MODES = ("busybox", "systemd", "initramfs", "image")
 # What an initramfs-mode guest prints back on its console (no shared /pvtest).
 CONSOLE_FILES = ("started", "script.log", "script-rc", "dmesg", "dmesg-check", "rc")
-
-
-class QMPError(Exception):
-    """A QMP command returned an error (or QMP itself failed)."""
-
-    def __init__(self, desc, cls=None, command=None):
-        super().__init__(desc)
-        self.desc = desc
-        self.cls = cls
-        self.command = command
 
 
 class GuestError(AssertionError):
@@ -293,10 +286,6 @@ class VM:
         self.run_dir = os.path.join(self.build, "test-runs", kver, name)
         self.proc = None
         self.result = None
-        self._events = []
-        self._qmp_sock = None
-        self._qmp_buf = b""
-        self._qmp_id = 0
         self._qmp_tmpdir = None
         self._start = None
         self._end = None
@@ -308,10 +297,14 @@ class VM:
             shutil.rmtree(self.run_dir)
         os.makedirs(self.run_dir)
         # The QMP socket path must fit in sun_path (108 bytes).
-        self.qmp_path = os.path.join(self.run_dir, "qmp.sock")
-        if len(self.qmp_path) > 100:
+        # A second monitor is the hang watcher's (see _watch_hang).
+        sockdir = self.run_dir
+        if len(os.path.join(sockdir, "qmp-diag.sock")) > 100:
             self._qmp_tmpdir = tempfile.mkdtemp(prefix="pvqmp.")
-            self.qmp_path = os.path.join(self._qmp_tmpdir, "qmp.sock")
+            sockdir = self._qmp_tmpdir
+        self.qmp_path = os.path.join(sockdir, "qmp.sock")
+        self.qmp_diag_path = os.path.join(sockdir, "qmp-diag.sock")
+        self._qmp = QMP(self.qmp_path, self.running)
 
     # ---------------------------------------------------------------- paths
     @property
@@ -362,6 +355,7 @@ class VM:
             "-chardev", "file,id=con,path=%s" % self.path("console"),
             "-serial", "chardev:con",
             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
+            "-qmp", "unix:%s,server=on,wait=off" % self.qmp_diag_path,
         ]
         if self.image is not None:
             argv += self.image.qemu_args() + [
@@ -418,10 +412,37 @@ class VM:
         # Connect QMP at once so that no event is missed (QMP only sends
         # events to connected clients).
         try:
-            self._qmp_connect()
+            self._qmp.connect()
         except QMPError:
             pass
+        if self.mode != "initramfs":
+            threading.Thread(target=self._watch_hang, name="pvtest-hang-%s" % self.name,
+                             daemon=True).start()
         return self
+
+    def _watch_hang(self):
+        """When the guest's script times out, guest-run.sh creates
+        /pvtest/hang and waits a few seconds for /pvtest/hang-host: QEMU's
+        view of every virtio-blk virtqueue (virtq.py), read here through the
+        second monitor, so the report says whether the device or the driver
+        held the requests that never ended."""
+        proc = self.proc
+        flag = self.path("hang")
+        while proc.poll() is None:
+            if os.path.exists(flag):
+                conn = QMP(self.qmp_diag_path, lambda: proc.poll() is None)
+                try:
+                    lines = virtq.virtio_blk_state(conn.command)
+                except Exception as e:     # QEMU gone, or a QMP error: say so
+                    lines = ["qemu: no virtqueue state (%s: %s)" % (type(e).__name__, e)]
+                finally:
+                    conn.close()
+                tmp = self.path("hang-host.tmp")
+                with open(tmp, "w") as f:
+                    f.write("".join(line + "\n" for line in lines))
+                os.rename(tmp, self.path("hang-host"))
+                return
+            time.sleep(0.5)
 
     # ---------------------------------------------------------------- state
     def running(self):
@@ -559,123 +580,29 @@ class VM:
 
     # ---------------------------------------------------------------- QMP
     def _qmp_close(self):
-        if self._qmp_sock:
-            try:
-                self._drain_events()
-            except Exception:
-                pass
-            self._qmp_sock.close()
-            self._qmp_sock = None
-
-    def _qmp_recv(self, deadline):
-        """One JSON message from QMP."""
-        while b"\n" not in self._qmp_buf:
-            left = deadline - time.time()
-            if left <= 0:
-                raise QMPError("QMP: no reply in time")
-            self._qmp_sock.settimeout(left)
-            try:
-                chunk = self._qmp_sock.recv(65536)
-            except socket.timeout:
-                raise QMPError("QMP: no reply in time")
-            if not chunk:
-                raise QMPError("QMP: connection closed (QEMU exited?)")
-            self._qmp_buf += chunk
-        line, self._qmp_buf = self._qmp_buf.split(b"\n", 1)
-        line = line.strip()
-        if not line:
-            return self._qmp_recv(deadline)
-        return json.loads(line)
-
-    def _qmp_connect(self, timeout=10):
-        if self._qmp_sock:
-            return
-        if not self.running():
-            raise QMPError("QMP: QEMU is not running")
-        deadline = time.time() + timeout
-        while True:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(self.qmp_path)
-                break
-            except OSError:
-                s.close()
-                if time.time() > deadline or not self.running():
-                    raise QMPError("QMP: cannot connect to %s" % self.qmp_path)
-                time.sleep(0.05)
-        self._qmp_sock = s
-        self._qmp_buf = b""
-        greeting = self._qmp_recv(deadline)
-        if "QMP" not in greeting:
-            raise QMPError("QMP: unexpected greeting %r" % greeting)
-        self._qmp_command("qmp_capabilities", {}, timeout)
-
-    def _qmp_command(self, execute, arguments, timeout):
-        self._qmp_id += 1
-        cid = "pv%d" % self._qmp_id
-        msg = {"execute": execute, "id": cid}
-        if arguments:
-            msg["arguments"] = arguments
-        self._qmp_sock.sendall(json.dumps(msg).encode() + b"\n")
-        deadline = time.time() + timeout
-        while True:
-            r = self._qmp_recv(deadline)
-            if "event" in r:
-                self._events.append(r)
-                continue
-            if r.get("id") != cid:
-                continue
-            if "error" in r:
-                e = r["error"]
-                raise QMPError("%s: %s" % (execute, e.get("desc", e)), e.get("class"), execute)
-            return r.get("return")
+        self._qmp.close()
 
     def qmp(self, execute, arguments=None, timeout=60, **kw):
         """Run a QMP command and return its "return" value; raises QMPError.
         Arguments as keywords, or a dict for names with dashes:
         vm.qmp("device_del", id="d1"); vm.qmp("blockdev-add", {"node-name": ...})."""
-        args = dict(arguments or {})
-        args.update(kw)
-        self._qmp_connect()
-        return self._qmp_command(execute, args, timeout)
-
-    def _drain_events(self):
-        if not self._qmp_sock:
-            return
-        self._qmp_sock.setblocking(False)
-        try:
-            while True:
-                try:
-                    chunk = self._qmp_sock.recv(65536)
-                except (BlockingIOError, InterruptedError):
-                    break
-                if not chunk:
-                    break
-                self._qmp_buf += chunk
-        finally:
-            self._qmp_sock.setblocking(True)
-        while b"\n" in self._qmp_buf:
-            line, self._qmp_buf = self._qmp_buf.split(b"\n", 1)
-            if line.strip():
-                r = json.loads(line)
-                if "event" in r:
-                    self._events.append(r)
+        return self._qmp.command(execute, arguments, timeout, **kw)
 
     def events(self, name=None):
         """QMP events received so far (all, or those named NAME)."""
-        self._drain_events()
-        return [e for e in self._events if name is None or e["event"] == name]
+        self._qmp.drain()
+        return [e for e in self._qmp.events if name is None or e["event"] == name]
 
     def wait_event(self, name, timeout=30, match=None):
         """Wait for a QMP event NAME (optionally whose "data" contains the
         items of dict MATCH) that was not returned by a previous wait_event;
         returns it or raises QMPError."""
-        self._qmp_connect()
+        self._qmp.connect()
         deadline = time.time() + timeout
         seen = getattr(self, "_consumed", set())
         self._consumed = seen
         while True:
-            for i, e in enumerate(self._events):
+            for i, e in enumerate(self._qmp.events):
                 if i in seen or e["event"] != name:
                     continue
                 data = e.get("data", {})
@@ -684,11 +611,11 @@ class VM:
                 seen.add(i)
                 return e
             try:
-                r = self._qmp_recv(deadline)
+                r = self._qmp.recv(deadline)
             except QMPError:
                 raise QMPError("QMP: event %s not seen within %ss" % (name, timeout))
             if "event" in r:
-                self._events.append(r)
+                self._qmp.events.append(r)
 
 
 def _shquote(s):

@@ -1,0 +1,75 @@
+"""virtq.py: QEMU's view of a guest's virtio-blk virtqueues, read over QMP
+while the guest is stalled: the device's counters (x-query-virtio-queue-
+status) and a split ring's indices as the guest's memory holds them.
+
+Used by the harness's hang watcher (vm.py, when a guest's script times
+out), make demo's stall watchdog and the benchmarks' stall reports
+(bench/bench.py, bench/stall_repro.py).  QMP is passed as a callable
+qmp(execute, **arguments), e.g. VM.qmp.
+"""
+
+
+def ring_words(qmp, st):
+    """(name, value) of avail.idx, used_event, used.idx and avail_event, for
+    @st, one split queue's x-query-virtio-queue-status, read from guest
+    memory."""
+    num = st["vring-num"]
+    out = []
+    for what, addr in (("avail.idx", st["vring-avail"] + 2),
+                       ("used_event", st["vring-avail"] + 4 + 2 * num),
+                       ("used.idx", st["vring-used"] + 2),
+                       ("avail_event", st["vring-used"] + 4 + 8 * num)):
+        txt = qmp("human-monitor-command", **{"command-line": "xp /1hx %d" % addr})
+        out.append((what, int(txt.split()[-1], 16)))
+    return out
+
+
+def verdict(st, words):
+    """What one queue's state says, in words: requests QEMU has not taken,
+    requests it holds, or completions it returned past the driver's
+    used_event (the driver took no interrupt for them, or has them off)."""
+    w = dict(words)
+    waiting = (w["avail.idx"] - st["last-avail-idx"]) & 0xffff
+    said = []
+    if waiting:
+        said.append("%d posted that QEMU has not taken (avail_event %d)" % (waiting, w["avail_event"]))
+    if st["inuse"]:
+        said.append("QEMU holds %d" % st["inuse"])
+    if said:
+        return "; ".join(said)
+    behind = (w["used.idx"] - w["used_event"]) & 0xffff
+    if behind:
+        return ("QEMU returned all it took; used.idx %d is %d past used_event %d: completions "
+                "the driver took no interrupt for, or has interrupts off"
+                % (w["used.idx"], behind, w["used_event"]))
+    return "idle: QEMU returned all it took, the driver has seen it all"
+
+
+def queue_state(qmp, path, queue):
+    """One line on queue QUEUE of the virtio device at QOM PATH."""
+    st = qmp("x-query-virtio-queue-status", path=path, queue=queue)
+    line = ("queue %d: last_avail_idx %d, used_idx %d, inuse %d, signalled_used %d"
+            % (queue, st["last-avail-idx"], st["used-idx"], st["inuse"], st["signalled-used"]))
+    try:
+        words = ring_words(qmp, st)
+    except (KeyError, ValueError, IndexError) as e:
+        return line + "; ring not readable (%s)" % e
+    return (line + "; guest memory: " + ", ".join("%s %d" % kv for kv in words)
+            + " -> " + verdict(st, words))
+
+
+def virtio_blk_state(qmp):
+    """Lines on every virtio-blk device's virtqueues: "qemu: DEVICE queue N:
+    ..." (each device by its QOM path)."""
+    out = []
+    for dev in qmp("x-query-virtio"):
+        if dev.get("name") != "virtio-blk":
+            continue
+        path = dev["path"]
+        status = qmp("x-query-virtio-status", path=path)
+        if "VIRTIO_F_RING_PACKED" in str(status.get("guest-features", "")):
+            out.append("qemu: %s: packed ring (its indices are not read here)" % path)
+            continue
+        for q in range(status.get("num-vqs", 1)):
+            out.append("qemu: %s %s" % (path, queue_state(qmp, path, q)))
+    return out or ["qemu: no virtio-blk device"]
