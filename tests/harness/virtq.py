@@ -45,17 +45,35 @@ def verdict(st, words):
     return "idle: QEMU returned all it took, the driver has seen it all"
 
 
-def queue_state(qmp, path, queue):
-    """One line on queue QUEUE of the virtio device at QOM PATH."""
+def lost_interrupt(st, words):
+    """True when QEMU has taken every request posted and returned each one
+    (the used ring in guest memory agrees), yet the used ring is past the
+    driver's used_event: with EVENT_IDX, completions whose interrupt the
+    driver never took, while QEMU believes it sent it or was not asked to.
+    (The driver could also be polling with interrupts off; a driver that
+    stalls in that state for minutes has lost them all the same.)"""
+    w = dict(words)
+    return (w["avail.idx"] == st["last-avail-idx"] and st["inuse"] == 0
+            and w["used.idx"] == st["used-idx"] & 0xffff and w["used.idx"] != w["used_event"])
+
+
+def queue_status(qmp, path, queue):
+    """(line, lost) for queue QUEUE of the virtio device at QOM PATH: one
+    line on its state, and whether it shows a lost interrupt."""
     st = qmp("x-query-virtio-queue-status", path=path, queue=queue)
     line = ("queue %d: last_avail_idx %d, used_idx %d, inuse %d, signalled_used %d"
             % (queue, st["last-avail-idx"], st["used-idx"], st["inuse"], st["signalled-used"]))
     try:
         words = ring_words(qmp, st)
     except (KeyError, ValueError, IndexError) as e:
-        return line + "; ring not readable (%s)" % e
+        return line + "; ring not readable (%s)" % e, False
     return (line + "; guest memory: " + ", ".join("%s %d" % kv for kv in words)
-            + " -> " + verdict(st, words))
+            + " -> " + verdict(st, words)), lost_interrupt(st, words)
+
+
+def queue_state(qmp, path, queue):
+    """One line on queue QUEUE of the virtio device at QOM PATH."""
+    return queue_status(qmp, path, queue)[0]
 
 
 def virtio_blk_state(qmp):
