@@ -103,6 +103,14 @@ def run_one(full, mod, func, kver, args):
         raise
     except BaseException as e:  # noqa: B902 -- any exception fails the test
         err = (e, sys.exc_info()[2])
+        if isinstance(e, TestTimeout):
+            # what the guests were stuck on, before cleanup kills them
+            signal.alarm(0)
+            for v in ctx.vms:
+                try:
+                    v.hang_report(wait=5)
+                except Exception:
+                    pass
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)

@@ -18,10 +18,10 @@
 #   out: started (uptime when the script started), script.log, script-rc,
 #        dmesg, dmesg-check (offending lines; empty when clean), rc (0 = pass),
 #        systemd only: system-state, failed-units, journal;
-#        when the script timed out: hang-summary (the disks with requests in
-#        flight, and QEMU's view of the virtqueues, which the host's hang
-#        watcher writes to hang-host when this creates hang) and hang-state
-#        (blk-mq debugfs and the kernel stacks of tasks in D state)
+#        when the script timed out, or the host asked (hang-req): hang-guest
+#        (the disks with requests in flight) and hang-state (blk-mq debugfs,
+#        the kernel stacks of tasks in D state), then hang; the host's hang
+#        watcher adds QEMU's view of the virtqueues into hang-summary
 mode=${1:-busybox}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
@@ -30,12 +30,14 @@ con=/dev/console
 
 say() { echo "pvtest: [$(cut -d" " -f1 /proc/uptime)] $*" > $con; }
 
-# hang_report: the script timed out. Which disks still had requests in
-# flight (their driver, pvblk's counters), blk-mq's debugfs and the stacks
-# of tasks in D state; then QEMU's view of the virtqueues, from the host
-# (tests/harness/vm.py's hang watcher), waited for up to 10 s. The test
-# runner's failure report shows hang-summary.
-hang_report() {
+# hang_guest: the guest's part of a hang report, when the script timed out
+# or when the host asks (hang-req: a wait of the test timed out). Which
+# disks still had requests in flight (their driver, pvblk's counters) into
+# hang-guest; blk-mq's debugfs and the stacks of tasks in D state into
+# hang-state. Then it creates hang: the host (tests/harness/vm.py's hang
+# watcher) adds QEMU's view of the virtqueues and writes hang-summary, which
+# the test runner's failure report shows.
+hang_guest() {
 	local b d r w drv n=0
 	for b in /sys/block/*; do
 		d=${b##*/}
@@ -55,25 +57,24 @@ hang_report() {
 				[ -r "$f" ] && { echo "# $f"; cat "$f"; }
 			done
 		} >> $P/hang-state 2>&1
-	done > $P/hang-summary
-	[ $n -gt 0 ] || echo "guest: no disk had a request in flight" >> $P/hang-summary
+	done > $P/hang-guest.tmp
+	[ $n -gt 0 ] || echo "guest: no disk had a request in flight" >> $P/hang-guest.tmp
 	for s in /proc/[0-9]*/stat; do
 		b=${s%/stat}
 		[ "$(cut -d' ' -f3 "$s" 2>/dev/null)" = D ] || continue
 		echo "=== task ${b#/proc/} $(cat "$b/comm" 2>/dev/null), state D"
 		cat "$b/stack" 2>/dev/null
 	done >> $P/hang-state
+	mv $P/hang-guest.tmp $P/hang-guest
 	: > $P/hang
-	n=0
-	while [ ! -e $P/hang-host ] && [ $n -lt 50 ]; do
-		sleep 0.2
-		n=$((n + 1))
+}
+
+# the host's request (at most one), watched for while the script runs
+hang_watch() {
+	while [ ! -e $P/hang-req ]; do
+		sleep 0.5
 	done
-	if [ -e $P/hang-host ]; then
-		cat $P/hang-host >> $P/hang-summary
-	else
-		echo "qemu: the host's hang watcher did not answer in 10 s" >> $P/hang-summary
-	fi
+	hang_guest
 }
 
 if [ "$mode" = busybox ]; then
@@ -132,12 +133,22 @@ say "running /pvtest/script ($mode mode, uptime ${up}s, timeout ${left}s)"
 spid=$!
 tail -n +1 -s 0.2 -f --pid=$spid $P/script.log > $con 2>/dev/null &
 tailpid=$!
+hang_watch < /dev/null > /dev/null 2>&1 &
+watchpid=$!
 wait $spid
 rc=$?
 wait $tailpid
+kill $watchpid 2>/dev/null
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	echo "pvtest: script timed out after ${left}s (rc $rc)" >> $P/script.log
-	hang_report
+	if [ ! -e $P/hang ]; then
+		hang_guest
+		n=0
+		while [ ! -e $P/hang-summary ] && [ $n -lt 50 ]; do
+			sleep 0.2
+			n=$((n + 1))
+		done
+	fi
 fi
 echo $rc > $P/script-rc
 say "script exited with rc $rc"

@@ -305,6 +305,7 @@ class VM:
         self.qmp_path = os.path.join(sockdir, "qmp.sock")
         self.qmp_diag_path = os.path.join(sockdir, "qmp-diag.sock")
         self._qmp = QMP(self.qmp_path, self.running)
+        self._hang_lock = threading.Lock()
 
     # ---------------------------------------------------------------- paths
     @property
@@ -421,28 +422,56 @@ class VM:
         return self
 
     def _watch_hang(self):
-        """When the guest's script times out, guest-run.sh creates
-        /pvtest/hang and waits a few seconds for /pvtest/hang-host: QEMU's
-        view of every virtio-blk virtqueue (virtq.py), read here through the
-        second monitor, so the report says whether the device or the driver
-        held the requests that never ended."""
+        """When the guest's script times out (or the host asked, see
+        hang_report), guest-run.sh writes its part of a hang report,
+        hang-guest, and creates /pvtest/hang; this adds QEMU's view of every
+        virtio-blk virtqueue, read through the second monitor so that it
+        never shares a socket with a test, and writes hang-summary."""
         proc = self.proc
-        flag = self.path("hang")
         while proc.poll() is None:
-            if os.path.exists(flag):
-                conn = QMP(self.qmp_diag_path, lambda: proc.poll() is None)
-                try:
-                    lines = virtq.virtio_blk_state(conn.command)
-                except Exception as e:     # QEMU gone, or a QMP error: say so
-                    lines = ["qemu: no virtqueue state (%s: %s)" % (type(e).__name__, e)]
-                finally:
-                    conn.close()
-                tmp = self.path("hang-host.tmp")
-                with open(tmp, "w") as f:
-                    f.write("".join(line + "\n" for line in lines))
-                os.rename(tmp, self.path("hang-host"))
+            if os.path.exists(self.path("hang")):
+                self._write_hang_summary(proc)
                 return
             time.sleep(0.5)
+
+    def _write_hang_summary(self, proc):
+        with self._hang_lock:
+            if os.path.exists(self.path("hang-summary")):
+                return
+            guest = _read(self.path("hang-guest"))
+            if guest is None:
+                guest = "guest: no answer to the host's request for its part (paused, or stuck)\n"
+            conn = QMP(self.qmp_diag_path, lambda: proc.poll() is None)
+            try:
+                lines = virtq.virtio_blk_state(conn.command)
+            except Exception as e:     # QEMU gone, or a QMP error: say so
+                lines = ["qemu: no virtqueue state (%s: %s)" % (type(e).__name__, e)]
+            finally:
+                conn.close()
+            tmp = self.path("hang-summary.tmp")
+            with open(tmp, "w") as f:
+                f.write(guest + "".join(line + "\n" for line in lines))
+            os.rename(tmp, self.path("hang-summary"))
+
+    def hang_report(self, wait=10):
+        """A wait for the guest timed out while it still runs: ask it for
+        its part of a hang report (hang-req; guest-run.sh watches for it)
+        and write hang-summary with QEMU's part, as when a script times out.
+        Returns the summary's text ('' if QEMU is gone)."""
+        if not self.running() or self.mode == "initramfs":
+            return ""
+        try:
+            if self.qmp("query-status", timeout=5)["status"] != "running":
+                wait = 0            # a paused guest cannot answer
+        except QMPError:
+            pass
+        self.signal("hang-req")
+        deadline = time.time() + wait
+        while not os.path.exists(self.path("hang-summary")) and time.time() < deadline and self.running():
+            time.sleep(0.2)
+        if self.running():
+            self._write_hang_summary(self.proc)
+        return _read(self.path("hang-summary"), "")
 
     # ---------------------------------------------------------------- state
     def running(self):
@@ -471,6 +500,7 @@ class VM:
                 raise GuestError("%s: guest ended before creating /pvtest/%s (%s)"
                                  % (self.name, relpath, self.wait(check=False).reason), self.result)
             if time.time() >= deadline:
+                self.hang_report()
                 raise GuestError("%s: /pvtest/%s did not appear in time" % (self.name, relpath))
             time.sleep(0.1)
 
@@ -487,6 +517,7 @@ class VM:
                 status = self.proc.wait(timeout=max(0.0, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 self._timed_out = True
+                self.hang_report(wait=5)
                 self.kill()
                 status = self.proc.returncode
             self._end = time.time()
