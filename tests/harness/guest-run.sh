@@ -38,14 +38,16 @@ say() { echo "pvtest: [$(cut -d" " -f1 /proc/uptime)] $*" > $con; }
 # watcher) adds QEMU's view of the virtqueues and writes hang-summary, which
 # the test runner's failure report shows.
 hang_guest() {
-	local b d r w drv n=0
+	n=0
 	for b in /sys/block/*; do
 		d=${b##*/}
 		read -r r w < "$b/inflight" 2>/dev/null || continue
 		[ $((r + w)) -gt 0 ] || continue
 		n=$((n + 1))
 		drv=$(readlink -f "$b/device/driver" 2>/dev/null)
-		echo "guest: $d (${drv##*/}): in flight $r reads, $w writes"
+		pci=$(readlink -f "$b/device" 2>/dev/null)
+		pci=${pci%/*}
+		echo "guest: $d (${drv##*/}, pci ${pci##*/}): in flight $r reads, $w writes"
 		if [ -r "$b/pvblk/stats" ]; then
 			sed "s/^/guest: $d pvblk: /" "$b/pvblk/stats"
 		fi

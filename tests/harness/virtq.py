@@ -9,6 +9,12 @@ qmp(execute, **arguments), e.g. VM.qmp.
 """
 
 
+import re
+
+# the mark of a queue whose state shows a lost interrupt (lost_interrupt)
+LOST = "[lost interrupt]"
+
+
 def ring_words(qmp, st):
     """(name, value) of avail.idx, used_event, used.idx and avail_event, for
     @st, one split queue's x-query-virtio-queue-status, read from guest
@@ -67,8 +73,9 @@ def queue_status(qmp, path, queue):
         words = ring_words(qmp, st)
     except (KeyError, ValueError, IndexError) as e:
         return line + "; ring not readable (%s)" % e, False
+    lost = lost_interrupt(st, words)
     return (line + "; guest memory: " + ", ".join("%s %d" % kv for kv in words)
-            + " -> " + verdict(st, words)), lost_interrupt(st, words)
+            + " -> " + verdict(st, words) + (" " + LOST if lost else "")), lost
 
 
 def queue_state(qmp, path, queue):
@@ -77,17 +84,42 @@ def queue_state(qmp, path, queue):
 
 
 def virtio_blk_state(qmp):
-    """Lines on every virtio-blk device's virtqueues: "qemu: DEVICE queue N:
-    ..." (each device by its QOM path)."""
+    """Lines on every virtio-blk device's virtqueues: "qemu: DEVICE (pci
+    00:SS.F) queue N: ..." (each device by its QOM path and its address on
+    the root bus, as the guest's lines of a hang report name their disks)."""
     out = []
     for dev in qmp("x-query-virtio"):
         if dev.get("name") != "virtio-blk":
             continue
         path = dev["path"]
+        try:
+            devfn = qmp("qom-get", path=path.rsplit("/", 1)[0], property="addr")
+            where = "%s (pci 00:%02x.%x)" % (path, devfn >> 3, devfn & 7)
+        except Exception:           # not a PCI device, or no address: the path alone
+            where = path
         status = qmp("x-query-virtio-status", path=path)
         if "VIRTIO_F_RING_PACKED" in str(status.get("guest-features", "")):
-            out.append("qemu: %s: packed ring (its indices are not read here)" % path)
+            out.append("qemu: %s: packed ring (its indices are not read here)" % where)
             continue
         for q in range(status.get("num-vqs", 1)):
-            out.append("qemu: %s %s" % (path, queue_state(qmp, path, q)))
+            out.append("qemu: %s %s" % (where, queue_state(qmp, path, q)))
     return out or ["qemu: no virtio-blk device"]
+
+
+def lost_virtio_blk(summary):
+    """From a hang-summary (tests/harness/guest-run.sh and the lines above):
+    for each virtqueue QEMU shows a lost interrupt on, whose PCI function
+    is a disk the guest had requests in flight on through virtio_blk, the
+    disk and the queue's line. virtio_blk has no timeout handler, so that
+    request waits for ever: the run stopped because QEMU lost the
+    interrupt, not because of the code under test."""
+    vblk = {}
+    for m in re.finditer(r"^guest: (\S+) \(virtio_blk, pci 0000:00:([0-9a-f]{2}\.[0-7])\): in flight",
+                         summary, re.M):
+        vblk[m.group(2)] = m.group(1)
+    out = []
+    for m in re.finditer(r"^qemu: \S+ \(pci 00:([0-9a-f]{2}\.[0-7])\) (queue .*%s)$" % re.escape(LOST),
+                         summary, re.M):
+        if m.group(1) in vblk:
+            out.append("/dev/%s (virtio_blk) %s" % (vblk[m.group(1)], m.group(2)))
+    return out
