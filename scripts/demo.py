@@ -70,10 +70,11 @@ class Failed(Exception):
     pass
 
 
-class QemuLostInterrupt(Failed):
-    """virtio_blk's queue stalled because QEMU lost its interrupt (shown by
-    QEMU's own counters and the ring in guest memory). virtio_blk has no
-    timeout handler, so that boot cannot go on; the demo starts again once."""
+class QemuLostNotification(Failed):
+    """virtio_blk's queue stalled because QEMU lost its interrupt or its
+    kick (shown by QEMU's own counters and the ring in guest memory).
+    virtio_blk has no timeout handler, so that boot cannot go on; the demo
+    starts again once."""
 
 
 def say(msg=""):
@@ -394,8 +395,8 @@ class Demo:
         """A run open for STALL_SECS has stalled: take a hang report (the
         guest's disks with requests in flight, QEMU's view of each
         virtqueue: VM.hang_report) and stop the demo. If it shows QEMU lost
-        an interrupt of virtio_blk's (virtq.lost_virtio_blk, the rule
-        tests/run.py retries on), QemuLostInterrupt: README, "Lost
+        an interrupt or a kick of virtio_blk's (virtq.lost_virtio_blk, the
+        rule tests/run.py retries on), QemuLostNotification: README, "Lost
         interrupts"."""
         now = time.time()
         late = sorted((t, rid) for rid, t in self.opened.items() if now - t > STALL_SECS)
@@ -407,10 +408,10 @@ class Demo:
                % (rid, now - t, "".join("  " + x + "\n" for x in hang.splitlines())))
         lost = virtq.lost_virtio_blk(hang)
         if lost:
-            raise QemuLostInterrupt(
-                msg + "  QEMU returned every request of %s, and the guest took no interrupt for the"
-                " last ones: QEMU 7.2 under TCG lost it (README, \"Lost interrupts\"). virtio_blk"
-                " has no timeout handler, so this boot cannot go on." % lost[0].split(" queue ")[0])
+            raise QemuLostNotification(
+                msg + "  %s stalled on a lost %s: QEMU 7.2 under TCG lost it (README, \"Lost"
+                " interrupts\"). virtio_blk has no timeout handler, so this boot cannot go on."
+                % (lost[0].split(" queue ")[0], "kick" if lost[0].endswith(virtq.LOST_KICK) else "interrupt"))
         raise Failed(msg)
 
     def host_part(self):
@@ -547,12 +548,12 @@ def main():
             try:
                 demo.run()
                 break
-            except QemuLostInterrupt as e:
+            except QemuLostNotification as e:
                 if retried:
                     raise
                 retried = str(e).split("\n", 1)[0]
                 say()
-                say("demo: QEMU lost an interrupt of virtio_blk's; starting again, once:")
+                say("demo: QEMU lost a notification of virtio_blk's; starting again, once:")
                 for line in str(e).splitlines():
                     say("   " + line)
             finally:
@@ -576,7 +577,7 @@ def main():
     say()
     say("== done in %d min %02d s; load average %s at the start, %s at the end (2 CPUs, shared)%s"
         % (el // 60, el % 60, load0, load(),
-           "; second boot: QEMU lost virtio_blk's interrupt in the first" if retried else ""))
+           "; second boot: QEMU lost a notification of virtio_blk's in the first" if retried else ""))
     if retried:
         say("   first boot: %s" % retried)
     say("   logs: %s" % os.path.relpath(os.path.join(TOP, "build", "test-runs", kver, demo.vm.name), TOP))

@@ -85,8 +85,8 @@ one demo demo
 
 echo
 # The guest failures in short, and the tests that passed only when run
-# again (tests/run.py: a boot fault, or QEMU losing an interrupt of
-# virtio_blk's), where a reader of only the output's end sees them (the
+# again (tests/run.py: a boot fault, or QEMU losing a notification
+# of virtio_blk's), where a reader of only the output's end sees them (the
 # full reports are above, with the tests' output).
 if [ -s build/check-guest-failures.txt ]; then
 	echo "== guest failures and retries in short (full reports above) =="

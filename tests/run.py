@@ -210,15 +210,14 @@ def boot_fault(ctx):
     return None
 
 
-def lost_virtio_blk_interrupt(ctx):
+def lost_virtio_blk_notification(ctx):
     """A stall of CTX's guests that QEMU caused: a hang report (hang-summary,
     written when a wait or the script timed out) showing a virtio_blk disk
-    with requests in flight whose virtqueue QEMU has returned everything on,
-    past the driver's used_event (tests/harness/virtq.py lost_virtio_blk).
-    QEMU 7.2's single-threaded TCG elides the guest's memory barriers
-    (README, "Lost interrupts"), and virtio_blk, unlike pvblk, has no
-    timeout handler to recover: the test is run once more. The
-    description, or None."""
+    with requests in flight whose virtqueue shows a lost interrupt or kick
+    (tests/harness/virtq.py lost_virtio_blk). QEMU 7.2's single-threaded
+    TCG elides the guest's memory barriers (README, "Lost interrupts"), and
+    virtio_blk, unlike pvblk, has no timeout handler to get past such a
+    loss: the test is run once more. The description, or None."""
     for v in ctx.vms:
         try:
             with open(v.path("hang-summary"), errors="replace") as f:
@@ -246,12 +245,12 @@ def run_and_report(full, mod, func, kver, args, output=""):
     ctx, err, secs = run_one(full, mod, func, kver, args)
     details, short = [], []
     fault = boot_fault(ctx) if err is not None else None
-    lost = lost_virtio_blk_interrupt(ctx) if err is not None and not fault else None
+    lost = lost_virtio_blk_notification(ctx) if err is not None and not fault else None
     if fault or lost:
         if fault:
             why = "the first boot failed before the test ran: " + keep_run_dirs(ctx, ".boot-fault", fault)
         else:
-            why = ("QEMU lost an interrupt of virtio_blk's, which has no timeout handler: "
+            why = ("QEMU lost a notification of virtio_blk's, which has no timeout handler: "
                    + keep_run_dirs(ctx, ".lost-interrupt", lost))
         ctx, err, more = run_one(full, mod, func, kver, args)
         secs += more

@@ -186,36 +186,41 @@ def test_virtq_verdicts(ctx):
     """virtq.py's reading of a stalled queue (no guest: QEMU's counters and
     the ring words as a stalled run left them). The lost-interrupt state is
     the one bench/host_bench.py met with virtio_blk (used_idx 39862,
-    used_event 39832, inuse 0); make demo starts again only on that."""
+    used_event 39832, inuse 0), the lost kick test_hang_report's."""
     def st(last_avail, used, inuse):
         return {"last-avail-idx": last_avail, "used-idx": used, "inuse": inuse}
 
     def words(avail, used_event, used, avail_event):
         return [("avail.idx", avail), ("used_event", used_event), ("used.idx", used),
                 ("avail_event", avail_event)]
+    irq, kick = virtq.LOST_IRQ, virtq.LOST_KICK
     cases = [
-        # (QEMU's counters, ring words, lost interrupt?, verdict starts with)
-        (st(39862, 39862, 0), words(39862, 39832, 39862, 39862), True,
+        # (QEMU's counters, ring words, what was lost, verdict starts with)
+        (st(39862, 39862, 0), words(39862, 39832, 39862, 39862), irq,
          "QEMU returned all it took; used.idx 39862 is 30 past used_event 39832"),
-        (st(0, 0, 0), words(1, 0, 0, 0), False, "1 posted that QEMU has not taken (avail_event 0)"),
-        (st(100, 90, 10), words(100, 90, 90, 100), False, "QEMU holds 10"),
-        (st(7, 7, 0), words(7, 7, 7, 7), False, "idle"),
+        # test_hang_report's dropped notification
+        (st(0, 0, 0), words(1, 0, 0, 0), kick, "1 posted that QEMU has not taken (avail_event 0)"),
+        (st(100, 90, 10), words(100, 90, 90, 100), None, "QEMU holds 10"),
+        (st(7, 7, 0), words(7, 7, 7, 7), None, "idle"),
+        # posted, but QEMU did not ask to be told at 10: no proof of a loss
+        (st(10, 10, 0), words(12, 10, 10, 8), None, "2 posted that QEMU has not taken (avail_event 8)"),
         # the indices wrap at 2^16
-        (st(3, 3, 0), words(3, 65533, 3, 3), True, "QEMU returned all it took; used.idx 3 is 6 past"),
-        (st(65535, 65535, 0), words(2, 65535, 65535, 65535), False, "3 posted that QEMU has not taken"),
+        (st(3, 3, 0), words(3, 65533, 3, 3), irq, "QEMU returned all it took; used.idx 3 is 6 past"),
+        (st(65535, 65535, 0), words(2, 65535, 65535, 65535), kick, "3 posted that QEMU has not taken"),
     ]
-    for s_, w, lost, start in cases:
+    for s_, w, what, start in cases:
         v = virtq.verdict(s_, w)
         assert v.startswith(start), (s_, w, v)
-        assert virtq.lost_interrupt(s_, w) == lost, (s_, w, lost)
-    # lost_virtio_blk: only a lost interrupt on the PCI function of a disk
-    # virtio_blk had requests in flight on (run.py and make demo start
-    # again on that, and only on that)
+        assert virtq.lost(s_, w) == what, (s_, w, what, virtq.lost(s_, w))
+    # lost_virtio_blk: only a lost interrupt or kick on the PCI function of
+    # a disk virtio_blk had requests in flight on (run.py and make demo
+    # start again on that, and only on that)
     q = "/machine/peripheral/%s/virtio-backend (pci 00:%s) queue 0: last_avail_idx 5, ... -> %s"
-    lost = "QEMU returned all it took; used.idx 5 is 2 past used_event 3: ... " + virtq.LOST
+    lost = "QEMU returned all it took; used.idx 5 is 2 past used_event 3: ... " + irq
     summary = "\n".join([
         "guest: vdb (virtio_blk, pci 0000:00:11.0): in flight 2 reads, 0 writes",
         "guest: pvda (pvblk, pci 0000:00:10.0): in flight 1 reads, 0 writes",
+        "guest: vdc (virtio_blk, pci 0000:00:15.0): in flight 1 reads, 0 writes",
         "qemu: " + q % ("pv-dev", "10.0", lost),
         "qemu: " + q % ("vd-dev", "11.0", lost),
         "qemu: " + q % ("other", "12.0", lost),
@@ -224,7 +229,10 @@ def test_virtq_verdicts(ctx):
     found = virtq.lost_virtio_blk(summary)
     assert len(found) == 1 and found[0].startswith("/dev/vdb (virtio_blk) queue 0:"), found
     assert virtq.lost_virtio_blk(summary.replace("11.0) queue", "14.0) queue")) == []
-    assert virtq.lost_virtio_blk(summary.replace(" " + virtq.LOST, "")) == []
+    assert virtq.lost_virtio_blk(summary.replace(" " + irq, "")) == []
+    kicked = summary + "qemu: " + q % ("vd2", "15.0", "1 posted that QEMU has not taken (avail_event 5) " + kick)
+    assert [f.split(" queue")[0] for f in virtq.lost_virtio_blk(kicked)] == ["/dev/vdb (virtio_blk)",
+                                                                           "/dev/vdc (virtio_blk)"], kicked
 
 
 FAKE_HANG = """guest: vdb (%s, pci 0000:00:11.0): in flight 2 reads, 0 writes
@@ -239,8 +247,8 @@ for, or has interrupts off [lost interrupt]
 @timeout(60)
 def test_runner_retries(ctx):
     """tests/run.py runs a failed test once more only when QEMU, not the
-    code under test, stopped it: a hang report showing a lost interrupt on
-    a disk virtio_blk (no timeout handler) had requests on. The same report
+    code under test, stopped it: a hang report showing a lost interrupt (or
+    kick) on a disk virtio_blk (no timeout handler) had requests on. The same report
     on a pvblk disk fails at once (pvblk recovers such a loss itself). The
     reports are written by a stand-in test, no guest is booted."""
     spec = importlib.util.spec_from_file_location("pvrunner", os.path.join(ctx.top, "tests", "run.py"))
@@ -264,7 +272,7 @@ def test_runner_retries(ctx):
         print("    %s: ok %s, runs %d, %s" % (driver, r["ok"], len(calls), r["details"][:1]))
         if retried:
             assert r["ok"] and len(calls) == 2, r
-            assert r["details"][0].startswith("    retried once: QEMU lost an interrupt of virtio_blk's"), r
+            assert r["details"][0].startswith("    retried once: QEMU lost a notification of virtio_blk's"), r
             assert "/dev/vdb (virtio_blk) queue 0:" in r["details"][0], r
             assert os.path.exists(os.path.join(keep, "hang-summary")), keep
             assert r["short"] and r["short"][0] == r["details"][0][:runner.DIGEST_WIDTH], r

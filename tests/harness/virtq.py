@@ -8,11 +8,12 @@ out), make demo's stall watchdog and the benchmarks' stall reports
 qmp(execute, **arguments), e.g. VM.qmp.
 """
 
-
 import re
 
-# the mark of a queue whose state shows a lost interrupt (lost_interrupt)
-LOST = "[lost interrupt]"
+# The marks of a queue whose state shows a lost notification (lost()):
+# QEMU's interrupt to the driver, or the driver's kick to QEMU.
+LOST_IRQ = "[lost interrupt]"
+LOST_KICK = "[lost kick]"
 
 
 def ring_words(qmp, st):
@@ -51,21 +52,31 @@ def verdict(st, words):
     return "idle: QEMU returned all it took, the driver has seen it all"
 
 
-def lost_interrupt(st, words):
-    """True when QEMU has taken every request posted and returned each one
-    (the used ring in guest memory agrees), yet the used ring is past the
-    driver's used_event: with EVENT_IDX, completions whose interrupt the
-    driver never took, while QEMU believes it sent it or was not asked to.
-    (The driver could also be polling with interrupts off; a driver that
-    stalls in that state for minutes has lost them all the same.)"""
+def lost(st, words):
+    """LOST_IRQ, LOST_KICK or None: what a stalled split queue with
+    EVENT_IDX shows was lost. LOST_IRQ: QEMU has taken every request posted
+    and returned each one (the used ring in guest memory agrees), yet the
+    used ring is past the driver's used_event: completions whose interrupt
+    the driver never took, while QEMU believes it sent it or was not asked
+    to (a driver polling with interrupts off looks the same, but not for
+    minutes). LOST_KICK: the driver posted requests QEMU has not taken,
+    QEMU holds none, and its avail_event asks to be told at exactly where
+    it stopped: the driver's notification never reached it (or was never
+    sent: a stale read of avail_event)."""
     w = dict(words)
-    return (w["avail.idx"] == st["last-avail-idx"] and st["inuse"] == 0
-            and w["used.idx"] == st["used-idx"] & 0xffff and w["used.idx"] != w["used_event"])
+    last = st["last-avail-idx"] & 0xffff
+    if w["avail.idx"] == last and st["inuse"] == 0:
+        if w["used.idx"] == st["used-idx"] & 0xffff and w["used.idx"] != w["used_event"]:
+            return LOST_IRQ
+    elif st["inuse"] == 0 and w["avail_event"] == last:
+        return LOST_KICK
+    return None
 
 
 def queue_status(qmp, path, queue):
     """(line, lost) for queue QUEUE of the virtio device at QOM PATH: one
-    line on its state, and whether it shows a lost interrupt."""
+    line on its state, and what it shows was lost (lost(): LOST_IRQ,
+    LOST_KICK or None)."""
     st = qmp("x-query-virtio-queue-status", path=path, queue=queue)
     line = ("queue %d: last_avail_idx %d, used_idx %d, inuse %d, signalled_used %d"
             % (queue, st["last-avail-idx"], st["used-idx"], st["inuse"], st["signalled-used"]))
@@ -73,9 +84,9 @@ def queue_status(qmp, path, queue):
         words = ring_words(qmp, st)
     except (KeyError, ValueError, IndexError) as e:
         return line + "; ring not readable (%s)" % e, False
-    lost = lost_interrupt(st, words)
+    what = lost(st, words)
     return (line + "; guest memory: " + ", ".join("%s %d" % kv for kv in words)
-            + " -> " + verdict(st, words) + (" " + LOST if lost else "")), lost
+            + " -> " + verdict(st, words) + (" " + what if what else "")), what
 
 
 def queue_state(qmp, path, queue):
@@ -108,17 +119,19 @@ def virtio_blk_state(qmp):
 
 def lost_virtio_blk(summary):
     """From a hang-summary (tests/harness/guest-run.sh and the lines above):
-    for each virtqueue QEMU shows a lost interrupt on, whose PCI function
-    is a disk the guest had requests in flight on through virtio_blk, the
-    disk and the queue's line. virtio_blk has no timeout handler, so that
-    request waits for ever: the run stopped because QEMU lost the
-    interrupt, not because of the code under test."""
+    for each virtqueue QEMU shows a lost interrupt or kick on, whose PCI
+    function is a disk the guest had requests in flight on through
+    virtio_blk, the disk and the queue's line. Such a loss is QEMU 7.2's
+    (README, "Lost interrupts"), and virtio_blk has no timeout handler to
+    get past it, so the request waits for ever: the run stopped because of
+    QEMU, not because of the code under test."""
     vblk = {}
     for m in re.finditer(r"^guest: (\S+) \(virtio_blk, pci 0000:00:([0-9a-f]{2}\.[0-7])\): in flight",
                          summary, re.M):
         vblk[m.group(2)] = m.group(1)
+    marks = "|".join(re.escape(x) for x in (LOST_IRQ, LOST_KICK))
     out = []
-    for m in re.finditer(r"^qemu: \S+ \(pci 00:([0-9a-f]{2}\.[0-7])\) (queue .*%s)$" % re.escape(LOST),
+    for m in re.finditer(r"^qemu: \S+ \(pci 00:([0-9a-f]{2}\.[0-7])\) (queue .*(?:%s))$" % marks,
                          summary, re.M):
         if m.group(1) in vblk:
             out.append("/dev/%s (virtio_blk) %s" % (vblk[m.group(1)], m.group(2)))
