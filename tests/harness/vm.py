@@ -13,7 +13,6 @@ build/test-runs/KVER/NAME/ is shared writable as /pvtest.  The guest runs
         res = vm.wait()          # raises GuestError unless the run passed
 """
 
-import json
 import lzma
 import os
 import re
