@@ -246,40 +246,54 @@ for, or has interrupts off [lost interrupt]
 @kernels(first_full_kernel)
 @timeout(60)
 def test_runner_retries(ctx):
-    """tests/run.py runs a failed test once more only when QEMU, not the
-    code under test, stopped it: a hang report showing a lost interrupt (or
-    kick) on a disk virtio_blk (no timeout handler) had requests on. The same report
-    on a pvblk disk fails at once (pvblk recovers such a loss itself). The
-    reports are written by a stand-in test, no guest is booted."""
+    """tests/run.py runs a failed test once more only when the emulator, not
+    the code under test, stopped it: a hang report showing a lost interrupt
+    (or kick) on a disk virtio_blk (no timeout handler) had requests on, or
+    a boot fault on the console before the test's script started. The same
+    report on a pvblk disk (pvblk recovers such a loss itself), or the same
+    oops once the script runs, fails at once. A stand-in test writes the
+    files; no guest is booted."""
     spec = importlib.util.spec_from_file_location("pvrunner", os.path.join(ctx.top, "tests", "run.py"))
     runner = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(runner)
     args = types.SimpleNamespace(build=ctx.build)
     name = "test_harness.runner-retry-stand-in"
-    keep = os.path.join(ctx.build, "test-runs", ctx.kver, name + ".lost-interrupt")
-    for driver, retried in (("virtio_blk", True), ("pvblk", False)):
+    boot = "[    1.5] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\n"
+    start = "pvtest: [9.1] running /pvtest/script (busybox mode, uptime 9s, timeout 60s)\n"
+    cases = [
+        # (file written by the first run, its text, retried as, why)
+        ("hang-summary", FAKE_HANG % "virtio_blk", ".lost-interrupt",
+         "QEMU lost a notification of virtio_blk's, which has no timeout handler: /dev/vdb (virtio_blk) queue 0:"),
+        ("hang-summary", FAKE_HANG % "pvblk", None, None),
+        ("console", boot + start, ".boot-fault",
+         "the first boot failed before the test ran: Oops: int3 (build/test-runs/"),
+        ("console", start + boot, None, None),
+    ]
+    for fname, text, suffix, why in cases:
         calls = []
 
         def stand_in(c):
             v = c.vm(name=name)
             calls.append(v.run_dir)
             if len(calls) == 1:
-                with open(v.path("hang-summary"), "w") as f:
-                    f.write(FAKE_HANG % driver)
+                with open(v.path(fname), "w") as f:
+                    f.write(text)
                 raise AssertionError("stalled (stand-in)")
-        shutil.rmtree(keep, ignore_errors=True)
+        for sfx in (".lost-interrupt", ".boot-fault"):
+            shutil.rmtree(os.path.join(ctx.build, "test-runs", ctx.kver, name + sfx), ignore_errors=True)
         r = runner.run_and_report(name, sys.modules[__name__], stand_in, ctx.kver, args)
-        print("    %s: ok %s, runs %d, %s" % (driver, r["ok"], len(calls), r["details"][:1]))
-        if retried:
+        print("    %s %r: ok %s, runs %d, %s" % (fname, text[:40], r["ok"], len(calls), r["details"][:1]))
+        if suffix:
+            keep = os.path.join(ctx.build, "test-runs", ctx.kver, name + suffix)
             assert r["ok"] and len(calls) == 2, r
-            assert r["details"][0].startswith("    retried once: QEMU lost a notification of virtio_blk's"), r
-            assert "/dev/vdb (virtio_blk) queue 0:" in r["details"][0], r
-            assert os.path.exists(os.path.join(keep, "hang-summary")), keep
+            assert r["details"][0].startswith("    retried once: " + why), r
+            assert os.path.exists(os.path.join(keep, fname)), keep
             assert r["short"] and r["short"][0] == r["details"][0][:runner.DIGEST_WIDTH], r
         else:
             assert not r["ok"] and len(calls) == 1, r
-            assert not os.path.exists(keep), keep
             assert not any("retried" in line for line in r["details"]), r
+            assert not any(os.path.exists(os.path.join(ctx.build, "test-runs", ctx.kver, name + sfx))
+                           for sfx in (".lost-interrupt", ".boot-fault")), r
 
 
 @kernels(first_full_kernel)
