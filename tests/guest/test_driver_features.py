@@ -121,7 +121,7 @@ while [ "$(cat /sys/block/$RS/size)" != $((96 << 11)) ]; do
 done
 wait $FIO
 dd if=/dev/$RS of=/dev/null bs=1M skip=90 count=6 iflag=direct status=none
-dmesg | grep -q "new size: 196608 512-byte sectors"
+dmesg | grep "new size: 196608 512-byte sectors" > /dev/null
 
 ### poll queues: io_uring polled I/O is completed by polling
 rmmod pvblk

@@ -139,7 +139,7 @@ pv_wait_path /sys/bus/virtio/devices/$(pv_virtio_of_slot 0x10)/block
 for d in /sys/bus/virtio/drivers/pvblk/virtio*; do
 	echo "$(basename "$d")" > /sys/bus/virtio/drivers/pvblk/unbind
 done
-! ls /sys/block | grep -q '^pvd'
+! ls /sys/block | grep '^pvd' > /dev/null
 rmmod pvblk
 test ! -d /sys/module/pvblk
 """

@@ -58,7 +58,7 @@ for i in $(seq "$ROUNDS"); do
 		bad "round $i: originals not restored" "$(diff <(echo "$orig") <(echo "$now"))"
 		bad_rounds=$((bad_rounds + 1))
 	fi
-	if ls "$R/run/pvtune" | grep -qv '^saved\.\(json\|lock\)$'; then
+	if ls "$R/run/pvtune" | grep -v '^saved\.\(json\|lock\)$' > /dev/null; then
 		bad "round $i: files left in /run/pvtune" "$(ls "$R/run/pvtune")"
 		bad_rounds=$((bad_rounds + 1))
 	fi
