@@ -408,10 +408,11 @@ class Demo:
                % (rid, now - t, "".join("  " + x + "\n" for x in hang.splitlines())))
         lost = virtq.lost_virtio_blk(hang)
         if lost:
+            disk, mark, _ = lost[0]
             raise QemuLostNotification(
-                msg + "  %s stalled on a lost %s: QEMU 7.2 under TCG lost it (README, \"Lost"
-                " interrupts\"). virtio_blk has no timeout handler, so this boot cannot go on."
-                % (lost[0].split(" queue ")[0], "kick" if lost[0].endswith(virtq.LOST_KICK) else "interrupt"))
+                msg + "  %s (virtio_blk) stalled on a lost %s: QEMU 7.2 under TCG lost it (README,"
+                " \"Lost interrupts\"). virtio_blk has no timeout handler, so this boot cannot go on."
+                % (disk, "kick" if mark == virtq.LOST_KICK else "interrupt"))
         raise Failed(msg)
 
     def host_part(self):
@@ -528,7 +529,7 @@ class Demo:
             hang = res.file("hang-summary")
             raise Failed("the guest run failed: %s\n--- end of its script log:\n%s\n%s--- run dir: %s"
                          % (res.reason, "\n".join(res.script_log.splitlines()[-25:]),
-                            "--- at the script's timeout (hang-summary):\n" + hang if hang else "",
+                            "--- the hang report (hang-summary):\n" + hang if hang else "",
                             res.run_dir))
 
 

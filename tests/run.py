@@ -154,15 +154,16 @@ def report_failure(ctx, err, mod, out, short):
                 pass
         if v.result is not None and not v.result.ok and not isinstance(e, vmmod.GuestError):
             both("    guest: %s" % v.result.reason)
-        # A script that timed out left what was in flight, and QEMU's
-        # view of the virtqueues (tests/harness/guest-run.sh hang_report).
+        # A guest that stalled (its script or a wait of the test timed
+        # out) left what was in flight and QEMU's view of the virtqueues
+        # (tests/harness/guest-run.sh hang_guest, vm.py's hang watcher).
         try:
             with open(v.path("hang-summary"), errors="replace") as f:
                 hang = f.read().splitlines()
         except OSError:
             hang = []
         if hang:
-            both("    --- at the script's timeout, in %s (hang-summary; more in hang-state) ---" % v.name)
+            both("    --- the guest stalled: %s's hang report (hang-summary; more in hang-state) ---" % v.name)
             for line in hang:
                 both("    " + line)
         # The script's log is on the shared directory and complete; the
@@ -232,7 +233,8 @@ def lost_virtio_blk_notification(ctx):
         except OSError:
             continue
         if lost:
-            return "%s (%s)" % (lost[0], os.path.relpath(v.path("hang-summary"), TOP))
+            disk, _, line = lost[0]
+            return "%s (virtio_blk) %s (%s)" % (disk, line, os.path.relpath(v.path("hang-summary"), TOP))
     return None
 
 
@@ -258,7 +260,7 @@ def run_and_report(full, mod, func, kver, args, output=""):
             why = "the first boot failed before the test ran: " + keep_run_dirs(ctx, ".boot-fault", fault)
         else:
             why = ("QEMU lost a notification of virtio_blk's, which has no timeout handler: "
-                   + keep_run_dirs(ctx, ".lost-interrupt", lost))
+                   + keep_run_dirs(ctx, ".lost-notification", lost))
         ctx, err, more = run_one(full, mod, func, kver, args)
         secs += more
         details.append("    retried once: " + why)

@@ -227,12 +227,12 @@ def test_virtq_verdicts(ctx):
         "qemu: " + q % ("idle", "13.0", "idle: QEMU returned all it took, the driver has seen it all"),
     ]) + "\n"
     found = virtq.lost_virtio_blk(summary)
-    assert len(found) == 1 and found[0].startswith("/dev/vdb (virtio_blk) queue 0:"), found
+    assert len(found) == 1 and found[0][:2] == ("/dev/vdb", irq), found
+    assert found[0][2].startswith("queue 0: last_avail_idx 5,") and found[0][2].endswith(irq), found
     assert virtq.lost_virtio_blk(summary.replace("11.0) queue", "14.0) queue")) == []
     assert virtq.lost_virtio_blk(summary.replace(" " + irq, "")) == []
     kicked = summary + "qemu: " + q % ("vd2", "15.0", "1 posted that QEMU has not taken (avail_event 5) " + kick)
-    assert [f.split(" queue")[0] for f in virtq.lost_virtio_blk(kicked)] == ["/dev/vdb (virtio_blk)",
-                                                                           "/dev/vdc (virtio_blk)"], kicked
+    assert [f[:2] for f in virtq.lost_virtio_blk(kicked)] == [("/dev/vdb", irq), ("/dev/vdc", kick)], kicked
 
 
 FAKE_HANG = """guest: vdb (%s, pci 0000:00:11.0): in flight 2 reads, 0 writes
@@ -262,7 +262,7 @@ def test_runner_retries(ctx):
     start = "pvtest: [9.1] running /pvtest/script (busybox mode, uptime 9s, timeout 60s)\n"
     cases = [
         # (file written by the first run, its text, retried as, why)
-        ("hang-summary", FAKE_HANG % "virtio_blk", ".lost-interrupt",
+        ("hang-summary", FAKE_HANG % "virtio_blk", ".lost-notification",
          "QEMU lost a notification of virtio_blk's, which has no timeout handler: /dev/vdb (virtio_blk) queue 0:"),
         ("hang-summary", FAKE_HANG % "pvblk", None, None),
         ("console", boot + start, ".boot-fault",
@@ -279,7 +279,7 @@ def test_runner_retries(ctx):
                 with open(v.path(fname), "w") as f:
                     f.write(text)
                 raise AssertionError("stalled (stand-in)")
-        for sfx in (".lost-interrupt", ".boot-fault"):
+        for sfx in (".lost-notification", ".boot-fault"):
             shutil.rmtree(os.path.join(ctx.build, "test-runs", ctx.kver, name + sfx), ignore_errors=True)
         r = runner.run_and_report(name, sys.modules[__name__], stand_in, ctx.kver, args)
         print("    %s %r: ok %s, runs %d, %s" % (fname, text[:40], r["ok"], len(calls), r["details"][:1]))
@@ -293,7 +293,7 @@ def test_runner_retries(ctx):
             assert not r["ok"] and len(calls) == 1, r
             assert not any("retried" in line for line in r["details"]), r
             assert not any(os.path.exists(os.path.join(ctx.build, "test-runs", ctx.kver, name + sfx))
-                           for sfx in (".lost-interrupt", ".boot-fault")), r
+                           for sfx in (".lost-notification", ".boot-fault")), r
 
 
 @kernels(first_full_kernel)

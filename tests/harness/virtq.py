@@ -73,25 +73,19 @@ def lost(st, words):
     return None
 
 
-def queue_status(qmp, path, queue):
-    """(line, lost) for queue QUEUE of the virtio device at QOM PATH: one
-    line on its state, and what it shows was lost (lost(): LOST_IRQ,
-    LOST_KICK or None)."""
+def queue_state(qmp, path, queue):
+    """One line on queue QUEUE of the virtio device at QOM PATH, ending in
+    lost()'s mark when its state shows a lost interrupt or kick."""
     st = qmp("x-query-virtio-queue-status", path=path, queue=queue)
     line = ("queue %d: last_avail_idx %d, used_idx %d, inuse %d, signalled_used %d"
             % (queue, st["last-avail-idx"], st["used-idx"], st["inuse"], st["signalled-used"]))
     try:
         words = ring_words(qmp, st)
     except (KeyError, ValueError, IndexError) as e:
-        return line + "; ring not readable (%s)" % e, False
+        return line + "; ring not readable (%s)" % e
     what = lost(st, words)
     return (line + "; guest memory: " + ", ".join("%s %d" % kv for kv in words)
-            + " -> " + verdict(st, words) + (" " + what if what else "")), what
-
-
-def queue_state(qmp, path, queue):
-    """One line on queue QUEUE of the virtio device at QOM PATH."""
-    return queue_status(qmp, path, queue)[0]
+            + " -> " + verdict(st, words) + (" " + what if what else ""))
 
 
 def virtio_blk_state(qmp):
@@ -121,7 +115,8 @@ def lost_virtio_blk(summary):
     """From a hang-summary (tests/harness/guest-run.sh and the lines above):
     for each virtqueue QEMU shows a lost interrupt or kick on, whose PCI
     function is a disk the guest had requests in flight on through
-    virtio_blk, the disk and the queue's line. Such a loss is QEMU 7.2's
+    virtio_blk, (disk, mark, line): "/dev/vdb", LOST_IRQ or LOST_KICK, and
+    the queue's line from "queue N:" on. Such a loss is QEMU 7.2's
     (README, "Lost interrupts"), and virtio_blk has no timeout handler to
     get past it, so the request waits for ever: the run stopped because of
     QEMU, not because of the code under test."""
@@ -131,8 +126,8 @@ def lost_virtio_blk(summary):
         vblk[m.group(2)] = m.group(1)
     marks = "|".join(re.escape(x) for x in (LOST_IRQ, LOST_KICK))
     out = []
-    for m in re.finditer(r"^qemu: \S+ \(pci 00:([0-9a-f]{2}\.[0-7])\) (queue .*(?:%s))$" % marks,
+    for m in re.finditer(r"^qemu: \S+ \(pci 00:([0-9a-f]{2}\.[0-7])\) (queue .*(%s))$" % marks,
                          summary, re.M):
         if m.group(1) in vblk:
-            out.append("/dev/%s (virtio_blk) %s" % (vblk[m.group(1)], m.group(2)))
+            out.append(("/dev/" + vblk[m.group(1)], m.group(3), m.group(2)))
     return out
