@@ -15,20 +15,26 @@ import pvcount  # noqa: E402
 from pvtest import timeout  # noqa: E402
 
 # The loops: 2 instructions per iteration (dec; jnz). Tolerance of the
-# count: 0.1 % (one timer tick's work of another user process would be
-# less). Measured: 2N + 8 to 2N + 108.
+# count: 0.1 %. Measured: 2N + 8 to 2N + 108. Another user process that
+# runs on the same vCPU inside the window only adds to the count (a CI run
+# on 7.2 counted 2N + 77,864 on vCPU 0 right after the disks were probed),
+# so each loop runs three times and the least count is the one checked.
 LOOP1 = 20000000        # on vCPU 1
 LOOP0 = 5000000         # on vCPU 0
 ALOOP = 5000000         # 4 instructions per iteration, 2 atomic, on vCPU 1
 TOL = 0.001
+ATTEMPTS = 3            # runs of each loop; the least count is checked
 READS = 2000            # 4k direct reads per disk
 
 GUEST = r"""
 M=%(mark)s
 ### a user-mode loop of known length on each vCPU, and the marker's own cost
-taskset -c 1 $M loop %(loop1)d 1 2
-taskset -c 0 $M loop %(loop0)d 3 4
-taskset -c 1 $M aloop %(aloop)d 5 6
+for a in 0 1 2; do
+    t=$((100 * a))
+    taskset -c 1 $M loop %(loop1)d $((t + 1)) $((t + 2))
+    taskset -c 0 $M loop %(loop0)d $((t + 3)) $((t + 4))
+    taskset -c 1 $M aloop %(aloop)d $((t + 5)) $((t + 6))
+done
 for i in 0 1 2; do $M loop 1 1$i 2$i; done
 
 ### module attribution: a pvblk disk and a virtio_blk disk
@@ -69,13 +75,24 @@ def test_pvcount(ctx):
         vm.wait()
     p = pvcount.parse(open(out).read())
     s = p["snaps"]
-    for t in [1, 2, 3, 4, 5, 6, 10, 20, 11, 21, 12, 22] + list(range(30, 36)) + ["exit"]:
+    loops = [a * 100 + t for a in range(ATTEMPTS) for t in range(1, 7)]
+    for t in loops + [10, 20, 11, 21, 12, 22] + list(range(30, 36)) + ["exit"]:
         assert str(t) in s, "no snapshot %s in %s" % (t, out)
+    for t in loops:
+        assert s[str(t)]["by"] == (0 if t % 100 in (3, 4) else 1), (t, s[str(t)])
+
+    def least(first, cpu, key="user"):
+        """The attempt of a loop (tags first + 100 a, first + 1 + 100 a)
+        that counted least on vCPU cpu, and all attempts' counts there."""
+        ds = [pvcount.delta(s[str(first + 100 * a)], s[str(first + 1 + 100 * a)])
+              for a in range(ATTEMPTS)]
+        counts = [d["vcpu"][cpu][key] for d in ds]
+        return ds[counts.index(min(counts))], counts
 
     # the loops, counted exactly (within TOL) on the vCPU that ran them, and
     # not on the other one; per vCPU: another process may run on the other
-    d1, d0 = pvcount.delta(s["1"], s["2"]), pvcount.delta(s["3"], s["4"])
-    assert s["1"]["by"] == s["2"]["by"] == 1 and s["3"]["by"] == s["4"]["by"] == 0, s
+    (d1, c1), (d0, c0) = least(1, 1), least(3, 0)
+    print("    attempts: loop on vCPU 1 %s, on vCPU 0 %s" % (c1, c0))
     # the marker's own cost: a loop of 1 between two markers (the least of
     # three, on the vCPU that ran them)
     dm = min(pvcount.delta(s["1%d" % i], s["2%d" % i])["vcpu"][s["1%d" % i]["by"]]["user"]
@@ -92,7 +109,7 @@ def test_pvcount(ctx):
     # atomics: the atomic loop's 2 per iteration (lock add, xchg to memory)
     # on its vCPU, among 4 instructions; the plain loop (dec, jnz and the
     # marker's register xchg) has none beyond the process's own few
-    da = pvcount.delta(s["5"], s["6"])["vcpu"][1]
+    da = least(5, 1)[0]["vcpu"][1]
     print("    atomic loop %d on vCPU 1: user %d, atomics_user %d; plain loop: atomics_user %d"
           % (ALOOP, da["user"], da["atomics_user"], d1["vcpu"][1]["atomics_user"]))
     assert near(da["user"], 4 * ALOOP), da
