@@ -57,6 +57,8 @@
 #define PVBLK_MOD_HIST_BUCKETS	16
 /* irq_poll weight: completions one poll pass may report. */
 #define PVBLK_IOPOLL_WEIGHT	64
+/* Fault injection (debugfs slow_full): how long a refused submission waits. */
+#define PVBLK_SLOW_FULL_MS	20
 
 /*
  * Per-virtqueue counters. Every counter is written with the queue lock
@@ -156,13 +158,16 @@ struct pvblk_dev {
 	 * virtqueue interrupts are ignored, as if they never came; the next
 	 * @lose_kicks notifications are not sent, as if the device missed
 	 * them; the next @fail_status requests retired end with
-	 * VIRTIO_BLK_S_IOERR whatever the device said; with @drop_wce_writes
+	 * VIRTIO_BLK_S_IOERR whatever the device said; the next @slow_full
+	 * submissions a full ring refuses wait PVBLK_SLOW_FULL_MS before they
+	 * return to blk-mq (a slow vCPU); with @drop_wce_writes
 	 * set, writes of the cache mode never reach the device, as if it
 	 * refused them.
 	 */
 	atomic_t lose_irqs;
 	atomic_t lose_kicks;
 	atomic_t fail_status;
+	atomic_t slow_full;
 	bool drop_wce_writes;
 	struct dentry *debugfs;
 };

@@ -14,6 +14,11 @@
  *   /sys/kernel/debug/pvblk/<disk>/fail_status
  *	Write N: the next N requests retired end with VIRTIO_BLK_S_IOERR,
  *	whatever the device said. Reads the number still to fail.
+ *   /sys/kernel/debug/pvblk/<disk>/slow_full
+ *	Write N: the next N submissions a full ring refuses wait 20 ms
+ *	(busy, interrupts on) before returning to blk-mq, as on a vCPU the
+ *	host does not run: the completions that make room, and restart the
+ *	stopped queue, come while blk-mq still holds the refused request.
  *   /sys/kernel/debug/pvblk/<disk>/break
  *	Write 1: mark the device broken (virtio_break_device()), as a
  *	surprise removal does; it cannot be undone. Reads 1 once broken.
@@ -39,9 +44,9 @@
 static struct dentry *pvblk_debugfs_root;
 
 /*
- * The fault counters (lose_irqs, lose_kicks, fail_status, fail_probe): the
- * file's data is the atomic_t itself. Write N: the next N events fail; read:
- * how many are still to fail.
+ * The fault counters (lose_irqs, lose_kicks, fail_status, slow_full,
+ * fail_probe): the file's data is the atomic_t itself. Write N: the next N
+ * events fail; read: how many are still to fail.
  */
 static int pvblk_count_get(void *data, u64 *val)
 {
@@ -117,6 +122,8 @@ void pvblk_debugfs_add(struct pvblk_dev *pv)
 				   &pv->lose_kicks, &pvblk_count_fops);
 	debugfs_create_file_unsafe("fail_status", 0600, pv->debugfs,
 				   &pv->fail_status, &pvblk_count_fops);
+	debugfs_create_file_unsafe("slow_full", 0600, pv->debugfs,
+				   &pv->slow_full, &pvblk_count_fops);
 	debugfs_create_file_unsafe("break", 0600, pv->debugfs, pv,
 				   &pvblk_break_fops);
 	debugfs_create_bool("drop_wce_writes", 0600, pv->debugfs,

@@ -10,6 +10,7 @@
  * closes a batch blk-mq cut short, ->queue_rqs() sends one kick per queue
  * for a whole plug list.
  */
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
@@ -253,11 +254,23 @@ void pvblk_unlock_renotify(struct pvblk_dev *pv, struct pvblk_vq *pvq,
 	pvblk_unlock_notify(pv, pvq, true, flags);
 }
 
+/*
+ * A full ring (-ENOSPC) is BLK_STS_RESOURCE, not the DEV_RESOURCE of
+ * upstream virtio_blk: DEV_RESOURCE promises that the driver reruns the
+ * queue, and pvblk's restart (blk_mq_start_stopped_hw_queues() after the
+ * completions that made room) can come while blk-mq still holds the
+ * refused requests, before it puts them back on the dispatch list: the
+ * run finds nothing to do. blk-mq covers that window with the
+ * SCHED_RESTART rerun of a freed request, but requests ended in a batch
+ * (blk_mq_end_request_batch(), the local completions of a multi-queue
+ * disk) do not give it, and with nothing left in flight the requests wait
+ * for ever. For RESOURCE blk-mq reruns a queue it finds not stopped 3 ms
+ * later; a queue still stopped is left to the restart, as before.
+ */
 static blk_status_t pvblk_add_failed(int err)
 {
 	switch (err) {
 	case -ENOSPC:
-		return BLK_STS_DEV_RESOURCE;
 	case -ENOMEM:
 		return BLK_STS_RESOURCE;
 	default:
@@ -289,7 +302,8 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		 * A full ring: stop the hardware queue (under the lock, so a
 		 * completion cannot restart it first) and make sure the
 		 * device sees what is already queued; completions restart
-		 * the queue.
+		 * the queue (and pvblk_add_failed() says why blk-mq is asked
+		 * for a rerun as well).
 		 */
 		if (err == -ENOSPC) {
 			pvblk_stat_add(pvq, ring_full, 1);
@@ -299,6 +313,9 @@ static blk_status_t pvblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		pvblk_unlock_notify(pv, pvq, kick, flags);
 		pvblk_unmap_data(req, vbr);
 		pvblk_cleanup_cmd(req);
+		/* Fault injection (debugfs slow_full): a slow vCPU, here. */
+		if (unlikely(err == -ENOSPC && pvblk_fault_hit(&pv->slow_full)))
+			mdelay(PVBLK_SLOW_FULL_MS);
 		return pvblk_add_failed(err);
 	}
 

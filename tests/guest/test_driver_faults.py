@@ -95,6 +95,47 @@ cat /sys/block/$R/pvblk/stats
 test "$(pv_stat_sum $R ring_full)" -gt 0
 test "$(pv_stat_sum $R requests)" -eq "$(pv_stat_sum $R completions)"
 
+### the queue a full ring stopped is restarted by a completion while
+### blk-mq still holds the requests the ring refused. fio on CPU 0 sends
+### 16 reads at once to hardware queue 0 (whose interrupt is CPU 0's, so
+### its completions end in one batch there), a 16-entry ring without
+### indirect descriptors takes a few, and debugfs slow_full makes the
+### refused submission wait 20 ms before it returns, while the requests
+### out complete and restart the queue with nothing yet to run. blk-mq
+### then puts the refused requests back on its dispatch list; only its own
+### rerun can send them. Before pvblk asked for it (BLK_STS_RESOURCE), fio
+### stalled here on every kernel, nothing in flight, hctx0 SCHED_RESTART
+### with 13 requests on its dispatch list: the shape of a CI stall of
+### test_features' ring variants.
+S=$(pv_disk_of_slot 0x13); pv_wait_path /dev/$S
+echo none > /sys/block/$S/queue/scheduler
+SLOW=/sys/kernel/debug/pvblk/$S/slow_full
+test -w $SLOW
+echo 20 > $SLOW
+fio --name=slowfull --filename=/dev/$S --ioengine=libaio --direct=1 \
+    --rw=randread --bs=32k --iodepth=16 --iodepth_batch_submit=16 \
+    --iodepth_batch_complete_min=16 --cpus_allowed=0 --size=16m \
+    --output=/pvtest/fio-slowfull.txt &
+FIO=$!
+i=0
+while kill -0 $FIO 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -ge 600 ]; then
+		# the stuck requests would keep fio (and power-off) waiting
+		echo "fio stalled on $S for 60 s: slow_full left $(cat $SLOW) of 20;" \
+		     "in flight $(cat /sys/block/$S/inflight)"
+		grep . /sys/kernel/debug/block/$S/hctx*/state \
+		       /sys/kernel/debug/block/$S/hctx*/dispatch
+		exit 1
+	fi
+	sleep 0.1
+done
+wait $FIO
+cat /sys/block/$S/pvblk/stats
+echo "slow_full: $((20 - $(cat $SLOW))) slow refusals, ring_full $(pv_stat_sum $S ring_full)"
+test "$(cat $SLOW)" -eq 0
+test "$(pv_stat_sum $S requests)" -eq "$(pv_stat_sum $S completions)"
+
 ### a lost interrupt: with EVENT_IDX the device will not notify again, so
 ### only the timeout handler can find the completion; it retires it and
 ### re-arms the queue (debugfs fault injection drops the interrupt)
@@ -177,6 +218,8 @@ def test_faults(ctx):
     vm.extra += disk("hp", 0x11, image=make_image(vm.path("hp.img"), 64))
     vm.extra += disk("rf", 0x12, image=make_image(vm.path("rf.img"), 32),
                      dev={"queue-size": 16, "indirect_desc": "off", "num-queues": 1})
+    vm.extra += disk("sf", 0x13, null_size_mb=64,
+                     dev={"queue-size": 16, "indirect_desc": "off", "num-queues": 2})
     vm.script = prelude(ctx) + GUEST
     vm.start()
 
