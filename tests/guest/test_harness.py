@@ -124,16 +124,27 @@ def test_kernel_crash_fails(ctx):
 # A read that never ends: pvblk drops its notification (debugfs lose_kicks)
 # and its timeout, which would notify the device again, is put off past the
 # script's end. The hang report must name the disk and its one read, and
-# QEMU's side must show the request posted and never taken.
+# QEMU's side must show the request posted and never taken. A second disk,
+# throttled by the host to 1 request a second, under 16 reads at once: its
+# 16-entry ring without indirect descriptors fills, the rest wait in blk-mq
+# with the queue stopped, and the report must say so (CI once stalled with
+# nothing in flight and every request held in blk-mq, and the report then
+# said only "no disk had a request in flight").
 STUCK_GUEST = r"""
 pv_load_pvblk
-D=$(pv_disk_of_slot 0x10)
-pv_wait_path /dev/$D
+D=$(pv_disk_of_slot 0x10); F=$(pv_disk_of_slot 0x11)
+pv_wait_path /dev/$D; pv_wait_path /dev/$F
 echo 600000 > /sys/block/$D/queue/io_timeout
 echo 1 > /sys/kernel/debug/pvblk/$D/lose_kicks
 dd if=/dev/$D of=/dev/null bs=4k count=1 iflag=direct &
-sleep 2
+echo none > /sys/block/$F/queue/scheduler
+pv_signal throttle
+pv_wait throttled 60
+fio --name=held --filename=/dev/$F --ioengine=libaio --direct=1 --rw=randread \
+    --bs=32k --iodepth=16 --size=1m --cpus_allowed=0 --output=/dev/null &
+sleep 3
 echo $D > /pvtest/stuck-disk
+echo $F > /pvtest/full-disk
 sleep 600
 """
 
@@ -149,8 +160,14 @@ def test_hang_report(ctx):
     test_dmesg_check_and_guest_timeout.)"""
     vm = ctx.vm(timeout=170)
     vm.extra += disk("pv", 0x10, null_size_mb=64)
+    vm.extra += disk("full", 0x11, null_size_mb=64,
+                     dev={"queue-size": 16, "indirect_desc": "off"})
     vm.script = prelude(ctx) + STUCK_GUEST
     with vm:
+        vm.wait_file("throttle", 120)
+        vm.qmp("block_set_io_throttle", id="/machine/peripheral/full-dev/virtio-backend", iops=1, iops_rd=0, iops_wr=0,
+               bps=0, bps_rd=0, bps_wr=0)
+        vm.signal("throttled")
         vm.wait_file("stuck-disk", 120)
         try:
             vm.wait_file("never-written", timeout=3)
@@ -163,6 +180,8 @@ def test_hang_report(ctx):
             state = f.read()
         with open(vm.path("stuck-disk")) as f:
             d = f.read().strip()
+        with open(vm.path("full-disk")) as f:
+            full = f.read().strip()
     print("    " + hang.replace("\n", "\n    "))
     assert "guest: %s (pvblk, pci 0000:00:10.0): in flight 1 reads, 0 writes" % d in hang, hang
     held = 0
@@ -177,6 +196,12 @@ def test_hang_report(ctx):
     assert len(q) >= 1 and len(stuck) == 1, hang
     assert all("-> idle" in line for line in q if line not in stuck), hang
     assert "=== %s (pvblk): in flight 1 0" % d in state, state[:2000]
+    # the full ring: some in flight, the rest held in blk-mq, queue stopped
+    m = re.search(r"^guest: %s \(pvblk, pci 0000:00:11\.0\): in flight (\d+) reads, 0 writes\n"
+                  r"guest: %s: (\d+) more held in blk-mq, not sent to the driver "
+                  r"\(hardware queue state:.* hctx0 ([A-Z_|]+)( .*)?\)$" % (full, full), hang, re.M)
+    assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1, hang
+    assert "STOPPED" in m.group(3).split("|"), hang
     assert re.search(r"=== task \d+ dd, state D", state), state[-2000:]
 
 
@@ -212,6 +237,29 @@ def test_virtq_verdicts(ctx):
         v = virtq.verdict(s_, w)
         assert v.startswith(start), (s_, w, v)
         assert virtq.lost(s_, w) == what, (s_, w, what, virtq.lost(s_, w))
+    # queue_state() over QMP (a stand-in): a queue the driver never set up
+    # (CI met a 4-queue device whose driver used 2) is said to be so, its
+    # ring not read at address 0; a set-up one is read from guest memory
+    asked = []
+
+    def qmp(execute, **args):
+        asked.append(execute)
+        if execute == "x-query-virtio-queue-status":
+            base = 0x10000 if args["queue"] == 0 else 0
+            return {"last-avail-idx": 0, "used-idx": 0, "inuse": 0, "signalled-used": 0,
+                    "vring-num": 256, "vring-desc": base, "vring-avail": base and base + 0x1000,
+                    "vring-used": base and base + 0x2000}
+        assert execute == "human-monitor-command", execute
+        addr = int(args["command-line"].split()[-1])
+        return "%016x: 0x%04x\n" % (addr, 1 if addr == 0x11002 else 0)   # avail.idx 1
+    unset = virtq.queue_state(qmp, "/machine/peripheral/mq-dev/virtio-backend", 2)
+    assert unset.endswith("; not set up by the driver (ring address 0)"), unset
+    assert asked == ["x-query-virtio-queue-status"], asked
+    posted = virtq.queue_state(qmp, "/machine/peripheral/mq-dev/virtio-backend", 0)
+    assert "guest memory: avail.idx 1, used_event 0, used.idx 0, avail_event 0" in posted, posted
+    assert posted.endswith("-> 1 posted that QEMU has not taken (avail_event 0) " + kick), posted
+    assert asked.count("human-monitor-command") == 4, asked
+
     # lost_virtio_blk: only a lost interrupt or kick on the PCI function of
     # a disk virtio_blk had requests in flight on (run.py and make demo
     # start again on that, and only on that)

@@ -32,7 +32,9 @@ say() { echo "pvtest: [$(cut -d" " -f1 /proc/uptime)] $*" > $con; }
 
 # hang_guest: the guest's part of a hang report, when the script timed out
 # or when the host asks (hang-req: a wait of the test timed out). Which
-# disks still had requests in flight (their driver, pvblk's counters) into
+# disks still had requests in flight (their driver, pvblk's counters), or
+# held in blk-mq, never sent to the driver (on a hardware queue's dispatch
+# list or a CPU's software queue; an I/O scheduler's are not counted), into
 # hang-guest; blk-mq's debugfs and the stacks of tasks in D state into
 # hang-state. Then it creates hang: the host (tests/harness/vm.py's hang
 # watcher) adds QEMU's view of the virtqueues and writes hang-summary, which
@@ -42,12 +44,24 @@ hang_guest() {
 	for b in /sys/block/*; do
 		d=${b##*/}
 		read -r r w < "$b/inflight" 2>/dev/null || continue
-		[ $((r + w)) -gt 0 ] || continue
+		q=/sys/kernel/debug/block/$d
+		held=$(cat "$q"/hctx*/dispatch "$q"/hctx*/cpu*/*rq_list 2>/dev/null | wc -l)
+		[ $((r + w + held)) -gt 0 ] || continue
 		n=$((n + 1))
 		drv=$(readlink -f "$b/device/driver" 2>/dev/null)
 		pci=$(readlink -f "$b/device" 2>/dev/null)
 		pci=${pci%/*}
 		echo "guest: $d (${drv##*/}, pci ${pci##*/}): in flight $r reads, $w writes"
+		if [ "$held" -gt 0 ]; then
+			st=
+			for f in "$q"/hctx*/state; do
+				h=${f%/state}
+				v=$(cat "$f" 2>/dev/null)
+				[ -z "$v" ] || st="$st ${h##*/} $v"
+			done
+			echo "guest: $d: $held more held in blk-mq, not sent to the driver" \
+			     "(hardware queue state:${st:- none set})"
+		fi
 		if [ -r "$b/pvblk/stats" ]; then
 			sed "s/^/guest: $d pvblk: /" "$b/pvblk/stats"
 		fi
@@ -55,12 +69,13 @@ hang_guest() {
 			echo "=== $d (${drv##*/}): in flight $r $w"
 			for f in "/sys/kernel/debug/block/$d"/hctx*/busy \
 			         "/sys/kernel/debug/block/$d"/hctx*/dispatch \
-			         "/sys/kernel/debug/block/$d"/hctx*/state; do
+			         "/sys/kernel/debug/block/$d"/hctx*/state \
+			         "/sys/kernel/debug/block/$d"/hctx*/cpu*/*rq_list; do
 				[ -r "$f" ] && { echo "# $f"; cat "$f"; }
 			done
 		} >> $P/hang-state 2>&1
 	done > $P/hang-guest.tmp
-	[ $n -gt 0 ] || echo "guest: no disk had a request in flight" >> $P/hang-guest.tmp
+	[ $n -gt 0 ] || echo "guest: no disk had a request in flight or held in blk-mq" >> $P/hang-guest.tmp
 	for s in /proc/[0-9]*/stat; do
 		b=${s%/stat}
 		[ "$(cut -d' ' -f3 "$s" 2>/dev/null)" = D ] || continue

@@ -79,6 +79,10 @@ def queue_state(qmp, path, queue):
     st = qmp("x-query-virtio-queue-status", path=path, queue=queue)
     line = ("queue %d: last_avail_idx %d, used_idx %d, inuse %d, signalled_used %d"
             % (queue, st["last-avail-idx"], st["used-idx"], st["inuse"], st["signalled-used"]))
+    if not st.get("vring-desc"):
+        # a queue the driver did not set up (fewer vCPUs than queues):
+        # its ring words would be read at guest address 0
+        return line + "; not set up by the driver (ring address 0)"
     try:
         words = ring_words(qmp, st)
     except (KeyError, ValueError, IndexError) as e:
