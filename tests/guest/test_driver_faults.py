@@ -122,10 +122,8 @@ while kill -0 $FIO 2>/dev/null; do
 	i=$((i + 1))
 	if [ $i -ge 600 ]; then
 		# the stuck requests would keep fio (and power-off) waiting
-		echo "fio stalled on $S for 60 s: slow_full left $(cat $SLOW) of 20;" \
-		     "in flight $(cat /sys/block/$S/inflight)"
-		grep . /sys/kernel/debug/block/$S/hctx*/state \
-		       /sys/kernel/debug/block/$S/hctx*/dispatch
+		echo "fio stalled on $S for 60 s: slow_full left $(cat $SLOW) of 20"
+		pv_stall_diag $S slowfull
 		exit 1
 	fi
 	sleep 0.1

@@ -81,12 +81,12 @@ def test_pvcount(ctx):
     for t in loops:
         assert s[str(t)]["by"] == (0 if t % 100 in (3, 4) else 1), (t, s[str(t)])
 
-    def least(first, cpu, key="user"):
+    def least(first, cpu):
         """The attempt of a loop (tags first + 100 a, first + 1 + 100 a)
         that counted least on vCPU cpu, and all attempts' counts there."""
         ds = [pvcount.delta(s[str(first + 100 * a)], s[str(first + 1 + 100 * a)])
               for a in range(ATTEMPTS)]
-        counts = [d["vcpu"][cpu][key] for d in ds]
+        counts = [d["vcpu"][cpu]["user"] for d in ds]
         return ds[counts.index(min(counts))], counts
 
     # the loops, counted exactly (within TOL) on the vCPU that ran them, and

@@ -67,10 +67,8 @@ hang_guest() {
 		fi
 		{
 			echo "=== $d (${drv##*/}): in flight $r $w"
-			for f in "/sys/kernel/debug/block/$d"/hctx*/busy \
-			         "/sys/kernel/debug/block/$d"/hctx*/dispatch \
-			         "/sys/kernel/debug/block/$d"/hctx*/state \
-			         "/sys/kernel/debug/block/$d"/hctx*/cpu*/*rq_list; do
+			for f in "$q"/hctx*/busy "$q"/hctx*/dispatch "$q"/hctx*/state \
+			         "$q"/hctx*/cpu*/*rq_list; do
 				[ -r "$f" ] && { echo "# $f"; cat "$f"; }
 			done
 		} >> $P/hang-state 2>&1
